@@ -1,0 +1,101 @@
+"""Command line: ``exohop [--demo] | run | shell | tenants | login | logout | simulate``.
+
+This module only parses arguments and dispatches; each face lives in its own module, imported
+lazily so that ``exohop run`` never pays for Textual and ``exohop --demo`` paints fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from tui import __version__
+
+# Exit codes shared by every subcommand (documented in README.md).
+EXIT_OK = 0
+EXIT_COMMAND_ERRORS = 1
+EXIT_USAGE = 2
+EXIT_CONNECTION = 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="exohop",
+        description="Hop between customer Exchange Online tenants through delegated remote PowerShell.",
+    )
+    parser.add_argument("--version", action="version", version=f"exohop {__version__}")
+    parser.add_argument("--demo", action="store_true",
+                        help="run on the embedded Exchange Online simulator (offline, no account needed)")
+    parser.add_argument("--account", metavar="UPN", help="partner account to use (default: the configured default)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run one command line in one or more tenants and print the result")
+    run.add_argument("-t", "--tenant", action="append", required=True, metavar="TENANT",
+                     help="tenant by domain, display name or unique prefix (repeat, or 'all', for several)")
+    run.add_argument("line", metavar="COMMAND_LINE", help="the command line, e.g. 'Get-Mailbox -ResultSize 5'")
+    run.add_argument("--format", choices=("table", "list", "json", "csv"), default=None,
+                     help="output format (default: the view PowerShell would pick)")
+    run.add_argument("--account", metavar="UPN", help="partner account to use")
+    run.add_argument("--demo", action="store_true", help="run against the embedded simulator")
+
+    shell = sub.add_parser("shell", help="a line-mode REPL in one tenant (prompt_toolkit)")
+    shell.add_argument("-t", "--tenant", required=True, metavar="TENANT")
+    shell.add_argument("--account", metavar="UPN", help="partner account to use")
+    shell.add_argument("--demo", action="store_true", help="run against the embedded simulator")
+
+    tenants = sub.add_parser("tenants", help="list, add, remove or import customer tenants")
+    tsub = tenants.add_subparsers(dest="tenants_command", metavar="ACTION", required=True)
+    tsub.add_parser("list", help="list the tenant directory")
+    add = tsub.add_parser("add", help="add a tenant by its initial domain")
+    add.add_argument("domain", metavar="DOMAIN")
+    add.add_argument("--name", help="display name (default: derived from the domain)")
+    add.add_argument("--account", metavar="UPN", help="partner account for this tenant (default: the default)")
+    add.add_argument("--tag", action="append", default=[], metavar="TAG", help="a tag (repeatable)")
+    add.add_argument("--favorite", action="store_true", help="pin the tenant to the top of the sidebar")
+    remove = tsub.add_parser("remove", help="remove a tenant from the directory")
+    remove.add_argument("domain", metavar="DOMAIN")
+    imp = tsub.add_parser("import", help="import a Partner Center customer export (CSV)")
+    imp.add_argument("file", metavar="FILE.csv")
+    imp.add_argument("--account", metavar="UPN", help="partner account for the imported tenants")
+
+    login = sub.add_parser("login", help="store a partner account's password in the OS keyring")
+    login.add_argument("upn", metavar="UPN")
+    login.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    login.add_argument("--endpoint", default=None,
+                       help="worldwide, gcchigh, dod, germany, china or an https URL (for a new account)")
+    login.add_argument("--ca-file", default=None, help="CA bundle to verify the endpoint with (for a new account)")
+    logout = sub.add_parser("logout", help="remove a partner account's password from the OS keyring")
+    logout.add_argument("upn", metavar="UPN")
+
+    sim = sub.add_parser("simulate", help="serve the Exchange Online simulator (HTTPS, WS-Management, PSRP)")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    sim.add_argument("--no-tls", action="store_true", help="plain HTTP (loopback tests only)")
+    sim.add_argument("--latency-ms", type=int, default=0, metavar="N", help="delay every response by N ms")
+    sim.add_argument("--mailboxes", type=int, default=50, metavar="N", help="mailboxes per tenant")
+    sim.add_argument("--catalog", metavar="FILE", help="serve the cmdlets of this catalog JSON too")
+    sim.add_argument("--idle-timeout", type=float, default=900.0, metavar="SECONDS",
+                     help="idle shells expire after this long")
+    sim.add_argument("--write-config", metavar="DIR",
+                     help="write an exohop configuration for this simulator into DIR")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "simulate":
+            from tui.sim.command import main as simulate
+
+            return simulate(args)
+        if args.command in ("run", "shell", "tenants", "login", "logout"):
+            from tui.commands import dispatch
+
+            return dispatch(args)
+        from tui.app import run_app
+
+        return run_app(args)
+    except KeyboardInterrupt:
+        print("exohop: interrupted", file=sys.stderr)
+        return 130
