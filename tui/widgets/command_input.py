@@ -1,0 +1,469 @@
+"""The console's input line: prompt, completion dropdown, history (Up/Down, Ctrl+R) and ghost suggestions.
+
+Completion runs on the catalog held in memory (``tui.shell.completion.complete``), on the UI thread,
+so it never waits on the network; it must stay well under a frame (see tests/bench/bench_console.py).
+The dropdown is a small OptionList drawn over the screen at the cursor (upward on the bottom rows),
+rather than textual-autocomplete, because PSReadLine's keys (Tab/Ctrl+Space to open, Up/Down for
+history when closed, Enter runs unless the dropdown offers something better) need full control.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.geometry import Offset
+from textual.message import Message
+from textual.suggester import Suggester
+from textual.widget import Widget
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from tui.catalog import Catalog
+from tui.widgets.history import History
+
+MENU_ROWS = 10  # visible rows of the dropdown
+MENU_LIMIT = 300  # entries kept in the dropdown; the completer ranks, so the tail never matters
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One completion as the dropdown shows and applies it (from a prompt_toolkit Completion)."""
+
+    text: str  # what replaces the word before the cursor
+    start: int  # start_position: <= 0, relative to the cursor
+    display: str
+    meta: str
+
+
+def completions_for(text: str, cursor: int, catalog: Catalog, data: object | None) -> list[Candidate]:
+    """Candidates for ``text`` with the cursor at ``cursor`` (the shell completer, adapted)."""
+    from tui.shell.completion import complete  # the shell package is pure and cheap to import
+
+    found = complete(text, cursor, catalog, data)  # type: ignore[arg-type]
+    out: list[Candidate] = []
+    for c in found[:MENU_LIMIT]:
+        out.append(Candidate(text=c.text, start=c.start_position,
+                             display=c.display_text or c.text, meta=c.display_meta_text or ""))
+    return out
+
+
+def apply_candidate(value: str, cursor: int, cand: Candidate) -> tuple[str, int]:
+    """The line and cursor after replacing the word before the cursor with ``cand``."""
+    start = max(0, cursor + cand.start)
+    new_value = value[:start] + cand.text + value[cursor:]
+    return new_value, start + len(cand.text)
+
+
+class HistorySuggester(Suggester):
+    """Ghost text from this console's history (PSReadLine's history prediction); Right accepts it."""
+
+    def __init__(self, history: History) -> None:
+        super().__init__(use_cache=False, case_sensitive=False)
+        self.history = history
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if len(value) < 2:
+            return None
+        needle = value.casefold()
+        for line in reversed(self.history.entries):
+            if line.casefold().startswith(needle) and len(line) > len(value):
+                return line
+        return None
+
+
+class CompletionMenu(OptionList):
+    """The dropdown: drawn over the screen at the input's cursor; never takes focus."""
+
+    DEFAULT_CSS = """
+    CompletionMenu {
+        overlay: screen;
+        display: none;
+        width: auto;
+        min-width: 20;
+        max-width: 100;
+        height: auto;
+        max-height: 10;
+        border: none;
+        padding: 0;
+        margin: 0;
+        background: $panel;
+        scrollbar-size-vertical: 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.can_focus = False
+        self.candidates: list[Candidate] = []
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.display) and bool(self.candidates)
+
+    def show(self, candidates: Sequence[Candidate]) -> None:
+        self.candidates = list(candidates)
+        width = max((len(c.display) for c in self.candidates), default=0)
+        self.clear_options()
+        self.add_options([Option(_menu_prompt(c, width)) for c in self.candidates])
+        self.highlighted = 0 if self.candidates else None
+        self.display = bool(self.candidates)
+
+    def hide(self) -> None:
+        self.display = False
+        self.candidates = []
+
+    @property
+    def current(self) -> Candidate | None:
+        idx = self.highlighted
+        if not self.is_open or idx is None or idx >= len(self.candidates):
+            return None
+        return self.candidates[idx]
+
+    def move(self, delta: int) -> None:
+        if not self.candidates:
+            return
+        idx = (self.highlighted or 0) + delta
+        self.highlighted = max(0, min(len(self.candidates) - 1, idx))
+
+    def place(self, anchor: Offset, screen_height: int, screen_width: int) -> None:
+        """Under the anchor, or above it when there is no room below (the input sits on the bottom row)."""
+        rows = min(len(self.candidates), MENU_ROWS)
+        width = min(max(20, max((len(c.display) + len(c.meta) + 4 for c in self.candidates), default=20)), 100)
+        x = max(0, min(anchor.x, screen_width - width))
+        y = anchor.y + 1
+        if y + rows > screen_height:
+            y = max(0, anchor.y - rows)
+        self.absolute_offset = Offset(x, y)
+
+
+def _menu_prompt(c: Candidate, width: int) -> Text:
+    prompt = Text(c.display.ljust(width), style="bold")
+    if c.meta:
+        prompt.append("  ")
+        prompt.append(c.meta, style="dim")
+    return prompt
+
+
+class CommandInput(Input):
+    """The line editor. Posts ``Input.Submitted`` (Enter), ``Interrupt`` (Ctrl+C) and ``SearchRequested``."""
+
+    BINDINGS = [  # noqa: RUF012 - Textual's declaration style
+        Binding("tab", "complete", "Complete", show=False),
+        Binding("ctrl+space,ctrl+@,ctrl+at", "complete", "Complete", show=False),
+        Binding("up", "up", "History back", show=False),
+        Binding("down", "down", "History forward", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
+        Binding("escape", "close_menu", "Close", show=False),
+        Binding("enter", "submit", "Run", show=False),
+        Binding("ctrl+c", "interrupt", "Stop / clear", show=False),
+        Binding("ctrl+r", "search_history", "Search history", show=False),
+    ]
+
+    class Interrupt(Message):
+        """Ctrl+C with no selection to copy: the console stops a run or clears the line."""
+
+    class SearchRequested(Message):
+        """Ctrl+R: the console opens the reverse history search."""
+
+    def __init__(self, history: History, *, id: str | None = None) -> None:
+        super().__init__(id=id, suggester=HistorySuggester(history), select_on_focus=False)
+        self.history = history
+        self.catalog = Catalog()
+        self.completion_data: object | None = None
+        self._menu: CompletionMenu | None = None
+        self._applying = False
+        self._refresh_pending = False
+        self.last_completion_ms = 0.0  # time the last completer call took (the bench and tests read it)
+
+    def attach_menu(self, menu: CompletionMenu) -> None:
+        self._menu = menu
+
+    @property
+    def menu(self) -> CompletionMenu:
+        assert self._menu is not None, "CommandInput needs attach_menu() before use"
+        return self._menu
+
+    # -- completion ----------------------------------------------------------------------------
+
+    def candidates(self) -> list[Candidate]:
+        import time
+
+        t0 = time.perf_counter()
+        try:
+            found = completions_for(self.value, self.cursor_position, self.catalog, self.completion_data)
+        except Exception as exc:  # a completer bug must never break typing
+            self.log.error(f"completion failed: {exc!r}")
+            found = []
+        self.last_completion_ms = (time.perf_counter() - t0) * 1000
+        return found
+
+    def _word_before_cursor(self, cand: Candidate) -> str:
+        start = max(0, self.cursor_position + cand.start)
+        return self.value[start:self.cursor_position]
+
+    def _useful(self, found: list[Candidate]) -> list[Candidate]:
+        """Hide the dropdown when its only candidate is what is already typed."""
+        if len(found) == 1 and found[0].text == self._word_before_cursor(found[0]):
+            return []
+        return found
+
+    def open_menu(self, found: list[Candidate]) -> None:
+        menu = self.menu
+        menu.show(found)
+        scr = self.screen
+        # Align the dropdown with the start of the word being completed, not the cursor.
+        anchor = self.cursor_screen_offset
+        word_start = min((c.start for c in found), default=0)
+        menu.place(Offset(max(0, anchor.x + word_start), anchor.y), scr.size.height, scr.size.width)
+
+    def refresh_menu(self) -> None:
+        """Re-run the completer while the dropdown is open (it filters as you type)."""
+        if self._menu is None or not self.menu.display:
+            return
+        found = self._useful(self.candidates())
+        if found:
+            self.open_menu(found)
+        else:
+            self.menu.hide()
+
+    def apply(self, cand: Candidate) -> None:
+        value, cursor = apply_candidate(self.value, self.cursor_position, cand)
+        self._applying = True
+        try:
+            self.value = value
+            self.cursor_position = cursor
+        finally:
+            self._applying = False
+        self.menu.hide()
+
+    def action_complete(self) -> None:
+        menu = self.menu
+        if menu.is_open:
+            current = menu.current
+            if current is not None:
+                self.apply(current)
+            return
+        found = self._useful(self.candidates())
+        if not found:
+            self.app.bell()
+            return
+        if len(found) == 1:
+            self.apply(found[0])
+            return
+        self.open_menu(found)
+
+    def action_close_menu(self) -> None:
+        self.menu.hide()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Escape only matters with the dropdown open; otherwise it bubbles to the app.
+        if action == "close_menu":
+            return self._menu is not None and self.menu.is_open
+        return True
+
+    def _schedule_refresh(self) -> None:
+        # Typing changes the value and then the cursor: refilter once, after both.
+        if self._applying or self._refresh_pending or self._menu is None or not self.menu.display:
+            return
+        self._refresh_pending = True
+
+        def run() -> None:
+            self._refresh_pending = False
+            self.refresh_menu()
+
+        self.call_next(run)
+
+    def watch_selection(self) -> None:
+        self._schedule_refresh()
+
+    def watch_value(self) -> None:
+        self._schedule_refresh()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        if self._menu is not None:
+            self.menu.hide()
+        super()._on_blur(event)
+
+    # -- history and run -----------------------------------------------------------------------
+
+    def _set_line(self, text: str) -> None:
+        self._applying = True
+        try:
+            self.value = text
+            self.cursor_position = len(text)
+        finally:
+            self._applying = False
+
+    def action_up(self) -> None:
+        if self.menu.is_open:
+            self.menu.move(-1)
+            return
+        older = self.history.older(self.value)
+        if older is not None:
+            self._set_line(older)
+
+    def action_down(self) -> None:
+        if self.menu.is_open:
+            self.menu.move(1)
+            return
+        newer = self.history.newer()
+        if newer is not None:
+            self._set_line(newer)
+
+    def action_page(self, direction: int) -> None:
+        if self.menu.is_open:
+            self.menu.move(direction * (MENU_ROWS - 1))
+        else:
+            self.post_message(ScrollRequested(direction))
+
+    async def action_submit(self) -> None:
+        menu = self.menu
+        if menu.is_open:
+            current = menu.current
+            # Enter accepts the dropdown only when it offers something other than what is typed.
+            if current is not None and current.text != self._word_before_cursor(current):
+                self.apply(current)
+                return
+            menu.hide()
+        await super().action_submit()
+
+    def action_interrupt(self) -> None:
+        if self.selected_text:
+            self.app.copy_to_clipboard(self.selected_text)
+            return
+        self.menu.hide()
+        self.post_message(self.Interrupt())
+
+    def action_search_history(self) -> None:
+        self.menu.hide()
+        self.post_message(self.SearchRequested())
+
+
+class ScrollRequested(Message):
+    """PageUp/PageDown in the input scroll the console's scrollback."""
+
+    def __init__(self, direction: int) -> None:
+        super().__init__()
+        self.direction = direction
+
+
+class HistorySearchInput(Input):
+    """The Ctrl+R query box: Ctrl+R again finds an older match, Enter takes it, Escape cancels."""
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("ctrl+r", "older", "Older match", show=False),
+        Binding("escape", "cancel", "Cancel search", show=False),
+        Binding("enter", "accept", "Use this line", show=False),
+    ]
+
+    class Older(Message):
+        pass
+
+    class Done(Message):
+        def __init__(self, accepted: bool) -> None:
+            super().__init__()
+            self.accepted = accepted
+
+    def action_older(self) -> None:
+        self.post_message(self.Older())
+
+    def action_cancel(self) -> None:
+        self.post_message(self.Done(False))
+
+    def action_accept(self) -> None:
+        self.post_message(self.Done(True))
+
+
+class CommandLine(Widget):
+    """Prompt + input (+ the reverse-search row above it, shown on Ctrl+R) + the dropdown overlay."""
+
+    DEFAULT_CSS = """
+    CommandLine { height: auto; }
+    CommandLine #search-row { height: 1; display: none; }
+    CommandLine #search-row.active { display: block; }
+    CommandLine #search-label { width: auto; color: $text-muted; }
+    CommandLine #search-status { width: auto; color: $text-muted; padding-left: 1; }
+    CommandLine HistorySearchInput { border: none; height: 1; padding: 0; width: 1fr; }
+    CommandLine #input-row { height: 1; }
+    CommandLine #prompt { width: auto; color: $accent; text-style: bold; background: $surface; }
+    CommandLine CommandInput { border: none; height: 1; padding: 0 0 0 1; width: 1fr; background: $surface; }
+    CommandLine CommandInput:focus { border: none; }
+    """
+
+    def __init__(self, prompt: str, history: History, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.prompt = prompt
+        self.history = history
+        self.input = CommandInput(history, id="command-input")
+        self.menu = CompletionMenu(id="completion-menu")
+        self.input.attach_menu(self.menu)
+        self.search_input = HistorySearchInput(id="history-search", placeholder="type to search history")
+        self._search_hit: int | None = None
+        self._search_saved = ""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="search-row"):
+            yield Label("reverse-i-search:", id="search-label")
+            yield self.search_input
+            yield Label("", id="search-status")
+        with Horizontal(id="input-row"):
+            yield Label(f"{self.prompt}>", id="prompt")
+            yield self.input
+        yield self.menu
+
+    # -- reverse search ------------------------------------------------------------------------
+
+    @property
+    def searching(self) -> bool:
+        return self.query_one("#search-row").has_class("active")
+
+    def start_search(self) -> None:
+        self._search_saved = self.input.value
+        self._search_hit = None
+        self.query_one("#search-row").add_class("active")
+        self.search_input.value = ""
+        self.query_one("#search-status", Label).update("")
+        self.search_input.focus()
+
+    def _show_search(self, before: int | None) -> None:
+        query = self.search_input.value
+        status = self.query_one("#search-status", Label)
+        if not query:
+            self._search_hit = None
+            status.update("")
+            return
+        hit = self.history.search(query, before)
+        if hit is None:
+            status.update("no match" if before is None else "no older match")
+            return
+        self._search_hit, line = hit
+        self.input._set_line(line)
+        status.update(f"{len(self.history) - self._search_hit} of {len(self.history)}")
+
+    @on(Input.Changed, "#history-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._show_search(None)
+
+    @on(HistorySearchInput.Older)
+    def _search_older(self, event: HistorySearchInput.Older) -> None:
+        event.stop()
+        self._show_search(self._search_hit)
+
+    @on(HistorySearchInput.Done)
+    def _search_done(self, event: HistorySearchInput.Done) -> None:
+        event.stop()
+        if not event.accepted or self._search_hit is None:
+            self.input._set_line(self._search_saved)
+        self.query_one("#search-row").remove_class("active")
+        self.history.reset()
+        self.input.focus()

@@ -1,0 +1,457 @@
+"""``TenantConsole``: one tenant's console — scrollback, input line, import progress, streaming results.
+
+The app mounts one per tenant and keeps it when switching. It calls ``begin_run`` / ``append_event`` /
+``end_run`` from its message handlers (never from a worker thread). Records are buffered and drawn
+every ~50 ms; the table being built is re-rendered (bounded by ``INLINE_ROWS``) in the scrollback's
+live tail, everything finished is frozen. A large result shows its first rows and the rest goes to
+the ResultViewer (F6).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.progress_bar import ProgressBar as RichProgressBar
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.strip import Strip
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Input, Label, ProgressBar
+
+from tui.catalog import Catalog
+from tui.remoting.events import (
+    ErrorEvent,
+    FileEvent,
+    FormatEvent,
+    ProgressEvent,
+    RecordEvent,
+    RedirectEvent,
+    RunSummary,
+    TextEvent,
+    VerboseEvent,
+    WarningEvent,
+)
+from tui.shell.records import Record
+from tui.tenants import Tenant
+from tui.widgets.command_input import CommandInput, CommandLine, ScrollRequested
+from tui.widgets.history import History
+from tui.widgets.scrollback import ScrollbackLog
+
+INLINE_ROWS = 200  # rows drawn in the scrollback; beyond that the ResultViewer holds the rest
+FLUSH_S = 0.05  # records are drawn in batches at most this often
+MAX_FLUSH_S = 0.5  # …and the interval grows with the cost of redrawing a big table
+
+
+def prompt_for(tenant: Tenant) -> str:
+    """``contoso`` for contoso.onmicrosoft.com: short enough for the prompt, unambiguous in practice."""
+    return tenant.domain.split(".", 1)[0]
+
+
+class _Run:
+    """What one command line has produced so far."""
+
+    def __init__(self, line: str) -> None:
+        self.line = line
+        self.started = time.monotonic()
+        self.records: list[Record] = []
+        self.errors = 0
+        self.warnings = 0
+        self.hint: Any = None
+        self.block: list[Record] = []  # records of the table being drawn in the live tail
+        self.block_type = ""
+        self.shown = 0  # records drawn inline so far (capped by INLINE_ROWS)
+        self.progress: dict[int, ProgressEvent] = {}
+        self.pending: list[Any] = []
+
+
+class TenantConsole(Widget):
+    """One tenant's console. The API is fixed by contracts.md ("UI split")."""
+
+    DEFAULT_CSS = """
+    TenantConsole { layout: vertical; height: 1fr; }
+    TenantConsole ScrollbackLog { height: 1fr; }
+    TenantConsole #import-row { height: 1; display: none; padding: 0 1; }
+    TenantConsole #import-row.active { display: block; }
+    TenantConsole #import-label { width: auto; padding-right: 1; color: $text-muted; }
+    TenantConsole #import-bar { width: 1fr; }
+    TenantConsole CommandLine { dock: bottom; }
+    """
+
+    BINDINGS = [  # noqa: RUF012 - Textual's declaration style
+        Binding("f6", "open_viewer", "Result viewer", tooltip="Open the last result in the result viewer"),
+        Binding("ctrl+l", "clear_scrollback", "Clear", show=False),
+    ]
+
+    class Submitted(Message):
+        """Enter on a non-empty line (the line is already in the history)."""
+
+        def __init__(self, console: TenantConsole, line: str) -> None:
+            super().__init__()
+            self.console = console
+            self.line = line
+
+    class StopRequested(Message):
+        """Ctrl+C while a command runs."""
+
+        def __init__(self, console: TenantConsole) -> None:
+            super().__init__()
+            self.console = console
+
+    def __init__(self, tenant: Tenant, *, history: Sequence[str] = (), id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.tenant = tenant
+        self.prompt = prompt_for(tenant)
+        self._history = History(history)
+        self.scrollback = ScrollbackLog(id="scrollback")
+        self.command_line = CommandLine(self.prompt, self._history, id="command-line")
+        self._run: _Run | None = None
+        self._last_records: list[Record] = []
+        self._last_hint: Any = None
+        self._last_line = ""
+        self._echo_is_last = False  # nothing written since the echo of _last_line (caret goes under it)
+        self._flush_timer: Timer | None = None
+        self._flush_interval = FLUSH_S
+        self._error_shown = False
+        self._live_table: list[Strip] = []  # the table being built, rendered at the last flush
+
+    def compose(self) -> ComposeResult:
+        yield self.scrollback
+        with Horizontal(id="import-row"):
+            yield Label("Importing commands…", id="import-label")
+            yield ProgressBar(id="import-bar", show_eta=False, show_percentage=False)
+        yield self.command_line
+
+    def on_mount(self) -> None:
+        self.input.focus()
+
+    # -- public API (contracts.md) -------------------------------------------------------------
+
+    @property
+    def input(self) -> CommandInput:
+        return self.command_line.input
+
+    @property
+    def history(self) -> list[str]:
+        return self._history.entries
+
+    @property
+    def busy(self) -> bool:
+        return self._run is not None
+
+    @property
+    def last_result(self) -> list[Record]:
+        """Every record of the last finished (or running) command, for the viewer and exports."""
+        return self._run.records if self._run is not None else self._last_records
+
+    def set_catalog(self, catalog: Catalog) -> None:
+        """Swap the completer's catalog whole (the completer reads it per keystroke; no indexing here)."""
+        self.input.catalog = catalog
+
+    def set_completion_data(self, data: Any) -> None:
+        self.input.completion_data = data
+
+    def show_import_progress(self, done: int, total: int) -> None:
+        row = self.query_one("#import-row")
+        row.add_class("active")
+        label = self.query_one("#import-label", Label)
+        bar = self.query_one("#import-bar", ProgressBar)
+        if total > 0:
+            label.update(f"Importing commands… {done:,} / {total:,}")
+            bar.update(total=total, progress=min(done, total))
+        else:
+            label.update("Importing commands…")
+            bar.update(total=None)
+
+    def hide_import_progress(self) -> None:
+        self.query_one("#import-row").remove_class("active")
+
+    @property
+    def import_progress_text(self) -> str:
+        """What the import row says ('' when hidden)."""
+        if not self.query_one("#import-row").has_class("active"):
+            return ""
+        return str(self.query_one("#import-label", Label).render())
+
+    def begin_run(self, line: str) -> None:
+        if self._run is not None:
+            self._finish_run()
+        self._write_echo(line)
+        self._run = _Run(line)
+        self._error_shown = False
+        self._flush_interval = FLUSH_S
+
+    def append_event(self, event: Any) -> None:
+        run = self._run
+        if run is None:  # an event after end_run (a late progress record): start an implicit run
+            run = self._run = _Run(self._last_line)
+        run.pending.append(event)
+        if isinstance(event, RecordEvent):
+            run.records.append(event.record)
+        if self._flush_timer is None:
+            self._flush_timer = self.set_timer(self._flush_interval, self._flush)
+
+    def end_run(self, summary: RunSummary | None) -> None:
+        run = self._run
+        if run is None:
+            run = _Run(summary.line if summary is not None else self._last_line)
+            self._run = run
+        self._flush()
+        self._finish_run()
+        self._write(self._summary_text(run, summary))
+        if summary is not None and summary.error is not None and not self._error_shown:
+            self._render_failure(summary.error, run.line)
+        self._run = None
+
+    def show_error(self, message: str, column: int | None = None, line: str | None = None) -> None:
+        """An error for the line: with ``column`` (0-based) a caret is drawn under that character."""
+        self._error_shown = True
+        if self._run is not None:
+            self._flush()
+        out = Text()
+        if column is not None and line is not None:
+            indent = len(self.prompt) + 2  # "contoso> "
+            if not (self._echo_is_last and line == self._last_line):
+                out.append(" " * indent + line + "\n", style="dim")
+            out.append(" " * (indent + max(0, min(column, len(line)))) + "^\n", style="bold red")
+        out.append(message, style="red")
+        self._write(out)
+
+    # -- the run -------------------------------------------------------------------------------
+
+    def _write_echo(self, line: str) -> None:
+        echo = Text()
+        echo.append(f"{self.prompt}> ", style="bold")
+        echo.append(line)
+        self.scrollback.write(echo)
+        self._last_line = line
+        self._echo_is_last = True
+
+    def _write(self, renderable: RenderableType) -> None:
+        self.scrollback.write(renderable)
+        self._echo_is_last = False
+
+    def _flush(self) -> None:
+        """Draw what arrived since the last flush (called by the timer, and before anything else is drawn)."""
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        run = self._run
+        if run is None or not run.pending:
+            return
+        t0 = time.perf_counter()
+        pending, run.pending = run.pending, []
+        table_dirty = False
+        for event in pending:
+            if isinstance(event, RecordEvent):
+                table_dirty |= self._add_record(run, event.record)
+            elif isinstance(event, ProgressEvent):
+                if event.completed:
+                    run.progress.pop(event.record_id, None)
+                else:
+                    run.progress[event.record_id] = event
+            elif isinstance(event, FormatEvent):
+                self._freeze_block(run)
+                run.hint = event.hint
+            else:
+                self._freeze_block(run)
+                self._write(self._render_message(run, event))
+        self._draw_live(run, table_dirty)
+        # Redrawing a growing table costs more each time: keep it to a fraction of the UI thread.
+        spent = time.perf_counter() - t0
+        self._flush_interval = min(MAX_FLUSH_S, max(FLUSH_S, spent * 4))
+
+    def _add_record(self, run: _Run, record: Record) -> bool:
+        if run.shown >= INLINE_ROWS:
+            return False  # counted in run.records; offered in the viewer
+        if run.block and record.type_name != run.block_type:
+            self._freeze_block(run)
+        if not run.block:
+            run.block_type = record.type_name
+        run.block.append(record)
+        run.shown += 1
+        return True
+
+    def _freeze_block(self, run: _Run) -> None:
+        """The table being built is finished: render it once more and freeze it."""
+        if run.block:
+            self.scrollback.set_live([])
+            self._write(self._render_records(run.block, run.hint))
+            run.block = []
+            self._live_table = []
+
+    def _draw_live(self, run: _Run, table_dirty: bool) -> None:
+        if table_dirty and run.block:
+            self._live_table = self.scrollback.render_strips(self._render_records(run.block, run.hint))
+        elif not run.block:
+            self._live_table = []
+        tail: list[Strip] = list(self._live_table)
+        extra = len(run.records) - run.shown
+        if extra > 0:
+            tail += self.scrollback.render_strips(Text(f"… {extra:,} more rows arriving", style="dim italic"))
+        if run.progress:
+            tail += self.scrollback.render_strips(self._render_progress(run.progress.values()))
+        self.scrollback.set_live(tail)
+        if tail:
+            self._echo_is_last = False
+
+    def _finish_run(self) -> None:
+        run = self._run
+        if run is None:
+            return
+        self._freeze_block(run)
+        self.scrollback.set_live([])
+        extra = len(run.records) - run.shown
+        if extra > 0:
+            self._write(Text(f"{extra:,} more rows — press F6 to open all {len(run.records):,} in the viewer",
+                             style="bold cyan"))
+        self._last_records = run.records
+        self._last_hint = run.hint
+
+    def _summary_text(self, run: _Run, summary: RunSummary | None) -> Text:
+        records = summary.records if summary is not None else len(run.records)
+        errors = summary.errors if summary is not None else run.errors
+        warnings = summary.warnings if summary is not None else run.warnings
+        duration = summary.duration_s if summary is not None else time.monotonic() - run.started
+        outcome = summary.outcome if summary is not None else "ok"
+        parts = [f"{records:,} record{'s' if records != 1 else ''}"]
+        if errors:
+            parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+        if warnings:
+            parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+        parts.append(f"{duration:.2f} s")
+        if summary is not None and summary.assigned_to:
+            parts.append(f"saved in ${summary.assigned_to}")
+        text = Text()
+        if outcome == "stopped":
+            text.append("stopped", style="bold yellow")
+            text.append(" · ")
+        elif outcome == "failed":
+            text.append("failed", style="bold red")
+            text.append(" · ")
+        text.append(" · ".join(parts), style="dim")
+        return text
+
+    def _render_failure(self, error: BaseException, line: str) -> None:
+        column = getattr(error, "column", None)
+        message = getattr(error, "message", None) or str(error)
+        suggestions = getattr(error, "suggestions", None)
+        if suggestions:
+            message += "\nDid you mean: " + ", ".join(suggestions)
+        self.show_error(message, column if isinstance(column, int) else None, line)
+
+    # -- rendering -----------------------------------------------------------------------------
+
+    def _render_records(self, records: Sequence[Record], hint: Any) -> RenderableType:
+        from tui.shell.formatting import render_rich
+
+        return render_rich(records, hint)
+
+    def _render_message(self, run: _Run, event: Any) -> RenderableType:
+        if isinstance(event, ErrorEvent):
+            run.errors += 1
+            return render_error(event)
+        if isinstance(event, WarningEvent):
+            run.warnings += 1
+            return Text(f"WARNING: {event.message}", style="yellow")
+        if isinstance(event, VerboseEvent):
+            return Text(f"VERBOSE: {event.message}", style="dim")
+        if isinstance(event, TextEvent):
+            return Text(event.text)
+        if isinstance(event, FileEvent):
+            verb = "Appended" if event.append else "Wrote"
+            return Text(f"{verb} {event.bytes_written:,} bytes to {event.path}", style="green")
+        if isinstance(event, RedirectEvent):
+            return Text(event.message, style="dim")
+        return Text(str(event), style="dim")
+
+    @staticmethod
+    def _render_progress(items: Any) -> RenderableType:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column(width=30)
+        grid.add_column(no_wrap=True)
+        for p in items:
+            known = 0 <= p.percent <= 100
+            bar = RichProgressBar(total=100, completed=p.percent if known else 0, width=30,
+                                  pulse=not known)
+            grid.add_row(Text(p.activity, style="bold"), bar,
+                         Text(f"{p.status}" + (f" {p.percent}%" if known else ""), style="dim"))
+        return grid
+
+    # -- input ---------------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#command-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        line = event.value.strip()
+        if not line:
+            return
+        if self.busy:
+            self.notify(f"A command is still running in {self.prompt}: wait for it, or press Ctrl+C to stop it.",
+                        severity="warning", timeout=3)
+            return
+        self._history.add(line)
+        self.input.value = ""
+        self.post_message(self.Submitted(self, line))
+
+    @on(CommandInput.Interrupt)
+    def _interrupt(self, event: CommandInput.Interrupt) -> None:
+        event.stop()
+        if self.busy:
+            self.post_message(self.StopRequested(self))
+            self._write(Text("stopping…", style="yellow"))
+        else:
+            self.input.value = ""
+            self._history.reset()
+
+    @on(CommandInput.SearchRequested)
+    def _search(self, event: CommandInput.SearchRequested) -> None:
+        event.stop()
+        self.command_line.start_search()
+
+    @on(ScrollRequested)
+    def _scroll(self, event: ScrollRequested) -> None:
+        event.stop()
+        if event.direction < 0:
+            self.scrollback.scroll_page_up(animate=False)
+        else:
+            self.scrollback.scroll_page_down(animate=False)
+
+    def action_clear_scrollback(self) -> None:
+        self.scrollback.clear()
+        self._echo_is_last = False
+
+    def action_open_viewer(self) -> None:
+        self.open_viewer()
+
+    def open_viewer(self) -> None:
+        """Push the ResultViewer with every record of the last result."""
+        records = self.last_result
+        if not records:
+            self.notify("No result to show yet: run a command first.", severity="information", timeout=3)
+            return
+        from tui.widgets.result_view import ResultScreen
+
+        self.app.push_screen(ResultScreen(list(records), title=f"{self.prompt}> {self._last_line}",
+                                          hint=self._last_hint))
+
+
+def render_error(event: ErrorEvent) -> RenderableType:
+    """An error the way PowerShell prints it: message, then category and FullyQualifiedErrorId."""
+    lines: list[RenderableType] = [Text(event.message, style="bold red")]
+    category = event.category or "NotSpecified"
+    info = f"{category}: ({event.target or ''}:) [{event.exception_type}]" if event.exception_type \
+        else f"{category}: ({event.target or ''}:)"
+    lines.append(Text(f"    + CategoryInfo          : {info}", style="red"))
+    if event.error_id:
+        lines.append(Text(f"    + FullyQualifiedErrorId : {event.error_id}", style="red"))
+    return Group(*lines)

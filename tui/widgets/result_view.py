@@ -1,0 +1,316 @@
+"""``ResultViewer``: a large result in a DataTable — sort, filter, export CSV/JSON, copy a cell.
+
+Rows are added in chunks between frames, so opening 50,000 records never freezes the input.
+Sorting uses the shell's natural order (sizes by bytes, dates as dates); the filter matches any
+cell, case-insensitive. Exports are written atomically (``tui.files.atomic_write_text``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Label
+
+from tui.files import atomic_write_text
+from tui.shell.operators import sort_key, to_text
+from tui.shell.records import Record
+
+CHUNK_ROWS = 1000  # rows added per frame
+MAX_COLUMNS = 60  # a viewer with more columns than that is unusable anyway, and slow to measure
+
+
+def viewer_columns(records: Sequence[Record], hint: Any = None) -> list[str]:
+    """The columns to show: Format-Table's properties when given, else every property in first-seen order."""
+    props = getattr(hint, "properties", None)
+    if props:
+        names = [p if isinstance(p, str) else str(getattr(p, "name", p)) for p in props]
+        if names:
+            return names[:MAX_COLUMNS]
+    seen: dict[str, None] = {}
+    for rec in records[:200]:  # the shape of a result shows in its first records
+        for name in rec.properties:
+            seen.setdefault(name, None)
+    return list(seen)[:MAX_COLUMNS]
+
+
+def cell_text(value: Any) -> str:
+    """A cell as one line of text (lists joined with commas, records by their ToString)."""
+    if isinstance(value, list | tuple):
+        return ", ".join(cell_text(v) for v in value)
+    return to_text(value).replace("\n", " ")
+
+
+class ResultViewer(Widget):
+    """A result as a table. Keys: s sort, / filter, e export, c copy cell."""
+
+    DEFAULT_CSS = """
+    ResultViewer { layout: vertical; height: 1fr; }
+    ResultViewer #viewer-bar { height: 1; }
+    ResultViewer #viewer-filter { width: 1fr; border: none; height: 1; padding: 0 1; }
+    ResultViewer #viewer-status { width: auto; padding: 0 1; color: $text-muted; }
+    ResultViewer DataTable { height: 1fr; }
+    ResultViewer #export-row { height: 1; display: none; }
+    ResultViewer #export-row.active { display: block; }
+    ResultViewer #export-label { width: auto; padding: 0 1; }
+    ResultViewer #export-path { width: 1fr; border: none; height: 1; padding: 0; }
+    """
+
+    BINDINGS = [  # noqa: RUF012 - Textual's declaration style
+        Binding("s", "sort", "Sort", tooltip="Sort by the column under the cursor (again: descending)"),
+        Binding("slash,ctrl+f", "filter", "Filter"),
+        Binding("e", "export('csv')", "Export CSV"),
+        Binding("j", "export('json')", "Export JSON"),
+        Binding("c", "copy_cell", "Copy cell"),
+    ]
+
+    class Exported(Message):
+        def __init__(self, path: Path, rows: int) -> None:
+            super().__init__()
+            self.path = path
+            self.rows = rows
+
+    def __init__(self, records: Sequence[Record], *, hint: Any = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.records = list(records)
+        self.columns = viewer_columns(self.records, hint)
+        self._texts: list[tuple[str, ...]] | None = None  # cell texts per record, built lazily
+        self._search: list[str] | None = None
+        self.view: list[int] = list(range(len(self.records)))  # record indices in display order
+        self.sorted_by: tuple[str, bool] | None = None  # (column, descending)
+        self.filter_text = ""
+        self._loaded = 0
+        self._generation = 0  # bumps on every reload; stale chunks stop
+        self._export_format = "csv"
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="viewer-bar"):
+            yield Input(placeholder="/ filter rows (any cell contains…)", id="viewer-filter")
+            yield Label("", id="viewer-status")
+        table: DataTable[str] = DataTable(id="viewer-table", zebra_stripes=True, cursor_type="cell")
+        yield table
+        with Horizontal(id="export-row"):
+            yield Label("Export CSV to:", id="export-label")
+            yield Input(id="export-path")
+
+    @property
+    def table(self) -> DataTable[str]:
+        return self.query_one("#viewer-table", DataTable)
+
+    def on_mount(self) -> None:
+        for name in self.columns:
+            self.table.add_column(name, key=name)
+        self.reload()
+        self.table.focus()
+
+    # -- data ----------------------------------------------------------------------------------
+
+    def texts(self) -> list[tuple[str, ...]]:
+        if self._texts is None:
+            cols = self.columns
+            self._texts = [tuple(cell_text(rec.get(c)) for c in cols) for rec in self.records]
+        return self._texts
+
+    @property
+    def loaded(self) -> int:
+        """Rows of the current view already in the DataTable."""
+        return self._loaded
+
+    @property
+    def complete(self) -> bool:
+        return self._loaded >= len(self.view)
+
+    def reload(self) -> None:
+        """Refill the table with ``view`` in chunks (one per frame)."""
+        self._generation += 1
+        self._loaded = 0
+        self.table.clear()
+        self._add_chunk(self._generation)
+
+    def _add_chunk(self, generation: int) -> None:
+        if generation != self._generation:
+            return
+        texts = self.texts()
+        chunk = self.view[self._loaded:self._loaded + CHUNK_ROWS]
+        if chunk:
+            self.table.add_rows(texts[i] for i in chunk)
+            self._loaded += len(chunk)
+        self._update_status()
+        if self._loaded < len(self.view):
+            self.call_after_refresh(self._add_chunk, generation)
+
+    def _update_status(self) -> None:
+        total = len(self.records)
+        shown = len(self.view)
+        parts = [f"{shown:,} of {total:,} rows" if shown != total else f"{total:,} rows"]
+        if self._loaded < shown:
+            parts.append(f"loading {self._loaded:,}…")
+        if self.sorted_by:
+            parts.append(f"sorted by {self.sorted_by[0]}{' ↓' if self.sorted_by[1] else ' ↑'}")
+        self.query_one("#viewer-status", Label).update(" · ".join(parts))
+
+    def apply_filter(self, text: str) -> None:
+        self.filter_text = text
+        needle = text.strip().casefold()
+        if needle:
+            if self._search is None:
+                self._search = ["\t".join(row).casefold() for row in self.texts()]
+            search = self._search
+            matching = [i for i in range(len(self.records)) if needle in search[i]]
+        else:
+            matching = list(range(len(self.records)))
+        self.view = self._ordered(matching)
+        self.reload()
+
+    def sort_by(self, column: str, descending: bool | None = None) -> None:
+        if descending is None:
+            descending = self.sorted_by is not None and self.sorted_by[0] == column and not self.sorted_by[1]
+        self.sorted_by = (column, descending)
+        self.view = self._ordered(self.view)
+        self.reload()
+
+    def _ordered(self, indices: list[int]) -> list[int]:
+        if self.sorted_by is None:
+            return sorted(indices)
+        column, descending = self.sorted_by
+        records = self.records
+
+        def key(i: int) -> Any:
+            k = sort_key(records[i].get(column))
+            return (k[0], k[1]) if k[0] != 3 else (3, k[1][0])
+
+        try:
+            return sorted(indices, key=key, reverse=descending)
+        except TypeError:  # values of kinds that do not compare (a column mixing types): sort as text
+            texts = self.texts()
+            col = self.columns.index(column) if column in self.columns else 0
+            return sorted(indices, key=lambda i: texts[i][col].casefold(), reverse=descending)
+
+    def visible_records(self) -> list[Record]:
+        return [self.records[i] for i in self.view]
+
+    def export(self, path: Path, fmt: str) -> int:
+        """Write the rows in view (filtered, sorted) as CSV or JSON; returns the row count."""
+        from tui.shell.formatting import to_csv, to_json
+
+        rows = self.visible_records()
+        text = to_json(rows) if fmt == "json" else to_csv(rows)
+        atomic_write_text(path, text)
+        return len(rows)
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_sort(self) -> None:
+        if not self.columns:
+            return
+        col = self.columns[min(self.table.cursor_coordinate.column, len(self.columns) - 1)]
+        self.sort_by(col)
+
+    @on(DataTable.HeaderSelected)
+    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        self.sort_by(str(event.column_key.value))
+
+    def action_filter(self) -> None:
+        self.query_one("#viewer-filter", Input).focus()
+
+    @on(Input.Changed, "#viewer-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.apply_filter(event.value)
+
+    @on(Input.Submitted, "#viewer-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.table.focus()
+
+    def action_copy_cell(self) -> None:
+        coord: Coordinate = self.table.cursor_coordinate
+        if not self.view or not self.table.is_valid_coordinate(coord):
+            return
+        value = str(self.table.get_cell_at(coord))
+        self.app.copy_to_clipboard(value)
+        self.notify(f"Copied {value[:60]!r}" if value else "Copied an empty cell", timeout=2)
+
+    def action_export(self, fmt: str) -> None:
+        self._export_format = fmt
+        row = self.query_one("#export-row")
+        row.add_class("active")
+        self.query_one("#export-label", Label).update(f"Export {fmt.upper()} to:")
+        box = self.query_one("#export-path", Input)
+        box.value = str(Path.cwd() / f"result.{fmt}")
+        box.focus()
+
+    @on(Input.Submitted, "#export-path")
+    def _export_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        raw = event.value.strip()
+        if not raw:
+            return
+        path = Path(raw).expanduser()
+        try:
+            rows = self.export(path, self._export_format)
+        except OSError as exc:
+            self.notify(f"Could not write {path}: {exc.strerror or exc}. Choose another path.",
+                        severity="error", title="Export failed")
+            return
+        self.query_one("#export-row").remove_class("active")
+        self.table.focus()
+        self.notify(f"Exported {rows:,} rows to {path}", title="Export")
+        self.post_message(self.Exported(path, rows))
+
+    def back(self) -> bool:
+        """Escape inside the export or filter box goes back to the table (handled here, not the screen)."""
+        row = self.query_one("#export-row")
+        if row.has_class("active"):
+            row.remove_class("active")
+            self.table.focus()
+            return True
+        if self.query_one("#viewer-filter", Input).has_focus:
+            self.table.focus()
+            return True
+        return False
+
+
+class ResultScreen(ModalScreen[None]):
+    """The viewer full screen over the console; Escape (from the table) or q closes it."""
+
+    DEFAULT_CSS = """
+    ResultScreen { align: center middle; }
+    ResultScreen > Vertical { width: 100%; height: 100%; background: $surface; border: round $accent; }
+    ResultScreen #viewer-title { height: 1; padding: 0 1; text-style: bold; }
+    """
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("escape", "close", "Close viewer"),
+        Binding("q", "close", "Close", show=False),
+    ]
+
+    def __init__(self, records: Sequence[Record], *, title: str = "", hint: Any = None) -> None:
+        super().__init__()
+        self.records = records
+        self.title_text = title
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text or "Result", id="viewer-title")
+            yield ResultViewer(self.records, hint=self.hint, id="result-viewer")
+
+    @property
+    def viewer(self) -> ResultViewer:
+        return self.query_one(ResultViewer)
+
+    def action_close(self) -> None:
+        if self.viewer.back():
+            return
+        self.dismiss(None)

@@ -1,0 +1,122 @@
+"""A virtual scrollback: rendered lines that never change (frozen) plus a live tail that can be redrawn.
+
+RichLog cannot replace what it has written, and a running command needs exactly that: its table
+grows, its progress bar moves. Here a run's output is rendered into the live tail while it streams;
+finished parts are frozen (appended once, never rendered again). Only visible lines are painted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from rich.console import RenderableType
+from rich.segment import Segment
+from rich.text import Text
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+DEFAULT_MAX_LINES = 50_000
+
+
+class ScrollbackLog(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    ScrollbackLog { background: $surface; scrollbar-gutter: stable; overflow-x: auto; }
+    ScrollbackLog:focus { background-tint: $foreground 3%; }
+    """
+
+    def __init__(self, *, max_lines: int = DEFAULT_MAX_LINES, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.max_lines = max_lines
+        self._frozen: list[Strip] = []
+        self._live: list[Strip] = []
+        self._width = 0  # widest line, for horizontal scrolling
+
+    # -- rendering -----------------------------------------------------------------------------
+
+    @property
+    def render_width(self) -> int:
+        """The width new content is rendered at (the visible width; at least 40 columns)."""
+        width = self.scrollable_content_region.width or self.size.width
+        return max(40, width)
+
+    def render_strips(self, renderable: RenderableType, width: int | None = None) -> list[Strip]:
+        """``renderable`` as lines at the log's width (tables wider than that may scroll sideways)."""
+        console = self.app.console
+        options = console.options.update_width(width or self.render_width)
+        if isinstance(renderable, Text):
+            options = options.update(overflow="fold", no_wrap=False)
+        lines = Segment.split_and_crop_lines(console.render(renderable, options), options.max_width,
+                                             pad=False, include_new_lines=False)
+        return [Strip(line) for line in lines]
+
+    # -- content -------------------------------------------------------------------------------
+
+    @property
+    def line_count(self) -> int:
+        return len(self._frozen) + len(self._live)
+
+    @property
+    def frozen_lines(self) -> Sequence[Strip]:
+        return self._frozen
+
+    @property
+    def live_lines(self) -> Sequence[Strip]:
+        return self._live
+
+    def plain_lines(self) -> list[str]:
+        """Every line as plain text (tests and the "copy scrollback" action read this)."""
+        return [s.text for s in (*self._frozen, *self._live)]
+
+    def write(self, renderable: RenderableType) -> None:
+        """Append ``renderable`` to the frozen part (above the live tail)."""
+        self.append_strips(self.render_strips(renderable))
+
+    def append_strips(self, strips: Iterable[Strip]) -> None:
+        at_end = self._at_end()
+        new = list(strips)
+        self._width = max(self._width, max((s.cell_length for s in new), default=0))
+        self._frozen.extend(new)
+        if len(self._frozen) > self.max_lines:
+            del self._frozen[: len(self._frozen) - self.max_lines]
+        self._changed(at_end)
+
+    def set_live(self, strips: list[Strip]) -> None:
+        """Replace the live tail."""
+        at_end = self._at_end()
+        self._live = strips
+        self._changed(at_end)
+
+    def freeze_live(self) -> None:
+        """Move the live tail into the frozen part."""
+        live, self._live = self._live, []
+        self.append_strips(live)
+
+    def clear(self) -> None:
+        self._frozen = []
+        self._live = []
+        self._width = 0
+        self._changed(True)
+
+    def _at_end(self) -> bool:
+        return self.scroll_y >= self.max_scroll_y - 1
+
+    def _changed(self, follow: bool) -> None:
+        self._width = max(self._width, max((s.cell_length for s in self._live), default=0))
+        self.virtual_size = Size(self._width, self.line_count)
+        self.refresh()
+        if follow:
+            self.scroll_end(animate=False, immediate=False, x_axis=False)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.scrollable_content_region.width
+        frozen = len(self._frozen)
+        if index < frozen:
+            strip = self._frozen[index]
+        elif index - frozen < len(self._live):
+            strip = self._live[index - frozen]
+        else:
+            return Strip.blank(width, self.rich_style)
+        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style).apply_style(self.rich_style)
