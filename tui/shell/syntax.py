@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class ScriptBlock:
-    """``{ … }``: kept as text; evaluated locally (Where-Object, calculated properties), never sent."""
+    """``{ … }``: kept as text; evaluated locally (Where-Object, calculated properties), never sent.
+
+    ``text`` is what stands between the braces, unstripped (as PowerShell's ScriptBlock.ToString()).
+    """
 
     text: str
     column: int = 0
@@ -55,6 +58,7 @@ class Parameter:
     column: int
     value: Value = None
     has_value: bool = False
+    value_text: str = ""  # the value as typed (``10MB`` stays ``10MB`` for a String parameter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,7 @@ class Argument:
     value: Value
     column: int
     quoted: bool = False
+    text: str = ""  # the argument as typed, for String parameters given a number-looking word
 
 
 Element = Parameter | Argument
@@ -75,6 +80,7 @@ class Command:
     column: int
     elements: tuple[Element, ...] = ()
     end: int = 0  # column just past the command's last character
+    text: str = ""  # the command's source text (name and elements)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,10 @@ class Pipeline:
     commands: tuple[Command, ...]
     assign_to: str | None = None
     column: int = 0
+    # ``$last | Select-Object …``: the pipeline's input comes from a variable (no command before it);
+    # ``$last`` alone is a pipeline with an input variable and no commands (show its value).
+    input_variable: str | None = None
+    text: str = ""  # the statement's source text (with the assignment, if any)
 
 
 @dataclass(frozen=True, slots=True)
