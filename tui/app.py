@@ -1,0 +1,565 @@
+"""ExohopApp: layout, bindings and message routing. Blocking work lives in ``tui.workers``.
+
+``make_app`` is shared by the CLI and the tests; ``run_app`` is what ``exohop`` / ``exohop --demo`` run.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from functools import partial
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, Footer, Static
+
+from tui import messages as m
+from tui.controller import Controller, TenantStatus, needs_confirmation
+from tui.widgets.header import TenantHeader
+from tui.widgets.palette import ExohopCommands, PaletteEntry
+from tui.widgets.tenant_list import TenantList, TenantRows, display_name
+from tui.workers import Workers
+
+WELCOME = """exohop
+
+Pick a customer tenant on the left:  /  filters by name, domain or tag,
+↑ ↓ move, Enter opens it. Each tenant keeps its own console and history.
+
+Ctrl+P  command palette     F1  keys     Ctrl+Q  disconnect and quit"""
+
+
+def console_id(domain: str) -> str:
+    return "console-" + re.sub(r"[^a-zA-Z0-9_-]", "_", domain)
+
+
+class ExohopApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "exohop"
+    COMMANDS = App.COMMANDS | {ExohopCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        Binding("slash", "focus_filter", "Filter", id="filter"),
+        Binding("ctrl+t", "focus_tenants", "Tenants", id="tenants"),
+        Binding("ctrl+o", "focus_console", "Console", show=False, id="console"),
+        Binding("f1,question_mark", "help", "Keys", id="help"),
+    ]
+
+    def __init__(self, controller: Controller | None = None, *,
+                 setup: Callable[[], Controller] | None = None, handle_signals: bool = False) -> None:
+        super().__init__()
+        self.controller: Controller | None = controller
+        self._setup = setup
+        self._handle_signals = handle_signals
+        self.active: str | None = None
+        self.consoles: dict[str, Widget] = {}
+        self.pending: dict[str, str] = {}  # domain -> line to run once the session is open
+        self.quitting = False
+        self.workers_ = Workers(self)
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield TenantHeader(id="header")
+        with Horizontal(id="main"):
+            tenants = self.controller.tenants if self.controller else []
+            yield TenantList(tenants, id="sidebar")
+            with ContentSwitcher(initial="welcome", id="consoles"):
+                yield Static(Text(WELCOME), id="welcome")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.controller is not None:
+            self._apply_controller()
+        elif self._setup is not None:
+            self.header.status = "starting the demo simulator…"
+            self.workers_.setup(self._setup)
+        if self._handle_signals:
+            self._install_signal_handlers()
+
+    def _apply_controller(self) -> None:
+        ctl = self.controller
+        assert ctl is not None
+        self.header.status = ""
+        account = ctl.active_account()
+        self.header.account = account.upn if account else ""
+        self.header.max_sessions = ctl.per_account
+        self.sidebar.set_tenants(ctl.tenants)
+        self.refresh_marks()
+        self.query_one(TenantRows).focus()
+
+    @on(m.ControllerReady)
+    def _controller_ready(self, event: m.ControllerReady) -> None:
+        self.controller = event.controller
+        self._apply_controller()
+
+    @on(m.SetupFailed)
+    def _setup_failed(self, event: m.SetupFailed) -> None:
+        self.exit(2, message=event.message)
+
+    # -- accessors --------------------------------------------------------------------------------
+
+    @property
+    def header(self) -> TenantHeader:
+        return self.query_one(TenantHeader)
+
+    @property
+    def sidebar(self) -> TenantList:
+        return self.query_one(TenantList)
+
+    @property
+    def ctl(self) -> Controller:
+        if self.controller is None:
+            raise RuntimeError("the app is still starting")
+        return self.controller
+
+    def tenant(self, domain: str) -> Any | None:
+        if self.controller is None:
+            return None
+        return next((t for t in self.controller.tenants if t.domain.lower() == domain.lower()), None)
+
+    def console(self, domain: str) -> Any | None:
+        return self.consoles.get(domain.lower())
+
+    def refresh_marks(self) -> None:
+        ctl = self.ctl
+        self.sidebar.set_states(ctl.states, ctl.recent())
+        self.sidebar.set_active(self.active)
+        tenant = self.tenant(self.active) if self.active else None
+        account = ctl.account_for(tenant) if tenant is not None else ctl.active_account()
+        if account is not None:
+            self.header.account = account.upn
+            self.header.open_sessions = ctl.open_count(account.upn)
+
+    # -- selecting a tenant ----------------------------------------------------------------------
+
+    @on(TenantRows.Picked)
+    def _picked(self, event: TenantRows.Picked) -> None:
+        event.stop()
+        self.post_message(m.TenantSelected(event.tenant))
+
+    @on(m.TenantSelected)
+    def _tenant_selected(self, event: m.TenantSelected) -> None:
+        self.show_tenant(event.tenant)
+        self.connect(event.tenant)
+
+    def show_tenant(self, tenant: Any) -> None:
+        """Bring ``tenant``'s console to the front (creating it the first time); never a round trip."""
+        domain = tenant.domain.lower()
+        console = self.consoles.get(domain)
+        switcher = self.query_one(ContentSwitcher)
+        if console is None:
+            from tui.widgets.console import TenantConsole
+
+            console = TenantConsole(tenant, id=console_id(domain))
+            self.consoles[domain] = console
+            switcher.mount(console)
+        switcher.current = console.id
+        self.active = domain
+        self.header.tenant = tenant
+        self.ctl.touch(domain)
+        self.refresh_marks()
+        self.call_after_refresh(console.focus)
+
+    def connect(self, tenant: Any, password: str | None = None) -> None:
+        """Open ``tenant``'s session in a worker unless it is open or opening."""
+        ctl = self.ctl
+        state = ctl.state(tenant.domain)
+        if state.status in (TenantStatus.CONNECTING, TenantStatus.IMPORTING):
+            return
+        if ctl.session(tenant.domain) is not None and state.status is not TenantStatus.ERROR:
+            return
+        ctl.set_status(tenant.domain, TenantStatus.CONNECTING)
+        self.refresh_marks()
+        self.workers_.open(tenant, password)
+
+    @on(m.PasswordNeeded)
+    def _password_needed(self, event: m.PasswordNeeded) -> None:
+        from tui.screens.login import LoginResult, LoginScreen
+
+        tenant = event.tenant
+        ctl = self.ctl
+        ctl.set_status(tenant.domain, TenantStatus.IDLE)
+        self.refresh_marks()
+
+        def done(result: LoginResult | None) -> None:
+            if result is None:
+                self.notify(f"Not connected to {display_name(tenant)}: no password given.", severity="warning")
+                return
+            self.workers_.remember_password(event.upn, result.password, result.remember)
+            self.connect(tenant, result.password)
+
+        label = f"{display_name(tenant)} ({tenant.domain})"
+        self.push_screen(LoginScreen(event.upn, label, event.reason, can_remember=ctl.demo is None), done)
+
+    @on(m.ImportProgressed)
+    def _import_progressed(self, event: m.ImportProgressed) -> None:
+        ctl = self.ctl
+        if ctl.state(event.domain).status is TenantStatus.CONNECTING:
+            ctl.set_status(event.domain, TenantStatus.IMPORTING)
+            self.refresh_marks()
+        console = self.console(event.domain)
+        if console is not None and event.total:
+            console.show_import_progress(event.done, event.total)
+
+    @on(m.SessionOpened)
+    def _session_opened(self, event: m.SessionOpened) -> None:
+        ctl = self.ctl
+        ctl.set_status(event.domain, TenantStatus.READY)
+        console = self.console(event.domain)
+        if console is not None:
+            console.hide_import_progress()
+            catalog = getattr(event.session, "catalog", None)
+            if catalog is not None:
+                console.set_catalog(catalog)
+        self.refresh_marks()
+        line = self.pending.pop(event.domain.lower(), None)
+        if line is not None:
+            self.start_run(event.domain, line)
+
+    @on(m.SessionFailed)
+    def _session_failed(self, event: m.SessionFailed) -> None:
+        ctl = self.ctl
+        ctl.set_status(event.domain, TenantStatus.ERROR, event.message)
+        self.pending.pop(event.domain.lower(), None)
+        tenant = self.tenant(event.domain)
+        name = display_name(tenant) if tenant is not None else event.domain
+        self.notify(event.message, title=f"{event.title}: {name}", severity="error", timeout=12)
+        console = self.console(event.domain)
+        if console is not None:
+            console.hide_import_progress()
+        self.refresh_marks()
+
+    @on(m.SessionEvicted)
+    def _session_evicted(self, event: m.SessionEvicted) -> None:
+        ctl = self.ctl
+        ctl.set_status(event.domain, TenantStatus.IDLE)
+        tenant = self.tenant(event.domain)
+        name = display_name(tenant) if tenant is not None else event.domain
+        limit = ctl.per_account
+        self.notify(f"Closed the idle session to {name} ({event.domain}) to stay within "
+                    f"{limit} sessions per account; selecting it again reconnects.",
+                    title="Session closed", severity="information")
+        self.refresh_marks()
+
+    @on(m.SessionClosed)
+    def _session_closed(self, event: m.SessionClosed) -> None:
+        self.ctl.set_status(event.domain, TenantStatus.IDLE)
+        self.refresh_marks()
+
+    @on(m.CatalogRefreshed)
+    def _catalog_refreshed(self, event: m.CatalogRefreshed) -> None:
+        console = self.console(event.domain)
+        if console is not None:
+            console.set_catalog(event.catalog)
+            console.hide_import_progress()
+        self.ctl.set_status(event.domain, TenantStatus.READY)
+        self.notify(f"{len(event.catalog)} commands available.", title="Commands refreshed")
+        self.refresh_marks()
+
+    # -- running a command -------------------------------------------------------------------------
+
+    def _on_console_submitted(self, event: Any) -> None:
+        """TenantConsole.Submitted (routed by name in ``on_tenant_console_submitted``)."""
+        event.stop()
+        tenant = event.console.tenant
+        line = event.line
+        domain = tenant.domain.lower()
+        if domain in self.ctl.runs:
+            self.notify(f"A command is still running in {display_name(tenant)}; Ctrl+C stops it.",
+                        severity="warning")
+            return
+        if needs_confirmation(line, self.ctl.confirm_policy):
+            from tui.screens.confirm import ConfirmScreen
+
+            body = Text.assemble("This command changes ", (display_name(tenant), "bold"),
+                                 f" ({tenant.domain}):\n\n", (line, "bold yellow"))
+
+            def answered(ok: bool | None) -> None:
+                if ok:
+                    self.start_run(domain, line)
+                else:
+                    self.notify("Not run.", severity="information")
+
+            self.push_screen(ConfirmScreen(f"Run in {display_name(tenant)}?", body), answered)
+            return
+        self.start_run(domain, line)
+
+    def on_tenant_console_submitted(self, event: Any) -> None:
+        self._on_console_submitted(event)
+
+    def on_tenant_console_stop_requested(self, event: Any) -> None:
+        event.stop()
+        domain = event.console.tenant.domain.lower()
+        if domain in self.ctl.runs:
+            self.workers_.stop(domain)
+
+    def start_run(self, domain: str, line: str) -> None:
+        ctl = self.ctl
+        tenant = self.tenant(domain)
+        session = ctl.session(domain)
+        console = self.console(domain)
+        if tenant is None or console is None:
+            return
+        if session is None or ctl.state(domain).status in (TenantStatus.CONNECTING, TenantStatus.IMPORTING):
+            # Not open (never opened, evicted, failed): run it as soon as the session is ready.
+            self.pending[domain] = line
+            self.notify(f"Connecting to {display_name(tenant)}; the command runs once the session is open.")
+            self.connect(tenant)
+            return
+        console.begin_run(line)
+        ctl.set_status(domain, TenantStatus.BUSY)
+        handle = ctl.start_run(domain, line)
+        self.refresh_marks()
+        self.workers_.run(domain, session, handle)
+
+    @on(m.RunEventsPending)
+    def _run_events(self, event: m.RunEventsPending) -> None:
+        self._drain(event.domain)
+
+    def _drain(self, domain: str) -> None:
+        handle = self.ctl.runs.get(domain)
+        console = self.console(domain)
+        if handle is None or console is None:
+            return
+        for item in handle.buffer.drain():
+            console.append_event(item)
+
+    @on(m.RunFinished)
+    def _run_finished(self, event: m.RunFinished) -> None:
+        ctl = self.ctl
+        self._drain(event.domain)
+        ctl.finish_run(event.domain)
+        console = self.console(event.domain)
+        if console is not None:
+            if event.error is not None and event.summary is None:
+                console.show_error(event.error, event.column)
+            console.end_run(event.summary)
+        if ctl.state(event.domain).status is TenantStatus.BUSY:
+            ctl.set_status(event.domain, TenantStatus.READY)
+        self.refresh_marks()
+
+    # -- command palette ----------------------------------------------------------------------------
+
+    def palette_entries(self) -> list[PaletteEntry]:
+        active = self.tenant(self.active) if self.active else None
+        here = f" ({display_name(active)})" if active is not None else ""
+        entries = [
+            PaletteEntry("tenant: Connect", f"open the session of the active tenant{here}",
+                         self.action_connect_active),
+            PaletteEntry("tenant: Disconnect", f"close the session of the active tenant{here}",
+                         self.action_disconnect_active),
+            PaletteEntry("tenant: Refresh commands", f"import the tenant's commands again{here}",
+                         self.action_refresh_commands),
+            PaletteEntry("tenant: Filter the list", "focus the tenant filter (/)", self.action_focus_filter),
+        ]
+        console = self.console(self.active) if self.active else None
+        for title, help_text, method in (("result: Export CSV", "save the last result as CSV", "export_csv"),
+                                         ("result: Export JSON", "save the last result as JSON", "export_json"),
+                                         ("result: Open viewer", "sort, filter and copy the last result",
+                                          "open_result_viewer"),
+                                         ("console: Clear", "clear the scrollback of this tenant", "clear")):
+            action = getattr(console, method, None) if console is not None else None
+            if callable(action):
+                entries.append(PaletteEntry(title, help_text, action))
+        entries += [
+            PaletteEntry("app: Keys", "every key binding (F1)", self.action_help),
+            PaletteEntry("app: Quit", "disconnect every session and quit (Ctrl+Q)", self.action_quit),
+        ]
+        if self.controller is not None:
+            for t in self.controller.tenants:
+                entries.append(PaletteEntry(f"tenant: Open {display_name(t)}", t.domain,
+                                            partial(self.post_message, m.TenantSelected(t)), discover=False))
+        return entries
+
+    @on(m.Notice)
+    def _notice(self, event: m.Notice) -> None:
+        severity = event.severity if event.severity in ("information", "warning", "error") else "information"
+        self.notify(event.message, title=event.title, severity=severity)  # type: ignore[arg-type]
+
+    # -- actions -------------------------------------------------------------------------------------
+
+    def action_focus_filter(self) -> None:
+        self.sidebar.filter_input.focus()
+
+    def action_focus_tenants(self) -> None:
+        self.query_one(TenantRows).focus()
+
+    def action_focus_console(self) -> None:
+        if self.active and (console := self.console(self.active)) is not None:
+            console.focus()
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_connect_active(self) -> None:
+        tenant = self.tenant(self.active) if self.active else None
+        if tenant is None:
+            self.notify("Pick a tenant first.", severity="warning")
+            return
+        self.connect(tenant)
+
+    def action_disconnect_active(self) -> None:
+        if not self.active or self.ctl.session(self.active) is None:
+            self.notify("No open session to disconnect.", severity="warning")
+            return
+        self.workers_.close(self.active)
+
+    def action_refresh_commands(self) -> None:
+        if not self.active or self.ctl.session(self.active) is None:
+            self.notify("Connect to the tenant first.", severity="warning")
+            return
+        self.ctl.set_status(self.active, TenantStatus.IMPORTING)
+        self.refresh_marks()
+        self.workers_.refresh_catalog(self.active)
+
+    async def action_quit(self) -> None:
+        """Confirm when commands run, then stop them, close every session and exit."""
+        if self.quitting:
+            return
+        if self.controller is None:
+            self.exit(0)
+            return
+        running = self.ctl.running()
+        if running:
+            from tui.screens.confirm import ConfirmScreen
+
+            names = ", ".join(display_name(t) for d in running if (t := self.tenant(d)) is not None)
+            body = Text(f"{len(running)} command(s) still running ({names}). Stop them, disconnect and quit?")
+
+            def answered(ok: bool | None) -> None:
+                if ok:
+                    self.disconnect_and_exit()
+
+            self.push_screen(ConfirmScreen("Quit exohop?", body, confirm_label="Quit"), answered)
+            return
+        self.disconnect_and_exit()
+
+    def disconnect_and_exit(self) -> None:
+        if self.quitting:
+            return
+        self.quitting = True
+        ctl = self.controller
+        if ctl is None:
+            self.exit(0)
+            return
+        count = sum(1 for d in ctl.states if ctl.session(d) is not None)
+        if count == 0 and not ctl.running():
+            self.exit(0)
+            return
+        text = f"Disconnecting {count} session{'s' if count != 1 else ''}…"
+        self.header.status = text
+        self.notify(text, title="Quit", timeout=5)
+        self.workers_.close_all(deadline_s=2.0)
+        # Never hang on a dead network: leave after the deadline whatever the worker says.
+        self.set_timer(3.0, lambda: self.exit(0))
+
+    @on(m.Disconnected)
+    def _disconnected(self, event: m.Disconnected) -> None:
+        message = None
+        if event.failures:
+            message = "exohop: some sessions may be left open on the server:\n  " + "\n  ".join(event.failures)
+        self.exit(0, message=message)
+
+    # -- signals ----------------------------------------------------------------------------------
+
+    def _install_signal_handlers(self) -> None:
+        import asyncio
+        import signal
+
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                loop.add_signal_handler(sig, self.disconnect_and_exit)
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue
+
+
+def make_app(controller: Controller | None = None, *, setup: Callable[[], Controller] | None = None,
+             handle_signals: bool = False) -> ExohopApp:
+    """The app over ``controller`` (tests), or over what ``setup()`` returns, run in a worker after
+    the first frame (``exohop --demo`` starts its simulator that way)."""
+    return ExohopApp(controller, setup=setup, handle_signals=handle_signals)
+
+
+def controller_from_config(account: str | None = None) -> Controller:
+    """A Controller over the user's config.toml and tenants.toml (keyring passwords)."""
+    from tui.accounts import get_password, set_password
+    from tui.config import cache_dir, load_config
+    from tui.tenants import TenantDirectory
+
+    config = load_config()
+    tenants = TenantDirectory.load()
+    ctl = Controller(config, tenants, password_source=get_password, password_store=set_password,
+                     cache_dir=cache_dir())
+    if account:
+        ctl.preferred_account = config.resolve_account(account)
+    return ctl
+
+
+def demo_setup() -> tuple[Callable[[], Controller], list[Any]]:
+    """A setup callable that starts the in-process simulator, and a list the demo lands in (to stop it)."""
+    started: list[Any] = []
+
+    def setup() -> Controller:
+        from tui.config import cache_dir
+        from tui.demo import start_demo
+
+        demo = start_demo()
+        started.append(demo)
+        return Controller(demo.config, demo.tenants, password_source=demo.password_for, password_store=None,
+                          cache_dir=cache_dir(), demo=demo)
+
+    return setup, started
+
+
+NO_CONFIG = """exohop has no partner account or tenant configured yet.
+
+  exohop login admin@yourpartner.onmicrosoft.com            store an account's password in the keyring
+  exohop tenants add contoso.onmicrosoft.com --name "Contoso"   add a customer tenant
+  exohop tenants import customers.csv                        import a Partner Center customer export
+
+Or try everything offline on the built-in simulator:  exohop --demo"""
+
+
+def run_app(args: Any) -> int:
+    """``exohop`` and ``exohop --demo``: run the UI; every session is closed on exit, crash or SIGTERM."""
+    started: list[Any] = []
+    if getattr(args, "demo", False):
+        setup, started = demo_setup()
+        app = make_app(setup=setup, handle_signals=True)
+    else:
+        from tui.config import ConfigError
+
+        try:
+            ctl = controller_from_config(getattr(args, "account", None))
+        except ConfigError as exc:
+            print(f"exohop: {exc.message}", file=sys.stderr)
+            return 2
+        if not ctl.config.accounts or not ctl.tenants:
+            print(NO_CONFIG, file=sys.stderr)
+            return 2
+        app = make_app(ctl, handle_signals=True)
+    try:
+        result = app.run()
+    finally:
+        ctl_ = app.controller
+        if ctl_ is not None:
+            try:
+                failures = ctl_.close_all(2.0)
+            except Exception as exc:
+                failures = [f"{type(exc).__name__}: {exc}"]
+            for failure in failures:
+                print(f"exohop: {failure}", file=sys.stderr)
+        for demo in started:
+            demo.stop()
+    code = app.return_code if app.return_code is not None else (result or 0)
+    return int(code)

@@ -1,0 +1,341 @@
+"""Session orchestration for the UI, without Textual: tenant states, passwords, the pool, safety.
+
+The app runs every blocking method here in a thread worker and turns the callbacks into
+messages; nothing in this module touches a widget, so it can be tested and benchmarked alone.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class TenantStatus(Enum):
+    """What the sidebar mark says about a tenant; the value is the glyph."""
+
+    IDLE = "○"
+    CONNECTING = "…"
+    IMPORTING = "◐"
+    READY = "●"
+    BUSY = "◆"
+    ERROR = "✖"
+
+    @property
+    def label(self) -> str:
+        return {
+            "IDLE": "not connected",
+            "CONNECTING": "connecting",
+            "IMPORTING": "importing commands",
+            "READY": "ready",
+            "BUSY": "running a command",
+            "ERROR": "error",
+        }[self.name]
+
+
+class TenantLike(Protocol):
+    domain: str
+    name: str
+
+    @property
+    def tags(self) -> Sequence[str]: ...
+
+
+@dataclass(slots=True)
+class TenantState:
+    status: TenantStatus = TenantStatus.IDLE
+    message: str = ""  # the error text shown on hover/selection
+    last_used: float = 0.0
+
+
+# Verbs that change state (PowerShell approved verbs the service uses for writes).
+STATE_CHANGING_VERBS = frozenset({
+    "set", "new", "remove", "add", "enable", "disable", "clear", "update", "start", "stop",
+    "restore", "import", "move", "suspend", "resume", "install", "uninstall", "register",
+    "unregister", "reset", "revoke", "grant", "invoke", "send", "disconnect", "connect",
+    "complete", "approve", "deny", "retry", "release", "redirect", "rename", "write", "export",
+    "mount", "dismount", "publish", "unpublish", "block", "unblock", "lock", "unlock", "use",
+    "upgrade", "push",
+})
+DESTRUCTIVE_VERBS = frozenset({"remove", "disable", "clear"})
+CONFIRM_POLICIES = ("always", "destructive", "never")
+
+# Local cmdlets (Export-Csv, Out-File) write a local file, not the tenant: never confirmed here.
+_LOCAL_WRITERS = frozenset({"export-csv", "out-file"})
+_COMMAND_START = re.compile(r"(?:^|[|;\n])\s*(?:\$[\w:]+\s*=\s*)?([A-Za-z]+-[\w]+)")
+
+
+def _commands(line: str) -> list[tuple[str, bool]]:
+    """``[(cmdlet name, has -WhatIf), …]`` for every command in ``line``.
+
+    Uses the project's parser when it accepts the line; a line it rejects never reaches the
+    service, so the fallback only needs to be conservative (it finds every ``Verb-Noun`` that
+    starts a command).
+    """
+    try:
+        from tui.shell import parse  # the parser lands from the shell-lang helper
+
+        script = parse(line)
+    except Exception:  # no parser yet, or a ParseError: fall back to a conservative scan
+        out = []
+        for segment in re.split(r"[|;\n]", line):
+            m = _COMMAND_START.match("|" + segment)
+            if m:
+                whatif = re.search(r"(?i)(^|\s)-whatif(:\s*\$true)?(\s|$)", segment) is not None
+                out.append((m.group(1), whatif))
+        return out
+    found: list[tuple[str, bool]] = []
+    for pipeline in script.statements:
+        for command in pipeline.commands:
+            whatif = False
+            for element in command.elements:
+                name = getattr(element, "name", None)
+                if isinstance(name, str) and name.lower() == "whatif":
+                    value = getattr(element, "value", None)
+                    whatif = not getattr(element, "has_value", False) or value is True
+            found.append((command.name, whatif))
+    return found
+
+
+def needs_confirmation(line: str, policy: str) -> bool:
+    """True when ``line`` runs a state-changing cmdlet that ``policy`` says to confirm.
+
+    ``always`` confirms every state-changing verb, ``destructive`` only Remove/Disable/Clear,
+    ``never`` nothing; a command with ``-WhatIf`` changes nothing and never asks.
+    """
+    if policy == "never":
+        return False
+    verbs = DESTRUCTIVE_VERBS if policy == "destructive" else STATE_CHANGING_VERBS
+    for name, whatif in _commands(line):
+        if whatif or name.lower() in _LOCAL_WRITERS:
+            continue
+        if name.split("-", 1)[0].lower() in verbs:
+            return True
+    return False
+
+
+class EventBuffer:
+    """Events of one run, handed from the worker thread to the UI thread in batches.
+
+    ``push`` returns True only when the buffer goes from empty to non-empty: the worker then posts
+    one message, and the UI drains whatever has accumulated by the time it gets to it. A fast
+    stream therefore costs one message per frame, not one per record.
+    """
+
+    __slots__ = ("_items", "_lock")
+
+    def __init__(self) -> None:
+        self._items: list[Any] = []
+        self._lock = threading.Lock()
+
+    def push(self, event: Any) -> bool:
+        with self._lock:
+            self._items.append(event)
+            return len(self._items) == 1
+
+    def drain(self) -> list[Any]:
+        with self._lock:
+            items, self._items = self._items, []
+        return items
+
+
+@dataclass
+class RunHandle:
+    domain: str
+    line: str
+    buffer: EventBuffer = field(default_factory=EventBuffer)
+    started: float = field(default_factory=time.monotonic)
+
+
+class Controller:
+    """The UI's model: tenants and their states, the session pool, passwords held in memory.
+
+    ``password_source(upn)`` returns a password or None (keyring, or the demo's memory);
+    ``password_store(upn, password)`` persists one (keyring), or is None when nothing persists.
+    """
+
+    def __init__(self, config: Any, tenants: Any, *,
+                 password_source: Callable[[str], str | None],
+                 password_store: Callable[[str, str], None] | None = None,
+                 pool: Any = None, cache_dir: Path | None = None, demo: Any = None) -> None:
+        self.config = config
+        self.directory = tenants
+        self.demo = demo
+        self._password_source = password_source
+        self._password_store = password_store
+        self._passwords: dict[str, str] = {}
+        self.cache_dir = cache_dir
+        self._pool = pool
+        self.states: dict[str, TenantState] = {}
+        self.runs: dict[str, RunHandle] = {}
+        self.preferred_account: Any = None  # `exohop --account UPN` overrides the default
+        self._lock = threading.Lock()
+
+    @property
+    def pool(self) -> Any:
+        """The session pool, created on first use (importing pypsrp costs time the first frame should not pay)."""
+        if self._pool is None:
+            from tui.remoting.pool import SessionPool
+
+            self._pool = SessionPool(per_account=self.per_account)
+        return self._pool
+
+    @property
+    def pool_started(self) -> bool:
+        return self._pool is not None
+
+    # -- model ----------------------------------------------------------------------------------
+
+    @property
+    def tenants(self) -> list[Any]:
+        d = self.directory
+        for attr in ("tenants", "all"):
+            value = getattr(d, attr, None)
+            if value is not None:
+                return list(value() if callable(value) else value)
+        return list(d)
+
+    @property
+    def settings(self) -> Any:
+        return getattr(self.config, "settings", None)
+
+    @property
+    def confirm_policy(self) -> str:
+        policy = getattr(self.settings, "confirm", "always")
+        return policy if policy in CONFIRM_POLICIES else "always"
+
+    @property
+    def per_account(self) -> int:
+        return int(getattr(self.settings, "max_sessions_per_account", 3) or 3)
+
+    def state(self, domain: str) -> TenantState:
+        key = domain.lower()
+        st = self.states.get(key)
+        if st is None:
+            st = self.states[key] = TenantState()
+        return st
+
+    def set_status(self, domain: str, status: TenantStatus, message: str = "") -> None:
+        st = self.state(domain)
+        st.status = status
+        st.message = message
+
+    def touch(self, domain: str) -> None:
+        self.state(domain).last_used = time.time()
+
+    def recent(self) -> dict[str, float]:
+        return {d: s.last_used for d, s in self.states.items() if s.last_used}
+
+    def account_for(self, tenant: Any) -> Any:
+        """The partner account that manages ``tenant`` (its own, else the configured default)."""
+        accounts = list(getattr(self.config, "accounts", ()) or ())
+        wanted = getattr(tenant, "account", None)
+        if wanted:
+            for acc in accounts:
+                if acc.upn.lower() == str(wanted).lower():
+                    return acc
+        if self.preferred_account is not None:
+            return self.preferred_account
+        default = getattr(self.config, "default_account", None)
+        if callable(default):
+            default = default()
+        if default is not None:
+            return default
+        for acc in accounts:
+            if getattr(acc, "default", False):
+                return acc
+        if accounts:
+            return accounts[0]
+        raise LookupError("no partner account is configured: run `exohop login UPN` first")
+
+    def active_account(self) -> Any | None:
+        try:
+            return self.account_for(object())
+        except LookupError:
+            return None
+
+    # -- passwords (blocking: keyring over D-Bus) -------------------------------------------------
+
+    def password(self, upn: str) -> str | None:
+        key = upn.lower()
+        if key in self._passwords:
+            return self._passwords[key]
+        found = self._password_source(upn)
+        if found:
+            self._passwords[key] = found
+        return found
+
+    def remember_password(self, upn: str, password: str, persist: bool) -> None:
+        """Hold ``password`` in memory; with ``persist``, also store it (keyring). Raises on failure."""
+        self._passwords[upn.lower()] = password
+        if persist and self._password_store is not None:
+            self._password_store(upn, password)
+
+    def forget_password(self, upn: str) -> None:
+        self._passwords.pop(upn.lower(), None)
+
+    # -- sessions (blocking) ----------------------------------------------------------------------
+
+    def session(self, domain: str) -> Any | None:
+        return self.pool.get(domain) if self._pool is not None else None
+
+    def open_count(self, upn: str) -> int:
+        return int(self._pool.open_count(upn)) if self._pool is not None else 0
+
+    def open_session(self, tenant: Any, password: str,
+                     on_progress: Callable[[Any], None] | None = None,
+                     on_evict: Callable[[Any], None] | None = None) -> Any:
+        """Acquire ``tenant``'s session from the pool (opening and importing it if needed)."""
+        account = self.account_for(tenant)
+        return self.pool.acquire(tenant, account, password, on_progress=on_progress, on_evict=on_evict)
+
+    def refresh_catalog(self, domain: str, on_progress: Callable[[Any], None] | None = None) -> Any:
+        """Re-import the tenant's commands (bypassing the cache); returns the new catalog."""
+        session = self.pool.get(domain)
+        if session is None:
+            raise LookupError(f"{domain} is not connected")
+        return session.refresh_catalog(on_progress=on_progress)
+
+    def start_run(self, domain: str, line: str) -> RunHandle:
+        handle = RunHandle(domain.lower(), line)
+        with self._lock:
+            self.runs[domain.lower()] = handle
+        return handle
+
+    def finish_run(self, domain: str) -> None:
+        with self._lock:
+            self.runs.pop(domain.lower(), None)
+
+    def running(self) -> list[str]:
+        with self._lock:
+            return list(self.runs)
+
+    def stop(self, domain: str) -> None:
+        session = self.pool.get(domain)
+        if session is not None:
+            session.stop()
+
+    def stop_all(self) -> None:
+        for domain in self.running():
+            try:
+                self.stop(domain)
+            except Exception:  # quitting: a failed stop must not keep the others open
+                continue
+
+    def close(self, domain: str) -> None:
+        self.pool.close(domain)
+
+    def close_all(self, deadline_s: float = 2.0) -> list[str]:
+        """Stop running pipelines, then close every shell; returns the failures (already worded)."""
+        if self._pool is None:
+            return []
+        self.stop_all()
+        return list(self._pool.close_all(deadline_s) or [])
+
+    def open_domains(self, domains: Iterable[str]) -> list[str]:
+        return [d for d in domains if self.pool.get(d) is not None]

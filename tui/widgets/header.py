@@ -1,0 +1,55 @@
+"""The header: which tenant a command will hit, through which partner account, and sessions open.
+
+Nothing may ever hide the active tenant, so it is the first thing on the line, in its accent colour.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.style import Style
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from tui.widgets.tenant_list import accent_color, display_name
+
+
+class TenantHeader(Widget):
+    DEFAULT_CSS = """
+    TenantHeader { height: 1; dock: top; background: $panel; color: $foreground; padding: 0 1; }
+    """
+
+    tenant: reactive[Any | None] = reactive(None, layout=False)
+    account: reactive[str] = reactive("")
+    open_sessions: reactive[int] = reactive(0)
+    max_sessions: reactive[int] = reactive(3)
+    status: reactive[str] = reactive("")
+
+    def render(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("exohop ", Style(bold=True, dim=True))
+        tenant = self.tenant
+        if tenant is None:
+            text.append("▌ no tenant selected ", Style(italic=True))
+        else:
+            colour = accent_color(tenant.domain)
+            text.append("▌", Style(color=colour))
+            text.append(f" {display_name(tenant)} ", Style(color="black", bgcolor=colour, bold=True))
+            text.append(f" {tenant.domain}", Style(color=colour))
+        if self.status:
+            text.append(f"  {self.status}", Style(italic=True, dim=True))
+        right = Text(no_wrap=True)
+        if self.account:
+            right.append(self.account, Style(dim=True))
+            right.append("  ")
+        right.append(f"sessions {self.open_sessions}/{self.max_sessions}", Style(bold=True))
+        width = self.content_size.width or self.size.width
+        gap = width - text.cell_len - right.cell_len
+        if gap < 1:
+            # Narrow terminal: the tenant wins over the account name.
+            text.truncate(max(1, width - right.cell_len - 1), overflow="ellipsis")
+            gap = max(1, width - text.cell_len - right.cell_len)
+        text.append(" " * gap)
+        text.append_text(right)
+        return text

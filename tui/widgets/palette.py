@@ -1,0 +1,36 @@
+"""The command palette (Ctrl+P): entries read ``category: action``, as in the app's menus elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any, NamedTuple
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class PaletteEntry(NamedTuple):
+    title: str  # "tenant: Connect"
+    help: str
+    callback: Callable[[], Any]
+    discover: bool = True  # listed before the user types anything
+
+
+class ExohopCommands(Provider):
+    """Asks the app for its entries (``palette_entries()``) each time the palette opens."""
+
+    def _entries(self) -> list[PaletteEntry]:
+        entries = getattr(self.app, "palette_entries", None)
+        return list(entries()) if callable(entries) else []
+
+    async def discover(self) -> Hits:
+        for entry in self._entries():
+            if entry.discover:
+                yield DiscoveryHit(entry.title, partial(entry.callback), help=entry.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for entry in self._entries():
+            score = matcher.match(entry.title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(entry.title), partial(entry.callback), help=entry.help)

@@ -1,0 +1,191 @@
+"""The app's thread workers: every blocking call (keyring, network) runs here, never on the UI thread.
+
+Workers never touch a widget: they call the Controller and post typed messages (``tui.messages``),
+which the app handles on its own thread. Workers are grouped per tenant (``open:<domain>``,
+``run:<domain>``) so that one tenant's slow connect never holds up another's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tui import messages as m
+from tui.controller import Controller, RunHandle
+
+
+def _message_of(exc: BaseException) -> str:
+    text = getattr(exc, "message", None) or str(exc)
+    return text if text else type(exc).__name__
+
+
+def _domain_of(evicted: Any) -> str:
+    """The pool's on_evict passes a session, a tenant or a domain: take the domain from any of them."""
+    if isinstance(evicted, str):
+        return evicted
+    tenant = getattr(evicted, "tenant", evicted)
+    return str(getattr(tenant, "domain", tenant))
+
+
+class Workers:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    @property
+    def ctl(self) -> Controller:
+        return self.app.ctl  # type: ignore[no-any-return]
+
+    def _post(self, message: Any) -> None:
+        self.app.post_message(message)  # thread-safe in Textual
+
+    def _start(self, fn: Callable[[], None], group: str, name: str) -> None:
+        self.app.run_worker(fn, thread=True, group=group, name=name, exclusive=False, exit_on_error=False)
+
+    # -- setup (exohop --demo) -----------------------------------------------------------------
+
+    def setup(self, factory: Callable[[], Controller]) -> None:
+        def work() -> None:
+            try:
+                ctl = factory()
+            except Exception as exc:  # any failure becomes a message, never a traceback
+                self._post(m.SetupFailed(f"exohop: could not start: {_message_of(exc)}"))
+                return
+            self._post(m.ControllerReady(ctl))
+
+        self._start(work, "setup", "setup")
+
+    # -- sessions ----------------------------------------------------------------------------------
+
+    def open(self, tenant: Any, password: str | None = None) -> None:
+        ctl = self.ctl
+        domain = tenant.domain.lower()
+
+        def work() -> None:
+            try:
+                account = ctl.account_for(tenant)
+            except LookupError as exc:
+                self._post(m.SessionFailed(domain, _message_of(exc), "No partner account"))
+                return
+            pw = password
+            if pw is None:
+                reason = ""
+                try:
+                    pw = ctl.password(account.upn)
+                except Exception as exc:  # KeyringUnavailable: ask instead, saying why
+                    reason = _message_of(exc)
+                    pw = None
+                if not pw:
+                    self._post(m.PasswordNeeded(tenant, account.upn, reason))
+                    return
+
+            def on_progress(progress: Any) -> None:
+                self._post(m.ImportProgressed(domain, int(getattr(progress, "done", 0)),
+                                              int(getattr(progress, "total", 0))))
+
+            def on_evict(evicted: Any) -> None:
+                self._post(m.SessionEvicted(_domain_of(evicted).lower(), account.upn))
+
+            try:
+                session = ctl.open_session(tenant, pw, on_progress, on_evict)
+            except Exception as exc:  # any failure becomes a message, never a traceback
+                if getattr(exc, "kind", "") == "auth":
+                    ctl.forget_password(account.upn)
+                    self._post(m.PasswordNeeded(tenant, account.upn, _message_of(exc)))
+                    return
+                self._post(m.SessionFailed(domain, _message_of(exc), "Connection failed",
+                                           str(getattr(exc, "kind", ""))))
+                return
+            self._post(m.SessionOpened(domain, session))
+
+        self._start(work, f"open:{domain}", f"open {domain}")
+
+    def remember_password(self, upn: str, password: str, persist: bool) -> None:
+        ctl = self.ctl
+        ctl.remember_password(upn, password, persist=False)  # in memory at once, for the connect
+        if not persist:
+            return
+
+        def work() -> None:
+            try:
+                ctl.remember_password(upn, password, persist=True)
+            except Exception as exc:  # any failure becomes a message, never a traceback
+                self._post(m.Notice(f"The password is kept for this run only: {_message_of(exc)}",
+                                    "Keyring", "warning"))
+
+        self._start(work, "keyring", "keyring")
+
+    def close(self, domain: str) -> None:
+        ctl = self.ctl
+
+        def work() -> None:
+            try:
+                ctl.close(domain)
+            except Exception as exc:  # any failure becomes a message, never a traceback
+                self._post(m.SessionFailed(domain, _message_of(exc), "Disconnect failed"))
+                return
+            self._post(m.SessionClosed(domain))
+
+        self._start(work, f"open:{domain}", f"close {domain}")
+
+    def refresh_catalog(self, domain: str) -> None:
+        ctl = self.ctl
+
+        def work() -> None:
+            session = ctl.session(domain)
+            if session is None:
+                return
+
+            def on_progress(progress: Any) -> None:
+                self._post(m.ImportProgressed(domain, int(getattr(progress, "done", 0)),
+                                              int(getattr(progress, "total", 0))))
+
+            try:
+                catalog = ctl.refresh_catalog(domain, on_progress)
+            except Exception as exc:  # any failure becomes a message, never a traceback
+                self._post(m.SessionFailed(domain, _message_of(exc), "Refresh failed"))
+                return
+            self._post(m.CatalogRefreshed(domain, catalog))
+
+        self._start(work, f"open:{domain}", f"refresh {domain}")
+
+    # -- commands ----------------------------------------------------------------------------------
+
+    def run(self, domain: str, session: Any, handle: RunHandle) -> None:
+        def on_event(event: Any) -> None:
+            # One message per batch: the UI drains whatever accumulated when it gets to it.
+            if handle.buffer.push(event):
+                self._post(m.RunEventsPending(domain))
+
+        def work() -> None:
+            try:
+                summary = session.run(handle.line, on_event)
+            except Exception as exc:  # any failure becomes a message, never a traceback
+                self._post(m.RunFinished(domain, None, _message_of(exc), getattr(exc, "column", None),
+                                         kind=str(getattr(exc, "kind", ""))))
+                return
+            self._post(m.RunFinished(domain, summary))
+
+        self._start(work, f"run:{domain}", f"run {domain}")
+
+    def stop(self, domain: str) -> None:
+        ctl = self.ctl
+
+        def work() -> None:
+            try:
+                ctl.stop(domain)
+            except Exception as exc:  # any failure becomes a message, never a traceback
+                self._post(m.Notice(f"Could not stop the command: {_message_of(exc)}", "Stop", "error"))
+
+        self._start(work, f"stop:{domain}", f"stop {domain}")
+
+    def close_all(self, deadline_s: float) -> None:
+        ctl = self.ctl
+
+        def work() -> None:
+            try:
+                failures = ctl.close_all(deadline_s)
+            except Exception as exc:  # any failure becomes a message, never a traceback
+                failures = [_message_of(exc)]
+            self._post(m.Disconnected(failures))
+
+        self._start(work, "quit", "disconnect all")
