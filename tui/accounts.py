@@ -1,0 +1,108 @@
+"""Partner account passwords, kept in the OS keyring only (service ``exohop``, user = the UPN).
+
+Nothing here logs, caches or echoes a password; error messages name the account, never the secret.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import TextIO
+
+import keyring
+import keyring.errors
+
+SERVICE = "exohop"
+
+HOW_TO_GET_A_KEYRING = (
+    "exohop keeps passwords in the OS keyring and found none it can use. On Linux install a Secret "
+    "Service and run it, e.g. `sudo apt-get install gnome-keyring dbus-x11`, then work from a desktop "
+    "session (or start `gnome-keyring-daemon --start --components=secrets` inside a D-Bus session); "
+    "macOS Keychain and Windows Credential Locker work as they are. "
+    "`python -m keyring diagnose` shows which backend is selected."
+)
+
+
+class KeyringUnavailable(Exception):
+    """No usable keyring backend (or it refused); ``message`` explains how to get one."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class PasswordInputError(Exception):
+    """A password could not be read (no terminal, empty input); ``message`` says what to do."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _unavailable(action: str, upn: str, exc: BaseException) -> KeyringUnavailable:
+    # The backend's own text can mention D-Bus details but never the password (we never pass it in text).
+    detail = type(exc).__name__ + (f": {exc}" if str(exc) else "")
+    return KeyringUnavailable(f"cannot {action} the password of {upn} in the OS keyring ({detail}). "
+                              f"{HOW_TO_GET_A_KEYRING}")
+
+
+def _backend_usable() -> None:
+    backend = keyring.get_keyring()
+    priority = getattr(type(backend), "priority", 1)
+    name = type(backend).__module__
+    if name.endswith((".fail", ".null")) or (isinstance(priority, int | float) and priority <= 0):
+        raise KeyringUnavailable(f"no OS keyring backend is available ({type(backend).__name__}). "
+                                 f"{HOW_TO_GET_A_KEYRING}")
+
+
+def get_password(upn: str) -> str | None:
+    """The stored password, or None when there is none."""
+    _backend_usable()
+    try:
+        return keyring.get_password(SERVICE, upn.lower())
+    except (keyring.errors.KeyringError, OSError, RuntimeError) as exc:
+        raise _unavailable("read", upn, exc) from None
+    except Exception as exc:  # secretstorage/jeepney raise their own D-Bus errors
+        raise _unavailable("read", upn, exc) from None
+
+
+def set_password(upn: str, password: str) -> None:
+    if not password:
+        raise PasswordInputError("the password is empty; nothing was stored")
+    _backend_usable()
+    try:
+        keyring.set_password(SERVICE, upn.lower(), password)
+    except Exception as exc:
+        raise _unavailable("store", upn, exc) from None
+
+
+def delete_password(upn: str) -> bool:
+    """Remove the stored password; False when there was none."""
+    _backend_usable()
+    try:
+        if keyring.get_password(SERVICE, upn.lower()) is None:
+            return False
+        keyring.delete_password(SERVICE, upn.lower())
+        return True
+    except keyring.errors.PasswordDeleteError:
+        return False
+    except Exception as exc:
+        raise _unavailable("remove", upn, exc) from None
+
+
+def read_password(upn: str, *, from_stdin: bool, stdin: TextIO | None = None) -> str:
+    """Read a password: the first line of stdin with ``from_stdin``, else a hidden prompt on a terminal."""
+    stream = stdin or sys.stdin
+    if from_stdin:
+        line = stream.readline()
+        password = line.rstrip("\r\n")
+        if not password:
+            raise PasswordInputError("no password on standard input (expected one line)")
+        return password
+    if not stream.isatty():
+        raise PasswordInputError(f"no terminal to ask for the password of {upn}: "
+                                 f"pipe it in with `exohop login {upn} --password-stdin`")
+    password = getpass.getpass(f"Password for {upn}: ")
+    if not password:
+        raise PasswordInputError("the password is empty; nothing was stored")
+    return password

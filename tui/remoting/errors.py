@@ -1,0 +1,194 @@
+"""Every failure of the session layer as one ``RemotingError``: what happened and what to do.
+
+``from_exception`` maps what pypsrp/requests raise (and what the service says) onto a ``kind`` and a
+message naming the account and the tenant. Messages are built from fixed text plus the service's
+reason; the password is never part of any input here, and ``scrub`` removes it defensively anyway.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import xml.etree.ElementTree as ET
+
+import requests
+from pypsrp.exceptions import (
+    AuthenticationError,
+    InvalidPipelineStateError,
+    InvalidPSRPOperation,
+    InvalidRunspacePoolStateError,
+    WinRMError,
+    WinRMTransportError,
+    WSManFaultError,
+)
+
+# kinds
+AUTH = "auth"                      # 401: wrong password
+ACCESS_DENIED = "access_denied"    # no delegated admin rights for the tenant
+SESSION_LIMIT = "session_limit"    # the service's 3 sessions per account
+ALL_BUSY = "all_busy"              # exohop's own pool: every session of the account is running a command
+DNS = "dns"
+REFUSED = "refused"
+TLS = "tls"
+TIMEOUT = "timeout"
+CONNECTION_LOST = "connection_lost"  # the server dropped the connection (mid-command or not)
+SERVER_FAULT = "server_fault"        # a WS-Management fault or an unreadable answer
+THROTTLED = "throttled"              # 503 after our retries
+EXPIRED = "expired"                  # the shell no longer exists on the server
+REDIRECT = "redirect"                # too many hops, a downgrade to http, no Location
+BUSY = "busy"                        # this session already runs a command
+CLOSED = "closed"
+PROTOCOL = "protocol"
+
+EXPIRED_FAULT_CODE = 2150858843   # invalid selectors: the shell is gone
+TIMEOUT_FAULT_CODE = 2150858793   # operation timeout: a long poll with nothing yet
+
+SESSION_LIMIT_TEXT = "exceeded the maximum number of connections allowed"
+ACCESS_DENIED_TEXT = "access is denied"
+
+
+class RemotingError(Exception):
+    """``message`` says what happened and what to do; ``kind`` is one of the constants above."""
+
+    def __init__(self, message: str, kind: str, *, account: str | None = None, tenant: str | None = None,
+                 retryable: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.account = account
+        self.tenant = tenant
+        self.retryable = retryable
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def scrub(text: str, secret: str | None) -> str:
+    """``text`` with every occurrence of ``secret`` masked (defence in depth)."""
+    if secret and len(secret) >= 1 and secret in text:
+        return text.replace(secret, "********")
+    return text
+
+
+def _who(account: str | None, tenant: str | None) -> str:
+    if account and tenant:
+        return f"{tenant} (as {account})"
+    return tenant or account or "the service"
+
+
+def _reason_of(exc: BaseException) -> str:
+    if isinstance(exc, WSManFaultError):
+        return str(exc.reason or exc.provider_fault or "").strip()
+    if isinstance(exc, WinRMTransportError):
+        return _fault_reason_from_text(str(exc.response_text or "")) or ""
+    return str(exc)
+
+
+def _fault_reason_from_text(text: str) -> str | None:
+    """The human text of a SOAP fault body, when the body is one."""
+    if not text or "<" not in text:
+        return text.strip()[:300] if text else None
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError:
+        return None
+    parts = [t.strip() for el in root.iter() if el.tag.endswith(("Text", "Message")) and (t := el.text or "")]
+    return " ".join(p for p in parts if p)[:500] or None
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in seen:
+        seen.append(cur)
+        cur = cur.__cause__ or cur.__context__
+        if cur is None and seen[-1].args:
+            nested = [a for a in seen[-1].args if isinstance(a, BaseException)]
+            cur = nested[0] if nested else None
+    return seen
+
+
+def from_exception(exc: BaseException, *, account: str | None, tenant: str | None, host: str | None = None,
+                   during: str = "connect", password: str | None = None) -> RemotingError:
+    """Map an exception from pypsrp/requests onto a RemotingError for ``account`` in ``tenant``."""
+    if isinstance(exc, RemotingError):
+        return exc
+    who = _who(account, tenant)
+    where = host or "the server"
+    login = f"exohop login {account}" if account else "exohop login UPN"
+
+    def make(message: str, kind: str, retryable: bool = False) -> RemotingError:
+        return RemotingError(scrub(message, password), kind, account=account, tenant=tenant, retryable=retryable)
+
+    reason = _reason_of(exc)
+    low = reason.lower()
+    if SESSION_LIMIT_TEXT in low:
+        return make(f"Cannot open a session to {who}: the service allows 3 sessions per account and {account} "
+                    f"already has them (\"{reason}\"). Close a session (or wait about 15 minutes for "
+                    "abandoned ones to expire), then try again.", SESSION_LIMIT)
+    if isinstance(exc, AuthenticationError) or (isinstance(exc, WinRMTransportError) and exc.code == 401):
+        return make(f"The password of {account} was refused by {where} (HTTP 401) while connecting to {tenant}. "
+                    f"Store the right one with `{login}`.", AUTH)
+    if (isinstance(exc, WinRMTransportError) and exc.code == 403) or ACCESS_DENIED_TEXT in low:
+        return make(f"Access is denied to {tenant} for {account}: the account has no delegated admin rights "
+                    "for that tenant. Check the customer's admin relationship (GDAP) in Partner Center, "
+                    "or pick the account that manages this customer.", ACCESS_DENIED)
+    if isinstance(exc, WinRMTransportError) and exc.code in (429, 503):
+        return make(f"{where} is throttling requests for {who} (HTTP {exc.code}) and kept doing so after "
+                    "exohop waited and retried. Wait a minute and run the command again.", THROTTLED,
+                    retryable=True)
+    if isinstance(exc, WSManFaultError) and exc.code == EXPIRED_FAULT_CODE:
+        return make(f"The session to {who} has expired on the server. exohop reconnects on the next command.",
+                    EXPIRED, retryable=True)
+    chain = _chain(exc)
+    if any(isinstance(e, requests.exceptions.SSLError | ssl.SSLError) for e in chain):
+        return make(f"Cannot verify the TLS certificate of {where} for {who}: {_short(chain)}. Check the "
+                    "account's ca_file in config.toml, or the proxy that intercepts TLS (set REQUESTS_CA_BUNDLE "
+                    "to its CA).", TLS)
+    if any(isinstance(e, requests.exceptions.Timeout | socket.timeout | TimeoutError) for e in chain):
+        return make(f"{where} did not answer in time while {_doing(during)} for {who}. Check the network "
+                    "(or the proxy) and try again.", TIMEOUT, retryable=True)
+    text = " ".join(str(e) for e in chain).lower()
+    if any(isinstance(e, socket.gaierror) for e in chain) or any(
+            s in text for s in ("name or service not known", "nodename nor servname", "failed to resolve",
+                                "name resolution", "getaddrinfo failed", "temporary failure in name")):
+        return make(f"Cannot find {where} (DNS lookup failed) for {who}. Check the account's endpoint in "
+                    "config.toml and your network or VPN.", DNS)
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "connection refused" in text:
+        return make(f"{where} refused the connection for {who}. Check the endpoint (and port) in config.toml, "
+                    "or whether the service is up.", REFUSED)
+    if any(isinstance(e, requests.exceptions.ConnectionError | requests.exceptions.ChunkedEncodingError
+                      | ConnectionError) for e in chain):
+        return make(f"The connection to {where} was lost while {_doing(during)} for {who}. "
+                    "Run the command again; exohop reconnects if the session is gone.",
+                    CONNECTION_LOST, retryable=during != "command")
+    if isinstance(exc, ET.ParseError) or "not well-formed" in text or "syntax error" in text:
+        return make(f"{where} sent an answer exohop could not read while {_doing(during)} for {who}. "
+                    "Run it again; if it persists the service is having trouble.", SERVER_FAULT)
+    if isinstance(exc, WSManFaultError):
+        return make(f"The server reported a fault while {_doing(during)} for {who}: {reason or exc.code}. "
+                    "Run it again; if it persists, reconnect.", SERVER_FAULT)
+    if isinstance(exc, WinRMTransportError):
+        detail = reason or f"HTTP {exc.code}"
+        return make(f"{where} answered HTTP {exc.code} while {_doing(during)} for {who}: {detail}. "
+                    "Run it again; if it persists, reconnect.", SERVER_FAULT)
+    if isinstance(exc, InvalidRunspacePoolStateError | InvalidPipelineStateError | InvalidPSRPOperation):
+        return make(f"The session to {who} broke while {_doing(during)}: {reason}. Reconnect and try again.",
+                    SERVER_FAULT)
+    if isinstance(exc, WinRMError):
+        return make(f"Remote PowerShell failed while {_doing(during)} for {who}: {reason}.", PROTOCOL)
+    return make(f"Unexpected failure while {_doing(during)} for {who}: {type(exc).__name__}: {reason}",
+                PROTOCOL)
+
+
+def _doing(during: str) -> str:
+    return {"connect": "connecting", "command": "running the command", "import": "importing the commands",
+            "close": "closing the session"}.get(during, during)
+
+
+def _short(chain: list[BaseException]) -> str:
+    for e in reversed(chain):
+        text = str(e)
+        if "certificate verify failed" in text:
+            return "certificate verify failed" + text.split("certificate verify failed", 1)[1].split(")")[0]
+    return str(chain[-1])[:200]

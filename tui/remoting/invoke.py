@@ -1,0 +1,175 @@
+"""One remote pipeline, streamed: build it with pypsrp, poll it, hand out records and events as they arrive.
+
+pypsrp's ``invoke()`` returns only at the end. Here the same public calls are driven by hand:
+``begin_invoke()`` then ``poll_invoke()`` in a loop, and after each Receive the growth of ``output``
+and of each ``streams`` list is delivered at once. A stop (Ctrl+C from another thread, or the
+consumer having enough for ``-First``) sends the PSRP ``ctrl_c`` signal straight through the shell
+(what ``PowerShell.stop()`` sends) while this thread keeps polling until the server reports the
+pipeline Stopped, so pypsrp's state stays consistent and the session stays usable.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from pypsrp.complex_objects import PSInvocationState
+from pypsrp.powershell import PowerShell, RunspacePool
+from pypsrp.shell import SignalCode
+
+from tui.remoting.events import ErrorEvent, Event, VerboseEvent, WarningEvent
+from tui.remoting.values import error_event, info_message, progress_event, to_record, to_wire
+from tui.shell.bound import BoundCommand
+from tui.shell.records import Record
+
+log = logging.getLogger(__name__)
+
+STOP_DRAIN_S = 15.0   # how long to wait for the server to confirm a stop before giving up on the pipeline
+
+
+class RemotePipeline:
+    """Runs ``commands`` as ONE PSRP pipeline on ``pool``; iterate ``records()`` to drive it."""
+
+    def __init__(self, pool: RunspacePool, commands: Sequence[BoundCommand],
+                 on_event: Callable[[Event], None]) -> None:
+        self.pool = pool
+        self.commands = list(commands)
+        self.on_event = on_event
+        self.ps = PowerShell(pool)
+        for cmd in self.commands:
+            self.ps.add_cmdlet(cmd.name)
+            for name, value in cmd.parameters.items():
+                self.ps.add_parameter(name, to_wire(value))
+        self.started = False
+        self.stop_requested = False
+        self.stopped = False
+        self.failed = False
+        self.errors = 0
+        self.warnings = 0
+        self.records_out = 0
+        self._signal_lock = threading.Lock()
+        self._signalled = False
+        self._seen = {"output": 0, "error": 0, "warning": 0, "verbose": 0, "progress": 0}
+
+    # -- control -------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Send Command (+ fragments). Raises what pypsrp raised; nothing ran if this fails."""
+        self.ps.begin_invoke()
+        self.started = True
+
+    def stop(self) -> None:
+        """Ask the server to stop the pipeline (thread-safe, idempotent; returns without waiting)."""
+        self.stop_requested = True
+        with self._signal_lock:
+            if self._signalled or not self.started or self.ps.state != PSInvocationState.RUNNING:
+                return
+            self._signalled = True
+        try:
+            self.pool.shell.signal(SignalCode.PS_CTRL_C, str(self.ps.id).upper())
+        except Exception as exc:   # the pipeline ended meanwhile, or the connection broke: the poller sees it
+            log.debug("stop signal failed: %s", type(exc).__name__)
+
+    @property
+    def running(self) -> bool:
+        return self.ps.state == PSInvocationState.RUNNING
+
+    # -- streaming -----------------------------------------------------------------------------------
+
+    def records(self) -> Iterator[Record]:
+        """Yield each output object as a Record as soon as its Receive arrives; events go to on_event.
+
+        Closing the generator early (the consumer has enough) stops the remote pipeline.
+        """
+        if not self.started:
+            self.start()
+        finished = False
+        try:
+            while True:
+                running = self.running
+                yield from self._drain()
+                if not running:
+                    finished = True
+                    break
+                if self.stop_requested and not self._signalled:
+                    self.stop()
+                self.ps.poll_invoke()
+        finally:
+            if not finished:
+                self._stop_and_wait()
+            self._finish()
+
+    def run_to_end(self) -> list[Record]:
+        return list(self.records())
+
+    def _drain(self) -> Iterator[Record]:
+        seen = self._seen
+        streams = self.ps.streams
+        for w in streams.warning[seen["warning"]:]:
+            self.warnings += 1
+            self.on_event(WarningEvent(info_message(w)))
+        seen["warning"] = len(streams.warning)
+        for v in streams.verbose[seen["verbose"]:]:
+            self.on_event(VerboseEvent(info_message(v)))
+        seen["verbose"] = len(streams.verbose)
+        for p in streams.progress[seen["progress"]:]:
+            self.on_event(progress_event(p))
+        seen["progress"] = len(streams.progress)
+        new_errors = streams.error[seen["error"]:]
+        seen["error"] = len(streams.error)
+        if new_errors and self.ps.state == PSInvocationState.STOPPED and not self.stopped:
+            # The Stopped state carries "The pipeline has been stopped": that is our stop, not an error.
+            new_errors = new_errors[:-1]
+        failed_now = self.ps.state == PSInvocationState.FAILED and not self.failed
+        for i, err in enumerate(new_errors):
+            # pypsrp appends the PipelineState's error record last: that one ended the pipeline.
+            terminating = failed_now and i == len(new_errors) - 1
+            self.errors += 1
+            self.on_event(error_event(err, terminating=terminating))
+        if failed_now:
+            self.failed = True
+            if not new_errors:
+                self.errors += 1
+                self.on_event(ErrorEvent("the command failed on the server without an error record",
+                                         terminating=True))
+        if self.ps.state == PSInvocationState.STOPPED:
+            self.stopped = True
+        output = self.ps.output
+        start = seen["output"]
+        end = len(output)
+        seen["output"] = end
+        for i in range(start, end):
+            self.records_out += 1
+            yield to_record(output[i])
+
+    def _stop_and_wait(self) -> None:
+        """The consumer stopped pulling: stop the server side and wait for its Stopped state."""
+        if not self.running:
+            return
+        self.stop()
+        deadline = time.monotonic() + STOP_DRAIN_S
+        while self.running and time.monotonic() < deadline:
+            self.ps.poll_invoke()
+        # Anything that arrived after we stopped wanting it is dropped, but errors/warnings are still told.
+        for _ in self._drain():
+            pass
+        self.stopped = True
+
+    def _finish(self) -> None:
+        # The pipeline object is done: forget it so the pool's registry does not grow per command.
+        self.pool.pipelines.pop(self.ps.id, None)
+
+
+def run_simple(pool: RunspacePool, name: str, parameters: dict[str, Any]) -> tuple[list[Record], list[ErrorEvent]]:
+    """Run one cmdlet to the end (used for Get-Command detail); returns records and error events."""
+    errors: list[ErrorEvent] = []
+
+    def keep(event: Event) -> None:
+        if isinstance(event, ErrorEvent):
+            errors.append(event)
+
+    pipeline = RemotePipeline(pool, [BoundCommand(name=name, parameters=parameters)], keep)
+    return pipeline.run_to_end(), errors

@@ -1,0 +1,180 @@
+"""``SessionPool``: up to N (≤3) warm sessions per partner account, LRU eviction, clean shutdown.
+
+The service allows three sessions per account. Opening a fourth first closes the least recently
+used *idle* session of that account (never a busy one; all busy → a clear error). Switching to a
+tenant whose session is open costs no round trip. ``close_all`` deletes every shell in parallel
+within a deadline and reports what it could not close.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tui.config import DEFAULT_MAX_SESSIONS, Account
+from tui.remoting import errors as E
+from tui.remoting.errors import RemotingError
+from tui.remoting.events import Event, ImportProgress
+from tui.remoting.session import DelegatedSession
+from tui.remoting.transcript import Transcript
+from tui.tenants import Tenant
+
+SessionFactory = Callable[..., DelegatedSession]
+
+
+class SessionPool:
+    def __init__(self, per_account: int = DEFAULT_MAX_SESSIONS, *, cache_dir: Path | None = None,
+                 transcript: Transcript | None = None, factory: SessionFactory = DelegatedSession) -> None:
+        if not 1 <= per_account <= 3:
+            raise ValueError("per_account must be 1, 2 or 3 (the service allows 3 sessions per account)")
+        self.per_account = per_account
+        self.cache_dir = cache_dir
+        self.transcript = transcript
+        self.factory = factory
+        self._sessions: dict[str, DelegatedSession] = {}
+        self._opening: dict[str, tuple[str, threading.Event]] = {}   # domain -> (upn, done)
+        self._lock = threading.Lock()
+
+    # -- queries -------------------------------------------------------------------------------------
+
+    def get(self, domain: str) -> DelegatedSession | None:
+        with self._lock:
+            return self._sessions.get(domain.lower())
+
+    def sessions(self) -> list[DelegatedSession]:
+        with self._lock:
+            return list(self._sessions.values())
+
+    def open_count(self, upn: str) -> int:
+        with self._lock:
+            return self._count(upn)
+
+    def _count(self, upn: str) -> int:
+        key = upn.lower()
+        open_ = sum(1 for s in self._sessions.values() if s.account.upn.lower() == key)
+        return open_ + sum(1 for u, _ in self._opening.values() if u == key)
+
+    # -- acquire -------------------------------------------------------------------------------------
+
+    def acquire(self, tenant: Tenant, account: Account, password: str, *,
+                on_progress: Callable[[ImportProgress], None] | None = None,
+                on_evict: Callable[[DelegatedSession], None] | None = None,
+                on_event: Callable[[Event], None] | None = None) -> DelegatedSession:
+        """The open session of ``tenant`` (no round trip), or a new one opened now (raises RemotingError)."""
+        domain = tenant.domain.lower()
+        while True:
+            with self._lock:
+                existing = self._sessions.get(domain)
+                if existing is not None and existing.is_open:
+                    existing.last_used = time.monotonic()
+                    return existing
+                if existing is not None:       # closed behind our back: forget it
+                    del self._sessions[domain]
+                pending = self._opening.get(domain)
+                if pending is None:
+                    victim = self._make_room(account)
+                    done = threading.Event()
+                    self._opening[domain] = (account.upn.lower(), done)
+                    break
+            pending[1].wait()                  # another thread opens this tenant: share its result
+            with self._lock:
+                if domain in self._sessions:
+                    continue
+            # the other thread failed: try ourselves
+            continue
+        try:
+            if victim is not None:
+                self._evict(victim, on_evict)
+            session = self.factory(account, tenant, password, cache_dir=self.cache_dir, transcript=self.transcript)
+            try:
+                session.open(on_progress=on_progress, on_event=on_event)
+            except RemotingError as exc:
+                if exc.kind != E.SESSION_LIMIT:
+                    raise
+                # The service counts shells we do not see (another window, an abandoned one): free one
+                # of ours if we can and try once more.
+                with self._lock:
+                    spare = self._lru_idle(account.upn)
+                if spare is None:
+                    raise
+                self._evict(spare, on_evict)
+                session.open(on_progress=on_progress, on_event=on_event)
+            session.last_used = time.monotonic()
+            with self._lock:
+                self._sessions[domain] = session
+            return session
+        finally:
+            with self._lock:
+                entry = self._opening.pop(domain, None)
+            if entry is not None:
+                entry[1].set()
+
+    def _lru_idle(self, upn: str) -> DelegatedSession | None:
+        key = upn.lower()
+        idle = [s for s in self._sessions.values() if s.account.upn.lower() == key and not s.busy]
+        return min(idle, key=lambda s: s.last_used) if idle else None
+
+    def _make_room(self, account: Account) -> DelegatedSession | None:
+        """Under the lock: the session to evict so that one more fits, or None; raises when all are busy."""
+        if self._count(account.upn) < self.per_account:
+            return None
+        victim = self._lru_idle(account.upn)
+        if victim is None:
+            raise RemotingError(
+                f"{account.upn} already has {self.per_account} sessions open and every one is running a command. "
+                "Wait for one to finish (or stop it with Ctrl+C), then try again.",
+                E.ALL_BUSY, account=account.upn)
+        del self._sessions[victim.domain]
+        return victim
+
+    def _evict(self, session: DelegatedSession, on_evict: Callable[[DelegatedSession], None] | None) -> None:
+        with self._lock:
+            self._sessions.pop(session.domain, None)
+        if on_evict is not None:
+            on_evict(session)
+        try:
+            session.close()
+        except RemotingError:
+            pass   # the shell expires on the server by itself; the new session must not fail for it
+
+    # -- close ---------------------------------------------------------------------------------------
+
+    def close(self, domain: str) -> None:
+        with self._lock:
+            session = self._sessions.pop(domain.lower(), None)
+        if session is not None:
+            session.stop()
+            session.close()
+
+    def close_all(self, deadline_s: float = 10.0) -> list[str]:
+        """Stop running commands and delete every shell, in parallel; returns one message per failure."""
+        with self._lock:
+            sessions = list(self._sessions.values())
+            self._sessions.clear()
+        failures: list[str] = []
+        lock = threading.Lock()
+
+        def close_one(s: DelegatedSession) -> None:
+            try:
+                s.stop()
+                s.close()
+            except RemotingError as exc:
+                with lock:
+                    failures.append(exc.message)
+            except Exception as exc:
+                with lock:
+                    failures.append(f"{s.domain}: {type(exc).__name__}")
+
+        threads = [threading.Thread(target=close_one, args=(s,), name=f"exohop-close-{s.domain}", daemon=True)
+                   for s in sessions]
+        for t in threads:
+            t.start()
+        end = time.monotonic() + deadline_s
+        for t, s in zip(threads, sessions, strict=True):
+            t.join(max(0.0, end - time.monotonic()))
+            if t.is_alive():
+                failures.append(f"{s.domain} (as {s.account.upn}): no answer to the disconnect within "
+                                f"{deadline_s:.0f}s; the server drops the session when it expires (about 15 minutes)")
+        return failures

@@ -1,0 +1,116 @@
+"""HTTP behaviours pypsrp leaves to the client: ``-AllowRedirection`` redirects and 503 throttling.
+
+requests would follow a 302 by re-sending the POST as a GET without a body (and drop Authorization
+across hosts), so pypsrp fails and keeps the old endpoint (PROTOCOL.md). Here a response hook
+stops that: it raises ``RedirectRequested`` carrying the absolute ``Location``, and the session
+re-sends the Create there with the same credentials. A second hook answers 503/429 by waiting
+(``Retry-After`` honoured, bounded) and re-sending the same request a few times before letting the
+error through, so one busy moment on the service does not fail a command.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import requests
+from pypsrp.wsman import WSMan
+
+REDIRECT_CODES = (301, 302, 303, 307, 308)
+THROTTLE_CODES = (429, 503)
+
+
+class RedirectRequested(Exception):
+    """The server answered a redirect; ``location`` is absolute."""
+
+    def __init__(self, location: str, status: int) -> None:
+        super().__init__(f"redirected ({status}) to {location}")
+        self.location = location
+        self.status = status
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """``Retry-After`` as seconds: delta-seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class ThrottleRetry:
+    """A requests response hook: on 503/429 wait and re-send, ``retries`` times at most.
+
+    The wait is ``Retry-After`` when given, else an exponential backoff (``base_s`` doubled each
+    time); a single wait above ``max_wait_s`` is not slept: the error goes to the caller at once.
+    """
+
+    def __init__(self, session: requests.Session, retries: int = 3, base_s: float = 0.5, max_wait_s: float = 30.0,
+                 on_wait: Callable[[float, int], None] | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.session = session
+        self.retries = retries
+        self.base_s = base_s
+        self.max_wait_s = max_wait_s
+        self.on_wait = on_wait
+        self.sleep = sleep
+        self.waits = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+        attempt = 0
+        while response.status_code in THROTTLE_CODES and attempt < self.retries:
+            delay = retry_after_seconds(response.headers.get("Retry-After"))
+            if delay is None:
+                delay = self.base_s * (2 ** attempt)
+            if delay > self.max_wait_s:
+                break
+            attempt += 1
+            with self._lock:
+                self.waits += 1
+            if self.on_wait is not None:
+                self.on_wait(delay, attempt)
+            self.sleep(delay)
+            request = response.request
+            response.close()
+            adapter = self.session.get_adapter(str(request.url))
+            response = adapter.send(request, **kwargs)
+        return response
+
+
+def stop_redirects(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+    """A requests response hook: raise instead of letting requests follow a redirect."""
+    if response.status_code in REDIRECT_CODES:
+        location = response.headers.get("Location")
+        response.close()
+        if location:
+            raise RedirectRequested(urljoin(str(response.url), location), response.status_code)
+        raise RedirectRequested("", response.status_code)
+    return response
+
+
+def install_hooks(wsman: WSMan, *, on_throttle_wait: Callable[[float, int], None] | None = None,
+                  throttle_retries: int = 3) -> ThrottleRetry:
+    """Give ``wsman`` the redirect and throttling behaviours; call before its first request."""
+    transport = wsman.transport
+    if transport.session is None:
+        # pypsrp builds its requests.Session lazily on the first send; building it now (its one
+        # private helper, used only here) lets us add hooks before any request leaves.
+        transport.session = transport._build_session()
+    session = transport.session
+    session.max_redirects = 0
+    throttle = ThrottleRetry(session, retries=throttle_retries, on_wait=on_throttle_wait)
+    session.hooks["response"] = [throttle, stop_redirects]
+    return throttle

@@ -1,0 +1,577 @@
+"""``DelegatedSession``: one tenant's delegated Exchange remote-PowerShell session over pypsrp.
+
+open():  URI = endpoint + ``?DelegatedOrg=<domain>``; RunspacePool(configuration_name="Microsoft.Exchange")
+         over Basic auth and verified TLS; redirects followed like ``-AllowRedirection``; the catalog
+         from the cache at once (refreshed in the background) or imported with progress.
+run():   parse → bind → plan → the remote prefix as ONE PSRP pipeline, streamed → the local suffix on
+         the stream → events to the caller as they arrive → one transcript line.
+stop():  the PSRP stop of the running pipeline; the session stays usable.
+close(): WS-Management Delete of the shell.
+
+Blocking calls throughout: the UI runs them in thread workers, the CLI on its main thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from pypsrp.powershell import RunspacePool
+from pypsrp.wsman import WSMan
+
+from tui.catalog import Catalog, CmdletInfo
+from tui.config import Account
+from tui.files import atomic_write_text
+from tui.remoting import errors as E
+from tui.remoting.endpoints import delegated_uri, host_of, split_uri
+from tui.remoting.errors import RemotingError, from_exception
+from tui.remoting.events import (
+    ErrorEvent,
+    Event,
+    FileEvent,
+    FormatEvent,
+    ImportProgress,
+    RecordEvent,
+    RedirectEvent,
+    RunSummary,
+    TextEvent,
+    WarningEvent,
+)
+from tui.remoting.importer import CatalogCache, fetch_catalog
+from tui.remoting.invoke import RemotePipeline, run_simple
+from tui.remoting.redirect import RedirectRequested, install_hooks
+from tui.remoting.syntax_parse import cmdlet_from_syntax, definition_lines
+from tui.remoting.transcript import Transcript
+from tui.remoting.values import UnsendableValue
+from tui.shell.bound import BoundCommand
+from tui.shell.records import Record
+from tui.tenants import Tenant
+
+log = logging.getLogger(__name__)
+
+CONFIGURATION_NAME = "Microsoft.Exchange"
+MAX_REDIRECTS = 5          # PowerShell's default MaximumConnectionRedirectionCount
+OPERATION_TIMEOUT_S = 20   # WS-Management long-poll budget per Receive
+CONNECT_TIMEOUT_S = 15
+READ_TIMEOUT_S = 40        # must exceed OPERATION_TIMEOUT_S: a Receive legitimately waits that long
+
+
+class DelegatedSession:
+    """A delegated session to ``tenant`` as ``account``. The password stays in memory, never in text."""
+
+    def __init__(self, account: Account, tenant: Tenant, password: str, *, cache_dir: Path | None = None,
+                 transcript: Transcript | None = None, refresh_in_background: bool = True) -> None:
+        self.account = account
+        self.tenant = tenant
+        self.__password = password
+        self.cache = CatalogCache(cache_dir) if cache_dir is not None else None
+        self.transcript = transcript
+        self.refresh_in_background = refresh_in_background
+        self.uri = delegated_uri(account.endpoint, tenant.domain)
+        self.redirected_to: str | None = None
+        self.catalog: Catalog = Catalog()
+        self.variables: dict[str, Any] = {}
+        self.last_used = time.monotonic()
+        self.on_catalog_changed: Callable[[Catalog], None] | None = None
+        self.on_event_default: Callable[[Event], None] | None = None
+        self.throttle_waits = 0
+        self._pool: RunspacePool | None = None
+        self._wsman: WSMan | None = None
+        self._io = threading.RLock()          # one pypsrp pipeline at a time on this pool
+        self._run_lock = threading.Lock()     # one command line at a time
+        self._current: RemotePipeline | None = None
+        self._stop_requested = threading.Event()
+        self._detailed: set[str] = set()
+        self._refresh_cancel = threading.Event()
+        self._refresh_thread: threading.Thread | None = None
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"DelegatedSession({self.tenant.domain!r}, account={self.account.upn!r}, open={self.is_open})"
+
+    # -- state --------------------------------------------------------------------------------------
+
+    @property
+    def domain(self) -> str:
+        return self.tenant.domain
+
+    @property
+    def is_open(self) -> bool:
+        return self._pool is not None and not self._closed
+
+    @property
+    def busy(self) -> bool:
+        return self._run_lock.locked()
+
+    @property
+    def host(self) -> str:
+        return host_of(self.redirected_to or self.uri)
+
+    def _error(self, exc: BaseException, during: str) -> RemotingError:
+        return from_exception(exc, account=self.account.upn, tenant=self.tenant.domain, host=self.host,
+                              during=during, password=self.__password)
+
+    # -- open ---------------------------------------------------------------------------------------
+
+    def open(self, on_progress: Callable[[ImportProgress], None] | None = None,
+             on_event: Callable[[Event], None] | None = None) -> None:
+        """Connect (following redirects) and load the catalog; raises RemotingError.
+
+        ``on_event`` receives a RedirectEvent when the service redirected the connection.
+        """
+        if self.is_open:
+            return
+        self._closed = False
+        self._connect(on_event)
+        try:
+            self._load_catalog(on_progress)
+        except RemotingError:
+            self.close()
+            raise
+        except Exception as exc:
+            self.close()
+            raise self._error(exc, "import") from None
+
+    def _make_pool(self, uri: str) -> tuple[WSMan, RunspacePool]:
+        target = split_uri(uri)
+        wsman = WSMan(target.server, port=target.port, path=target.path, ssl=target.ssl, auth="basic",
+                      username=self.account.upn, password=self.__password,
+                      # pypsrp types this as bool but passes it to requests' verify: a CA bundle path works.
+                      cert_validation=cast(bool, self.account.cert_validation),
+                      encryption="auto" if target.ssl else "never",
+                      operation_timeout=OPERATION_TIMEOUT_S, connection_timeout=CONNECT_TIMEOUT_S,
+                      read_timeout=READ_TIMEOUT_S)
+
+        def waited(delay: float, attempt: int) -> None:
+            self.throttle_waits += 1
+            log.info("throttled by %s; retry %d in %.1fs", target.server, attempt, delay)
+
+        install_hooks(wsman, on_throttle_wait=waited)
+        pool = RunspacePool(wsman, configuration_name=CONFIGURATION_NAME)
+        return wsman, pool
+
+    def _connect(self, on_event: Callable[[Event], None] | None) -> None:
+        uri = self.redirected_to or self.uri
+        hops = 0
+        while True:
+            wsman, pool = self._make_pool(uri)
+            try:
+                pool.open()
+            except RedirectRequested as redirect:
+                wsman.close()
+                uri = self._follow(uri, redirect, hops)
+                hops += 1
+                self.redirected_to = uri
+                if on_event is not None:
+                    on_event(RedirectEvent(uri, f'Your connection has been redirected to the following URI: "{uri}"'))
+                continue
+            except Exception as exc:
+                wsman.close()
+                raise self._error(exc, "connect") from None
+            self._wsman, self._pool = wsman, pool
+            return
+
+    def _follow(self, current: str, redirect: RedirectRequested, hops: int) -> str:
+        who = f"{self.tenant.domain} (as {self.account.upn})"
+        if hops >= MAX_REDIRECTS:
+            raise RemotingError(f"The connection to {who} was redirected more than {MAX_REDIRECTS} times "
+                                f"(last to {redirect.location}). The service is misconfigured; try later.",
+                                E.REDIRECT, account=self.account.upn, tenant=self.tenant.domain)
+        location = redirect.location
+        if not location:
+            raise RemotingError(f"{host_of(current)} redirected the connection to {who} without saying where.",
+                                E.REDIRECT, account=self.account.upn, tenant=self.tenant.domain)
+        if current.startswith("https:") and not location.startswith("https:"):
+            raise RemotingError(f"{host_of(current)} tried to redirect the connection to {who} to an unencrypted "
+                                f"address ({location}); exohop refuses to send the password there.",
+                                E.REDIRECT, account=self.account.upn, tenant=self.tenant.domain)
+        if "delegatedorg=" not in location.lower():
+            # A pod URI without the tenant would land in the partner's own organization: keep the tenant.
+            location = delegated_uri_with(location, self.tenant.domain)
+        return location
+
+    def _load_catalog(self, on_progress: Callable[[ImportProgress], None] | None) -> None:
+        cached = self.cache.load(self.account.endpoint, self.account.upn, self.tenant.domain) if self.cache else None
+        if cached is not None:
+            self.catalog = cached
+            self._detailed = {c.name.lower() for c in cached if c.parameter_sets}
+            if on_progress is not None:
+                on_progress(ImportProgress(done=len(cached), total=len(cached), phase="cache", from_cache=True))
+            if self.refresh_in_background:
+                self._start_refresh()
+            return
+        with self._io:
+            assert self._pool is not None
+            catalog = fetch_catalog(self._pool, on_progress)
+        self.catalog = catalog
+        self._save_cache()
+
+    def _save_cache(self) -> None:
+        if self.cache is None or not len(self.catalog):
+            return
+        try:
+            self.cache.save(self.account.endpoint, self.account.upn, self.tenant.domain, self.catalog)
+        except OSError as exc:
+            log.warning("could not write the catalog cache: %s", exc.strerror)
+
+    def _start_refresh(self) -> None:
+        self._refresh_cancel.clear()
+        thread = threading.Thread(target=self._refresh, name=f"exohop-refresh-{self.tenant.domain}", daemon=True)
+        self._refresh_thread = thread
+        thread.start()
+
+    def _refresh(self) -> None:
+        """Background: import the catalog again; swap it in (keeping fetched detail) and save it."""
+        try:
+            with self._io:
+                if self._refresh_cancel.is_set() or self._pool is None:
+                    return
+                fresh = fetch_catalog(self._pool, None, cancel=self._refresh_cancel)
+            if self._refresh_cancel.is_set() or not len(fresh):
+                return
+            current = self.catalog
+            merged = Catalog(
+                (current.get(c.name) or c) if c.name.lower() in self._detailed else c for c in fresh)
+            if merged != current:
+                self.catalog = merged
+                self._save_cache()
+                if self.on_catalog_changed is not None:
+                    self.on_catalog_changed(merged)
+        except Exception as exc:   # a failed refresh keeps the cached catalog; the next command reports trouble
+            log.info("background catalog refresh failed: %s", type(exc).__name__)
+
+    def wait_for_refresh(self, timeout_s: float = 30.0) -> bool:
+        thread = self._refresh_thread
+        if thread is None:
+            return True
+        thread.join(timeout_s)
+        return not thread.is_alive()
+
+    def _cancel_refresh(self) -> None:
+        thread = self._refresh_thread
+        if thread is not None and thread.is_alive():
+            self._refresh_cancel.set()
+            thread.join(OPERATION_TIMEOUT_S + 5)
+
+    # -- detail -------------------------------------------------------------------------------------
+
+    def ensure_detail(self, cmdlet_name: str, *, wait: bool = True) -> CmdletInfo | None:
+        """The cmdlet with parameter sets, positions, mandatory flags and valid values (``Get-Command``).
+
+        Fetched once per cmdlet, merged into the catalog (swapped whole) and cached. With ``wait=False``
+        returns what is known without blocking when the session is busy.
+        """
+        base = self.catalog.get(cmdlet_name)
+        if base is None or base.name.lower() in self._detailed or not self.is_open:
+            return base
+        if not self._io.acquire(blocking=wait):
+            return base
+        try:
+            if base.name.lower() in self._detailed:
+                return self.catalog.get(cmdlet_name)
+            assert self._pool is not None
+            try:
+                records, _errors = run_simple(self._pool, "Get-Command", {"Name": base.name})
+            except Exception as exc:
+                raise self._error(exc, "command") from None
+            self._detailed.add(base.name.lower())
+            detail = _detail_from_records(base, records)
+            if detail is None:
+                return base
+            merged = base.merged_with(detail)
+            self.catalog = self.catalog.with_cmdlet(merged)
+            self._save_cache()
+            return merged
+        finally:
+            self._io.release()
+
+    # -- run ----------------------------------------------------------------------------------------
+
+    def run(self, line: str, on_event: Callable[[Event], None], variables: dict[str, Any] | None = None) -> RunSummary:
+        """Run one command line; events go to ``on_event`` as they arrive. Never raises for command
+        failures: parse/bind errors and connection failures come back in ``RunSummary.error``."""
+        if not self._run_lock.acquire(blocking=False):
+            raise RemotingError(f"{self.tenant.domain} is still running a command; wait for it or stop it (Ctrl+C).",
+                                E.BUSY, account=self.account.upn, tenant=self.tenant.domain)
+        started_at = datetime.now(UTC)
+        t0 = time.monotonic()
+        counts = _Counts(on_event)
+        summary: RunSummary
+        try:
+            self._stop_requested.clear()
+            self._cancel_refresh()
+            with self._io:
+                summary = self._run_line(line, counts, self.variables if variables is None else variables, t0)
+        finally:
+            self.last_used = time.monotonic()
+            self._current = None
+            self._run_lock.release()
+        if self.transcript is not None and line.strip():
+            try:
+                self.transcript.record(account=self.account.upn, tenant=self.tenant.domain, summary=summary,
+                                       started=started_at)
+            except OSError as exc:
+                on_event(WarningEvent(f"could not write the transcript: {exc.strerror}"))
+        return summary
+
+    def _run_line(self, line: str, counts: _Counts, variables: dict[str, Any], t0: float) -> RunSummary:
+        from tui.shell import ParseError, parse
+
+        def done(outcome: str, error: Exception | None = None, assigned: str | None = None) -> RunSummary:
+            return RunSummary(line=line, outcome=outcome, records=counts.records, errors=counts.errors,
+                              warnings=counts.warnings, duration_s=time.monotonic() - t0,
+                              assigned_to=assigned, error=error)
+
+        try:
+            script = parse(line)
+        except ParseError as exc:
+            return done("invalid", exc)
+        assigned: str | None = None
+        for statement in script.statements:
+            try:
+                plan = self._plan(statement, variables)
+            except RemotingError as exc:
+                return done("failed", exc)
+            except Exception as exc:   # ParseError / BindError / PlanError carry .message and .column
+                if hasattr(exc, "message"):
+                    return done("invalid", exc)
+                raise
+            try:
+                results = self._execute(plan, counts, variables)
+            except RemotingError as exc:
+                counts.emit(ErrorEvent(exc.message, category="ConnectionError", terminating=True,
+                                       exception_type=exc.kind))
+                return done("failed", exc)
+            if plan.assign_to:
+                variables[plan.assign_to] = results
+                assigned = plan.assign_to
+            else:
+                variables["last"] = results
+            if self._stop_requested.is_set():
+                return done("stopped", assigned=assigned)
+            if counts.terminating:
+                return done("failed", assigned=assigned)
+        return done("errors" if counts.errors else "ok", assigned=assigned)
+
+    def _plan(self, statement: Any, variables: dict[str, Any]) -> Any:
+        from tui.shell.plan import plan_pipeline
+
+        for command in getattr(statement, "commands", ()):
+            info = self.catalog.get(command.name)
+            if info is not None and info.name.lower() not in self._detailed:
+                self.ensure_detail(info.name)
+        return plan_pipeline(statement, self.catalog, variables)
+
+    def _execute(self, plan: Any, counts: _Counts, variables: dict[str, Any]) -> list[Record]:
+        """Run a plan: remote prefix streamed into the local suffix; returns the result records."""
+        results: list[Record] = []
+        remote: list[BoundCommand] = list(plan.remote)
+        local: list[BoundCommand] = list(plan.local)
+        pipeline: RemotePipeline | None = None
+        source: Iterator[Record]
+        if remote:
+            pipeline = self._start_remote(remote, counts)
+            source = pipeline.records()
+        else:
+            source = iter(_plan_input(plan, variables))
+        try:
+            if local:
+                from tui.shell.local import run_local
+
+                items: Iterator[Any] = iter(run_local(local, source))
+            else:
+                items = source
+            for item in items:
+                if isinstance(item, Record):
+                    results.append(item)
+                    counts.emit(RecordEvent(item))
+                else:
+                    self._side_output(item, counts)
+                if self._stop_requested.is_set():
+                    break
+        except RemotingError:
+            raise
+        except Exception as exc:
+            if pipeline is not None and _is_remote_failure(exc):
+                raise self._error(exc, "command") from None
+            # A local cmdlet failed (bad expression, type error): reported as an error, session intact.
+            message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            counts.emit(ErrorEvent(str(message), category="LocalError", terminating=True))
+        finally:
+            if isinstance(source, Iterator) and hasattr(source, "close"):
+                source.close()   # stops the remote pipeline if the local suffix finished early (-First)
+        return results
+
+    def _start_remote(self, remote: Sequence[BoundCommand], counts: _Counts) -> RemotePipeline:
+        """Start the remote prefix; a shell that expired is reopened and the command retried once."""
+        for attempt in (1, 2):
+            if not self.is_open:
+                self._reopen()
+            assert self._pool is not None
+            try:
+                pipeline = RemotePipeline(self._pool, remote, counts.emit)
+            except UnsendableValue as exc:
+                raise RemotingError(str(exc), E.PROTOCOL, account=self.account.upn,
+                                    tenant=self.tenant.domain) from None
+            try:
+                with self._io:
+                    pipeline.start()
+            except Exception as exc:
+                err = self._error(exc, "command")
+                if attempt == 1 and err.kind in (E.EXPIRED, E.CONNECTION_LOST):
+                    # Nothing ran: the Command never reached a live shell. Reconnect and send it again.
+                    self._drop_pool()
+                    continue
+                if err.kind == E.EXPIRED:
+                    self._drop_pool()
+                raise err from None
+            self._current = pipeline
+            if self._stop_requested.is_set():
+                pipeline.stop()
+            return pipeline
+        raise AssertionError("unreachable")
+
+    def _reopen(self) -> None:
+        try:
+            self._connect(None)
+        except RemotingError:
+            raise
+
+    def _drop_pool(self) -> None:
+        """Forget a pool whose shell is gone (no Delete: the server already lost it)."""
+        if self._wsman is not None:
+            self._wsman.close()
+        self._pool = None
+        self._wsman = None
+
+    def _side_output(self, item: Any, counts: _Counts) -> None:
+        kind = type(item).__name__
+        if kind == "FileOutput":
+            path = Path(str(item.path)).expanduser()
+            text = str(item.text)
+            append = bool(getattr(item, "append", False))
+            try:
+                if append and path.exists():
+                    text = path.read_text(encoding="utf-8") + text
+                atomic_write_text(path, text)
+            except OSError as exc:
+                counts.emit(ErrorEvent(f"Could not write {path}: {exc.strerror}. Check the folder exists and is "
+                                       "writable.", category="WriteError", terminating=False))
+                return
+            counts.emit(FileEvent(str(path), len(text.encode("utf-8")), append))
+        elif kind == "TextOutput":
+            counts.emit(TextEvent(str(getattr(item, "text", item))))
+        elif kind == "FormatHint":
+            counts.emit(FormatEvent(item))
+        else:
+            counts.emit(FormatEvent(item))
+
+    # -- stop / close -------------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop the running command (PSRP stop); returns at once. The session stays usable."""
+        self._stop_requested.set()
+        pipeline = self._current
+        if pipeline is not None:
+            pipeline.stop()
+
+    def close(self) -> None:
+        """Delete the shell on the server (WS-Management Delete). Raises RemotingError if it fails."""
+        self._closed = True
+        self._refresh_cancel.set()
+        pool, wsman = self._pool, self._wsman
+        self._pool = None
+        self._wsman = None
+        if pool is None:
+            return
+        try:
+            pool.close()
+        except Exception as exc:
+            raise self._error(exc, "close") from None
+        finally:
+            if wsman is not None:
+                wsman.close()
+
+
+class _Counts:
+    """Counts what goes to the caller, so the summary and the transcript agree with the screen."""
+
+    def __init__(self, sink: Callable[[Event], None]) -> None:
+        self.sink = sink
+        self.records = 0
+        self.errors = 0
+        self.warnings = 0
+        self.terminating = False
+
+    def emit(self, event: Event) -> None:
+        if isinstance(event, RecordEvent):
+            self.records += 1
+        elif isinstance(event, ErrorEvent):
+            self.errors += 1
+            self.terminating = self.terminating or event.terminating
+        elif isinstance(event, WarningEvent):
+            self.warnings += 1
+        self.sink(event)
+
+
+def _is_remote_failure(exc: BaseException) -> bool:
+    mod = type(exc).__module__
+    return mod.startswith(("pypsrp", "requests", "urllib3", "xml")) or isinstance(exc, OSError)
+
+
+def _plan_input(plan: Any, variables: dict[str, Any]) -> list[Record]:
+    """Input of a plan without a remote prefix: the variable it starts from (``$last | …``)."""
+    source = getattr(plan, "source", None)
+    name = source[1:] if isinstance(source, str) and source.startswith("$") else source
+    value = variables.get(name) if isinstance(name, str) else None
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [v if isinstance(v, Record) else Record({}, (), str(v)) for v in items]
+
+
+def delegated_uri_with(location: str, domain: str) -> str:
+    sep = "&" if "?" in location else "?"
+    from urllib.parse import quote
+
+    return f"{location}{sep}DelegatedOrg={quote(domain, safe='')}"
+
+
+def _detail_from_records(base: CmdletInfo, records: list[Record]) -> CmdletInfo | None:
+    """Parse ``Get-Command`` output: ParameterSets (Name + ToString syntax) or Definition lines."""
+    for rec in records:
+        name = str(rec.get("Name") or base.name)
+        if name.lower() != base.name.lower():
+            continue
+        default = rec.get("DefaultParameterSet")
+        sets: list[tuple[str, str]] = []
+        raw_sets = rec.get("ParameterSets")
+        if isinstance(raw_sets, list):
+            for i, s in enumerate(raw_sets):
+                if isinstance(s, Record):
+                    set_name = str(s.get("Name") or f"Set{i + 1}")
+                    syntax = s.text or ""
+                    if s.get("IsDefault") is True and not default:
+                        default = set_name
+                else:
+                    set_name, syntax = f"Set{i + 1}", str(s)
+                if syntax and not syntax.lower().startswith(base.name.lower()):
+                    syntax = f"{base.name} {syntax}"
+                if syntax:
+                    sets.append((set_name, syntax))
+        if not sets:
+            definition = rec.get("Definition")
+            if isinstance(definition, str):
+                lines = definition_lines(definition, base.name)
+                names = list(base.parameter_sets)
+                sets = [(names[i] if i < len(names) and len(names) == len(lines) else f"Set{i + 1}", ln)
+                        for i, ln in enumerate(lines)]
+        if sets:
+            synopsis = rec.get("Synopsis") or rec.get("Description") or ""
+            return cmdlet_from_syntax(base.name, sets, str(default) if default else None, str(synopsis))
+    return None
