@@ -77,11 +77,12 @@ class Stats:
         with self._lock:
             setattr(self, name, getattr(self, name) + amount)
 
-    def snapshot(self, open_shells: dict[str, int]) -> dict[str, Any]:
+    def snapshot(self, open_shells: dict[str, int], running: int = 0) -> dict[str, Any]:
         with self._lock:
             return {
                 "requests": dict(self.requests),
                 "open_shells": open_shells,
+                "pipelines_running": running,
                 "shells_created": self.shells_created,
                 "shells_deleted": self.shells_deleted,
                 "shells_expired": self.shells_expired,
@@ -113,6 +114,11 @@ class Service:
         with self._lock:
             counts: Counter[str] = Counter(s.upn for s in self._shells.values())
         return {a.upn: counts.get(a.upn, 0) for a in self.accounts.values() if counts.get(a.upn)}
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            shells = list(self._shells.values())
+        return self.stats.snapshot(self.open_shells(), sum(s.running for s in shells))
 
     def expire(self, upn: str | None = None) -> int:
         """Expire every shell (or every shell of ``upn``) now, as the idle timer would."""
@@ -337,7 +343,7 @@ class _Handler(BaseHTTPRequestHandler):
             if not _is_loopback(self.client_address[0]):
                 self._send(403, b"stats are served to loopback clients only", {"Content-Type": "text/plain"})
                 return
-            body = json.dumps(self.server.service.stats.snapshot(self.server.service.open_shells())).encode()
+            body = json.dumps(self.server.service.snapshot()).encode()
             self._send(200, body, {"Content-Type": "application/json"})
             return
         if url.path.rstrip("/").lower() in (WSMAN_PATH, REGIONAL_PATH.lower()):

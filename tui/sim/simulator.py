@@ -128,7 +128,7 @@ class Simulator:
     def stats(self) -> dict[str, Any]:
         if self._service is None:
             raise RuntimeError("the simulator is not running")
-        return self._service.stats.snapshot(self._service.open_shells())
+        return self._service.snapshot()
 
     def expire_shells(self, upn: str | None = None) -> int:
         """Expire every shell (or every shell of ``upn``) now, as the idle timer would."""
