@@ -1,0 +1,93 @@
+"""config.toml: paths from EXOHOP_* variables, clouds, accounts, malformed files reported and kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tui.config import (
+    CLOUDS,
+    Account,
+    Config,
+    ConfigError,
+    Settings,
+    cache_dir,
+    config_dir,
+    data_dir,
+    load_config,
+    resolve_endpoint,
+)
+
+
+def test_dirs_follow_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXOHOP_CONFIG_DIR", str(tmp_path / "c"))
+    monkeypatch.setenv("EXOHOP_DATA_DIR", str(tmp_path / "d"))
+    monkeypatch.setenv("EXOHOP_CACHE_DIR", str(tmp_path / "k"))
+    assert (config_dir(), data_dir(), cache_dir()) == (tmp_path / "c", tmp_path / "d", tmp_path / "k")
+
+
+@pytest.mark.parametrize("name", sorted(CLOUDS))
+def test_cloud_names_resolve_to_https(name: str) -> None:
+    assert resolve_endpoint(name).startswith("https://")
+    assert resolve_endpoint(name.upper()) == CLOUDS[name]
+
+
+def test_endpoint_urls_and_refusals() -> None:
+    assert resolve_endpoint("https://mail.example.com/PowerShell/") == "https://mail.example.com/PowerShell/"
+    assert resolve_endpoint("http://127.0.0.1:5985/powershell-liveid").startswith("http://127.0.0.1")
+    for bad in ("http://outlook.office365.com/powershell-liveid", "ftp://x", "nowhere",
+                "https://h/p?DelegatedOrg=x"):
+        with pytest.raises(ConfigError):
+            resolve_endpoint(bad)
+
+
+def test_missing_file_is_empty_config(tmp_path: Path) -> None:
+    cfg = load_config(tmp_path / "config.toml")
+    assert cfg.accounts == [] and cfg.settings == Settings()
+
+
+def test_round_trip_and_default(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    cfg = Config(path=path).with_account(Account("a@p.onmicrosoft.com", "worldwide", default=True))
+    cfg = cfg.with_account(Account("b@p.onmicrosoft.com", "https://127.0.0.1:8443/powershell-liveid",
+                                   ca_file="/tmp/ca.pem", default=True))
+    cfg.save()
+    again = load_config(path)
+    assert [a.upn for a in again.accounts] == ["a@p.onmicrosoft.com", "b@p.onmicrosoft.com"]
+    assert again.default_account() is not None and again.default_account().upn == "b@p.onmicrosoft.com"
+    assert again.resolve_account("A@P.onmicrosoft.com").endpoint_url == CLOUDS["worldwide"]
+    assert again.account("b@p.onmicrosoft.com").cert_validation == "/tmp/ca.pem"
+
+
+def test_malformed_toml_names_file_and_line_and_is_not_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    text = '[settings]\nconfirm = "always"\n[[accounts]]\nupn = "a@b.com\n'
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(path) in info.value.message and info.value.line == 4
+    assert path.read_text() == text
+
+
+def test_bad_values_are_explained(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[settings]\nmax_sessions_per_account = 5\n')
+    with pytest.raises(ConfigError, match="1, 2 or 3"):
+        load_config(path)
+    path.write_text('[[accounts]]\nupn = "not-an-upn"\n')
+    with pytest.raises(ConfigError, match="principal name"):
+        load_config(path)
+    path.write_text('[[accounts]]\nupn = "a@b.com"\nendpoint = "mars"\n')
+    with pytest.raises(ConfigError, match="worldwide"):
+        load_config(path)
+
+
+def test_resolve_account_messages() -> None:
+    with pytest.raises(ConfigError, match="exohop login"):
+        Config().resolve_account(None)
+    two = Config(accounts=[Account("a@b.com"), Account("c@d.com")])
+    with pytest.raises(ConfigError, match="--account"):
+        two.resolve_account(None)
+    with pytest.raises(ConfigError, match=r"x@y\.com"):
+        two.resolve_account("x@y.com")
