@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tui.shell.errors import ShellError
 from tui.shell.operators import (
     COMPARISON_OPERATORS,
     OperatorError,
@@ -34,13 +35,13 @@ from tui.shell.operators import (
 from tui.shell.sizes import UNITS, ByteSize, is_exchange_size, parse_size
 
 
-class ExpressionError(ValueError):
-    """A script block that cannot be parsed or evaluated; ``column`` is 0-based within its text."""
+class ExpressionError(ShellError):
+    """A script block that cannot be parsed or evaluated; ``column`` is 0-based in the text given (offset
+    by the ``column`` passed to ``compile_expression``, so it can point into the whole command line)."""
 
     def __init__(self, message: str, column: int = 0) -> None:
-        super().__init__(message)
-        self.message = message
-        self.column = column
+        super().__init__(message, column)
+        self.column: int = column
 
 
 class Context:

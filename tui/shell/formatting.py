@@ -1,0 +1,386 @@
+"""Records → what the engineer sees: PowerShell-looking tables and lists (plain text and Rich), JSON, CSV.
+
+The rules are PowerShell's: a type with a known view gets its columns (``views.py``); an object with at
+most four properties is a table of all of them, a larger one a list; a Format-Table/Format-List hint
+wins. Rendering works on a batch at a time: ``TextFormatter`` keeps the columns and widths of the first
+batch so later batches of a stream line up under the same header.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from tui.shell.operators import get_member, is_number
+from tui.shell.records import Record
+from tui.shell.sizes import ByteSize
+from tui.shell.views import view_for
+
+ENUMERATION_LIMIT = 4  # PowerShell's $FormatEnumerationLimit
+ELLIPSIS = "…"
+PSCUSTOMOBJECT = "System.Management.Automation.PSCustomObject"
+
+
+@dataclass(frozen=True, slots=True)
+class FormatHint:
+    """What Format-Table / Format-List asked for; ``properties`` None means the type's default columns."""
+
+    view: Literal["table", "list"]
+    properties: list[str] | None = None
+    auto_size: bool = False
+    wrap: bool = False
+    hide_table_headers: bool = False
+    group_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    kind: Literal["table", "list", "scalar"]
+    columns: list[str] = field(default_factory=list)
+    hide_headers: bool = False
+    wrap: bool = False
+
+
+# -- values ----------------------------------------------------------------------------------------
+
+
+def format_datetime(d: datetime | date) -> str:
+    """en-US as PowerShell shows it: ``11/28/2026 5:35:07 PM`` (dates alone: ``11/28/2026``)."""
+    if not isinstance(d, datetime):
+        return f"{d.month}/{d.day}/{d.year}"
+    hour = d.hour % 12 or 12
+    return f"{d.month}/{d.day}/{d.year} {hour}:{d.minute:02d}:{d.second:02d} {'AM' if d.hour < 12 else 'PM'}"
+
+
+def _format_timespan(t: timedelta) -> str:
+    total = int(t.total_seconds())
+    sign = "-" if total < 0 else ""
+    days, rest = divmod(abs(total), 86400)
+    h, rest = divmod(rest, 3600)
+    m, s = divmod(rest, 60)
+    return f"{sign}{days}.{h:02d}:{m:02d}:{s:02d}" if days else f"{sign}{h:02d}:{m:02d}:{s:02d}"
+
+
+def format_value(v: Any, limit: int | None = None) -> str:
+    """One value as PowerShell displays it: lists ``{a, b}`` (at most ``limit`` items, then ``…``),
+    ``True``/``False``, en-US dates, $null as the empty string."""
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "True" if v else "False"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "NaN"
+        if math.isinf(v):
+            return "Infinity" if v > 0 else "-Infinity"
+        return format(v, ".15g").replace("e+", "E+").replace("e-", "E-")
+    if isinstance(v, datetime | date):
+        return format_datetime(v)
+    if isinstance(v, list | tuple):
+        shown = list(v) if limit is None else list(v)[:limit]
+        more = ELLIPSIS if limit is not None and len(v) > limit else ""
+        return "{" + ", ".join(format_value(x) for x in shown) + more + "}"
+    if isinstance(v, dict):
+        return "@{" + "; ".join(f"{k}={format_value(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, timedelta):
+        return _format_timespan(v)
+    if isinstance(v, ByteSize | uuid.UUID):
+        return str(v)
+    return str(v)
+
+
+def _cell(v: Any) -> str:
+    text = format_value(v, ENUMERATION_LIMIT)
+    return text.replace("\r\n", " ").replace("\n", " ") if "\n" in text else text
+
+
+# -- choosing a view ----------------------------------------------------------------------------
+
+
+def _shape(item: Any) -> str:
+    if isinstance(item, Record):
+        return "\x00".join(item.type_names) if item.type_names else "\x01" + "\x00".join(item.properties)
+    return "\x02scalar"
+
+
+def choose_view(records: Sequence[Any], hint: FormatHint | None = None) -> View:
+    """The view for a batch of same-shaped objects (the first one decides, as in PowerShell)."""
+    first = next((r for r in records if r is not None), None)
+    if not isinstance(first, Record):
+        if hint is not None and hint.properties:
+            return View(hint.view, list(hint.properties), hint.hide_table_headers, hint.wrap)
+        return View("scalar")
+    known = view_for(first.type_names)
+    if hint is not None:
+        if hint.properties:
+            columns = list(hint.properties)
+        elif known is not None and (known.kind == hint.view or hint.view == "table"):
+            columns = list(known.columns)
+        else:
+            columns = list(first.properties)
+        return View(hint.view, columns, hint.hide_table_headers, hint.wrap)
+    if known is not None:
+        return View(known.kind, list(known.columns))
+    columns = list(first.properties)
+    return View("table" if len(columns) <= 4 else "list", columns)
+
+
+def _runs(items: Iterable[Any]) -> Iterator[list[Any]]:
+    """Consecutive items of the same shape, so each run gets one view (PowerShell's out-default does so)."""
+    run: list[Any] = []
+    key = None
+    for item in items:
+        k = _shape(item)
+        if run and k != key:
+            yield run
+            run = []
+        key = k
+        run.append(item)
+    if run:
+        yield run
+
+
+# -- plain text ----------------------------------------------------------------------------------
+
+
+def _truncate(text: str, width: int) -> str:
+    if len(text) <= width:
+        return text
+    return text[: max(width - 1, 0)] + ELLIPSIS if width > 0 else ""
+
+
+def _fit_widths(natural: list[int], minimum: list[int], width: int) -> list[int]:
+    """Shrink the widest columns until the row (with one space between columns) fits ``width``."""
+    widths = list(natural)
+    excess = sum(widths) + len(widths) - 1 - width
+    while excess > 0:
+        candidates = [i for i, w in enumerate(widths) if w > minimum[i]]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i])
+        others = [widths[i] for i in candidates if i != widest]
+        step = min(excess, widths[widest] - minimum[widest], max(widths[widest] - max(others, default=0), 1))
+        widths[widest] -= step
+        excess -= step
+    return widths
+
+
+class TextFormatter:
+    """Renders a stream batch by batch; the header and column widths are decided by the first batch."""
+
+    def __init__(self, hint: FormatHint | None = None, width: int = 120) -> None:
+        self.hint = hint
+        self.width = max(width, 20)
+        self._key: str | None = None
+        self._view: View | None = None
+        self._widths: list[int] = []
+        self._numeric: list[bool] = []
+        self._started = False
+
+    def feed(self, items: Iterable[Any]) -> str:
+        out: list[str] = []
+        for run in _runs(items):
+            key = _shape(run[0])
+            if self._view is None or key != self._key:
+                self._view = choose_view(run, self.hint)
+                self._key = key
+                self._widths = []
+                if self._started:
+                    out.append("")
+            self._render(run, self._view, out)
+            self._started = True
+        return "".join(line.rstrip() + "\n" for line in out)
+
+    def _render(self, run: list[Any], view: View, out: list[str]) -> None:
+        if view.kind == "scalar":
+            out.extend(format_value(x) for x in run)
+        elif view.kind == "list":
+            self._list(run, view, out)
+        else:
+            self._table(run, view, out)
+
+    def _list(self, run: list[Any], view: View, out: list[str]) -> None:
+        for record in run:
+            columns = view.columns if isinstance(record, Record) else ["Value"]
+            label_width = max((len(c) for c in columns), default=0)
+            value_width = max(self.width - label_width - 3, 10)
+            if out or self._started:
+                out.append("")
+            for col in columns:
+                value = get_member(record, col) if isinstance(record, Record) else record
+                text = format_value(value, ENUMERATION_LIMIT)
+                lines = _wrap(text, value_width)
+                out.append(f"{col.ljust(label_width)} : {lines[0]}")
+                out.extend(" " * (label_width + 3) + more for more in lines[1:])
+            self._started = True
+
+    def _table(self, run: list[Any], view: View, out: list[str]) -> None:
+        columns = view.columns
+        rows = [[_cell(get_member(r, c)) for c in columns] for r in run]
+        if not self._widths:
+            natural = [max([len(c), *(len(row[i]) for row in rows)]) for i, c in enumerate(columns)]
+            minimum = [min(n, max(len(c), 6)) for n, c in zip(natural, columns, strict=True)]
+            if not (self.hint is not None and self.hint.auto_size) or sum(natural) + len(natural) > self.width:
+                natural = _fit_widths(natural, minimum, self.width)
+            self._widths = natural
+            self._numeric = [all(is_number(get_member(r, c)) or get_member(r, c) is None for r in run)
+                             and any(is_number(get_member(r, c)) for r in run) for c in columns]
+            keep = _columns_that_fit(self._widths, self.width)
+            self._widths = self._widths[:keep]
+            if not view.hide_headers:
+                out.append(self._row(columns[:keep]))
+                out.append(self._row(["-" * len(c) for c in columns[:keep]]))
+        for row in rows:
+            if view.wrap:
+                out.extend(self._wrapped_row(row))
+            else:
+                out.append(self._row(row))
+
+    def _row(self, cells: Sequence[str]) -> str:
+        parts = []
+        for i, w in enumerate(self._widths):
+            text = _truncate(cells[i] if i < len(cells) else "", w)
+            parts.append(text.rjust(w) if self._numeric[i] else text.ljust(w))
+        return " ".join(parts)
+
+    def _wrapped_row(self, cells: Sequence[str]) -> list[str]:
+        wrapped = [_wrap(cells[i], w) for i, w in enumerate(self._widths)]
+        height = max(len(w) for w in wrapped)
+        return [self._row([w[n] if n < len(w) else "" for w in wrapped]) for n in range(height)]
+
+
+def _columns_that_fit(widths: list[int], width: int) -> int:
+    total, keep = -1, 0
+    for w in widths:
+        if total + 1 + w > width and keep:
+            break
+        total += 1 + w
+        keep += 1
+    return keep
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    if len(text) <= width and "\n" not in text:
+        return [text]
+    lines: list[str] = []
+    for para in text.splitlines() or [""]:
+        lines.extend(textwrap.wrap(para, width, break_long_words=True, replace_whitespace=False) or [""])
+    return lines
+
+
+def render_text(records: Iterable[Any], hint: FormatHint | None = None, width: int = 120) -> str:
+    """One batch as PowerShell would print it: a table (header, dashes, rows cut with ``…``) or a list."""
+    return TextFormatter(hint, width).feed(records)
+
+
+# -- Rich ------------------------------------------------------------------------------------------
+
+
+def render_rich(records: Iterable[Any], hint: FormatHint | None = None) -> Any:
+    """A Rich renderable (Table for table views, a Group of grids for lists); no Textual needed."""
+    from rich import box
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    parts: list[Any] = []
+    for run in _runs(records):
+        view = choose_view(run, hint)
+        if view.kind == "scalar":
+            parts.extend(Text(format_value(x)) for x in run)
+        elif view.kind == "table":
+            table = Table(box=box.SIMPLE_HEAD, show_header=not view.hide_headers, pad_edge=False,
+                          header_style="bold", expand=False)
+            numeric = [any(is_number(get_member(r, c)) for r in run) for c in view.columns]
+            for col, num in zip(view.columns, numeric, strict=True):
+                table.add_column(col, justify="right" if num else "left",
+                                 overflow="fold" if view.wrap else "ellipsis", no_wrap=not view.wrap)
+            for r in run:
+                table.add_row(*(_cell(get_member(r, c)) for c in view.columns))
+            parts.append(table)
+        else:
+            for r in run:
+                grid = Table.grid(padding=(0, 1))
+                grid.add_column(style="bold", no_wrap=True)
+                grid.add_column(no_wrap=True, width=1)
+                grid.add_column(overflow="fold")
+                for col in view.columns:
+                    grid.add_row(col, ":", format_value(get_member(r, col), ENUMERATION_LIMIT))
+                parts.extend([grid, Text("")])
+    return Group(*parts)
+
+
+# -- JSON and CSV ----------------------------------------------------------------------------------
+
+
+def _json_value(v: Any, level: int, depth: int) -> Any:
+    if v is None or isinstance(v, bool | int | str):
+        return v
+    if isinstance(v, float):
+        return v if math.isfinite(v) else format_value(v)
+    if isinstance(v, datetime):
+        return v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, ByteSize | uuid.UUID | timedelta):
+        return format_value(v)
+    if isinstance(v, Record | dict):
+        if level > depth:
+            return str(v) if isinstance(v, Record) else format_value(v)
+        items = v.properties if isinstance(v, Record) else v
+        return {str(k): _json_value(x, level + 1, depth) for k, x in items.items()}
+    if isinstance(v, list | tuple):
+        if level > depth:
+            return " ".join(format_value(x) for x in v)
+        return [_json_value(x, level + 1, depth) for x in v]
+    return str(v)
+
+
+def to_json(records: Iterable[Any], depth: int = 2, *, compress: bool = False, as_array: bool = False) -> str:
+    """ConvertTo-Json: one object alone, several as an array; objects deeper than ``depth`` become text."""
+    items = [_json_value(r, 0, depth) for r in records]
+    if not items and not as_array:
+        return ""
+    data: Any = items if (as_array or len(items) != 1) else items[0]
+    if compress:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _csv_field(v: Any, delimiter: str) -> str:
+    if v is None:
+        return ""
+    text = ";".join(format_value(x) for x in v) if isinstance(v, list | tuple) else format_value(v)
+    return '"' + text.replace('"', '""') + '"'
+
+
+def csv_lines(records: Iterable[Any], properties: Sequence[str] | None = None, *,
+              type_information: bool = False, delimiter: str = ",", header: bool = True) -> Iterator[str]:
+    """ConvertTo-Csv line by line: the first object's properties decide the columns (PowerShell's rule)."""
+    columns: list[str] | None = list(properties) if properties else None
+    for r in records:
+        if columns is None:
+            columns = list(r.properties) if isinstance(r, Record) else ["Value"]
+            if type_information:
+                type_name = r.type_names[0] if isinstance(r, Record) and r.type_names else PSCUSTOMOBJECT
+                yield f"#TYPE {type_name}"
+            if header:
+                yield delimiter.join('"' + c.replace('"', '""') + '"' for c in columns)
+        values = [get_member(r, c) if isinstance(r, Record) else r for c in columns]
+        yield delimiter.join(_csv_field(v, delimiter) for v in values)
+
+
+def to_csv(records: Iterable[Any], properties: Sequence[str] | None = None, type_information: bool = False,
+           *, delimiter: str = ",") -> str:
+    return "".join(line + "\n" for line in csv_lines(records, properties, type_information=type_information,
+                                                      delimiter=delimiter))
