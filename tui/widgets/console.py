@@ -40,6 +40,7 @@ from tui.remoting.events import (
     VerboseEvent,
     WarningEvent,
 )
+from tui.shell.formatting import render_rich
 from tui.shell.records import Record
 from tui.tenants import Tenant
 from tui.widgets.command_input import CommandInput, CommandLine, ScrollRequested
@@ -351,8 +352,6 @@ class TenantConsole(Widget):
     # -- rendering -----------------------------------------------------------------------------
 
     def _render_records(self, records: Sequence[Record], hint: Any) -> RenderableType:
-        from tui.shell.formatting import render_rich
-
         return render_rich(records, hint)
 
     def _render_message(self, run: _Run, event: Any) -> RenderableType:

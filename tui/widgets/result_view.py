@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,14 +19,18 @@ from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label
 
 from tui.files import atomic_write_text
-from tui.shell.operators import sort_key, to_text
+from tui.shell.formatting import format_value, to_csv, to_json
+from tui.shell.operators import sort_key
 from tui.shell.records import Record
 
-CHUNK_ROWS = 1000  # rows added per frame
+FIRST_CHUNK = 100  # the first rows show at once…
+CHUNK_ROWS = 500  # …then this many per frame: DataTable measures each new cell (~15 µs); keep frames short
+FILTER_DELAY_S = 0.12  # the filter applies once typing pauses
 MAX_COLUMNS = 60  # a viewer with more columns than that is unusable anyway, and slow to measure
 
 
@@ -44,10 +49,9 @@ def viewer_columns(records: Sequence[Record], hint: Any = None) -> list[str]:
 
 
 def cell_text(value: Any) -> str:
-    """A cell as one line of text (lists joined with commas, records by their ToString)."""
-    if isinstance(value, list | tuple):
-        return ", ".join(cell_text(v) for v in value)
-    return to_text(value).replace("\n", " ")
+    """A cell as one line of text, formatted as the console shows values (whole lists, not cut at four)."""
+    text = format_value(value)
+    return text.replace("\r\n", " ").replace("\n", " ") if "\n" in text else text
 
 
 class ResultViewer(Widget):
@@ -85,6 +89,8 @@ class ResultViewer(Widget):
         self.columns = viewer_columns(self.records, hint)
         self._texts: list[tuple[str, ...]] | None = None  # cell texts per record, built lazily
         self._search: list[str] | None = None
+        self._cells: list[tuple[Text, ...]] | None = None  # the DataTable's cell objects per record
+        self._filter_timer: Timer | None = None
         self.view: list[int] = list(range(len(self.records)))  # record indices in display order
         self.sorted_by: tuple[str, bool] | None = None  # (column, descending)
         self.filter_text = ""
@@ -120,6 +126,12 @@ class ResultViewer(Widget):
             self._texts = [tuple(cell_text(rec.get(c)) for c in cols) for rec in self.records]
         return self._texts
 
+    def cells(self) -> list[tuple[Text, ...]]:
+        # Text, not str: DataTable would parse a str as console markup ("[x]" in a display name).
+        if self._cells is None:
+            self._cells = [tuple(Text(t, no_wrap=True) for t in row) for row in self.texts()]
+        return self._cells
+
     @property
     def loaded(self) -> int:
         """Rows of the current view already in the DataTable."""
@@ -139,10 +151,11 @@ class ResultViewer(Widget):
     def _add_chunk(self, generation: int) -> None:
         if generation != self._generation:
             return
-        texts = self.texts()
-        chunk = self.view[self._loaded:self._loaded + CHUNK_ROWS]
+        cells = self.cells()
+        size = FIRST_CHUNK if self._loaded == 0 else CHUNK_ROWS
+        chunk = self.view[self._loaded:self._loaded + size]
         if chunk:
-            self.table.add_rows(texts[i] for i in chunk)
+            self.table.add_rows(cells[i] for i in chunk)
             self._loaded += len(chunk)
         self._update_status()
         if self._loaded < len(self.view):
@@ -176,7 +189,15 @@ class ResultViewer(Widget):
             descending = self.sorted_by is not None and self.sorted_by[0] == column and not self.sorted_by[1]
         self.sorted_by = (column, descending)
         self.view = self._ordered(self.view)
-        self.reload()
+        if not self.complete or not self.view:
+            self.reload()
+            return
+        # Every row is in the table: reorder it in place instead of re-adding (and re-measuring) rows.
+        cells = self.cells()
+        rank = {id(cells[i][0]): pos for pos, i in enumerate(self.view)}
+        first = self.columns[0]
+        self.table.sort(first, key=lambda cell: rank[id(cell)])
+        self._update_status()
 
     def _ordered(self, indices: list[int]) -> list[int]:
         if self.sorted_by is None:
@@ -200,10 +221,8 @@ class ResultViewer(Widget):
 
     def export(self, path: Path, fmt: str) -> int:
         """Write the rows in view (filtered, sorted) as CSV or JSON; returns the row count."""
-        from tui.shell.formatting import to_csv, to_json
-
         rows = self.visible_records()
-        text = to_json(rows) if fmt == "json" else to_csv(rows)
+        text = to_json(rows, as_array=True) if fmt == "json" else to_csv(rows)
         atomic_write_text(path, text)
         return len(rows)
 
@@ -226,11 +245,18 @@ class ResultViewer(Widget):
     @on(Input.Changed, "#viewer-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.apply_filter(event.value)
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        value = event.value
+        self._filter_timer = self.set_timer(FILTER_DELAY_S, lambda: self.apply_filter(value))
 
     @on(Input.Submitted, "#viewer-filter")
     def _filter_done(self, event: Input.Submitted) -> None:
         event.stop()
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        if event.value != self.filter_text:
+            self.apply_filter(event.value)
         self.table.focus()
 
     def action_copy_cell(self) -> None:

@@ -1,0 +1,278 @@
+"""TenantConsole results under Textual's Pilot: streaming tables, errors, progress, carets, the viewer."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+from textual.widgets import ProgressBar
+
+from tui.remoting.events import (
+    ErrorEvent,
+    ProgressEvent,
+    RecordEvent,
+    RunSummary,
+    VerboseEvent,
+    WarningEvent,
+)
+from tui.shell.records import Record
+from tui.tenants import Tenant
+from tui.widgets.console import INLINE_ROWS, TenantConsole
+from tui.widgets.result_view import ResultScreen, ResultViewer
+
+MAILBOX = ("Deserialized.Microsoft.Exchange.Data.Directory.Management.Mailbox",)
+
+
+class Host(App[None]):
+    def compose(self) -> ComposeResult:
+        yield TenantConsole(Tenant("contoso.onmicrosoft.com", "Contoso Ltd"))
+
+
+def drive(body: Callable[[Host, TenantConsole, Pilot[None]], Awaitable[None]],
+          size: tuple[int, int] = (120, 40)) -> None:
+    app = Host()
+
+    async def run() -> None:
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await body(app, app.query_one(TenantConsole), pilot)
+
+    asyncio.run(run())
+
+
+def mailbox(i: int) -> Record:
+    return Record({"Name": f"user{i:05d}", "Alias": f"u{i}", "PrimarySmtpAddress": f"user{i}@contoso.com",
+                   "ItemCount": (i * 7919) % 10007}, MAILBOX)
+
+
+def text(console: TenantConsole) -> str:
+    return "\n".join(console.scrollback.plain_lines())
+
+
+def line_with(console: TenantConsole, needle: str) -> int:
+    lines = console.scrollback.plain_lines()
+    return next(i for i, line in enumerate(lines) if needle in line)
+
+
+def colour_of(console: TenantConsole, needle: str) -> str:
+    strips = [*console.scrollback.frozen_lines, *console.scrollback.live_lines]
+    strip = strips[line_with(console, needle)]
+    for seg in strip:
+        if needle.split()[0] in seg.text and seg.style is not None and seg.style.color is not None:
+            return seg.style.color.name
+    return ""
+
+
+def test_records_stream_into_a_table_before_the_run_ends() -> None:
+    async def body(app: Host, console: TenantConsole, pilot: Pilot[None]) -> None:
+        console.begin_run("Get-Mailbox -ResultSize 3")
+        assert console.busy
+        assert console.scrollback.plain_lines()[-1].rstrip() == "contoso> Get-Mailbox -ResultSize 3"
+        console.append_event(RecordEvent(mailbox(1)))
+        console.append_event(RecordEvent(mailbox(2)))
+        await pilot.pause(0.15)  # one flush
+        shown = text(console)
+        assert "user00001" in shown and "user00002" in shown and "Name" in shown
+        console.append_event(RecordEvent(mailbox(3)))
+        console.end_run(RunSummary("Get-Mailbox -ResultSize 3", "ok", records=3, duration_s=0.25))
+        await pilot.pause()
+        shown = text(console)
+        assert shown.count("user00003") == 1 and shown.count("user00001") == 1  # drawn once, not re-appended
+        assert "3 records" in shown.splitlines()[-1]
+        assert not console.busy and len(console.last_result) == 3
+
+    drive(body)
+
+
+def test_errors_red_with_category_and_id_warnings_yellow_verbose_dim() -> None:
+    async def body(app: Host, console: TenantConsole, pilot: Pilot[None]) -> None:
+        console.begin_run("Get-Mailbox nobody")
+        console.append_event(WarningEvent("By default, only the first 1000 items are returned."))
+        console.append_event(VerboseEvent("Searching default domain controller."))
+        console.append_event(ErrorEvent(
+            "The operation couldn't be performed because object 'nobody' couldn't be found on 'DB3PR01A001DC01'.",
+            category="NotSpecified", error_id="[Server=DB3PR01MB0001],RequestId=1,TimeStamp=now] "
+            "[FailureCategory=Cmdlet-ManagementObjectNotFoundException] 7A1C3E9,Microsoft.Exchange."
+            "Management.RecipientTasks.GetMailbox", target="nobody",
+            exception_type="ManagementObjectNotFoundException", terminating=True))
+        console.end_run(RunSummary("Get-Mailbox nobody", "failed", errors=1, warnings=1, duration_s=0.1))
+        await pilot.pause()
+        shown = text(console)
+        assert "WARNING: By default, only the first 1000 items are returned." in shown
+        assert "VERBOSE: Searching default domain controller." in shown
+        assert "CategoryInfo          : NotSpecified" in shown and "ManagementObjectNotFoundException" in shown
+        assert "FullyQualifiedErrorId : [Server=DB3PR01MB0001]" in shown
+        assert colour_of(console, "The operation couldn't") == "red"
+        assert colour_of(console, "WARNING:") == "yellow"
+        assert "failed" in shown.splitlines()[-1] and "1 error" in shown.splitlines()[-1]
+
+    drive(body)
+
+
+def test_stopped_run_says_stopped() -> None:
+    async def body(app: Host, console: TenantConsole, pilot: Pilot[None]) -> None:
+        console.begin_run("Get-MessageTrace")
+        console.append_event(RecordEvent(mailbox(1)))
+        console.end_run(RunSummary("Get-MessageTrace", "stopped", records=1, duration_s=2.0))
+        await pilot.pause()
+        assert console.scrollback.plain_lines()[-1].startswith("stopped")
+
+    drive(body)
+
+
+def test_progress_updates_in_place_and_goes_when_completed() -> None:
+    async def body(app: Host, console: TenantConsole, pilot: Pilot[None]) -> None:
+        console.begin_run("Get-MailboxStatistics")
+        console.append_event(ProgressEvent("Gathering statistics", "mailbox 10 of 40", 25))
+        await pilot.pause(0.15)
+        console.append_event(ProgressEvent("Gathering statistics", "mailbox 30 of 40", 75))
+        await pilot.pause(0.15)
+        shown = text(console)
+        assert shown.count("Gathering statistics") == 1 and "mailbox 30 of 40 75%" in shown
+        console.append_event(ProgressEvent("Gathering statistics", "done", 100, completed=True))
+        await pilot.pause(0.15)
+        assert "Gathering statistics" not in text(console)
+
+    drive(body)
+
+
+def test_show_error_draws_caret_under_the_column() -> None:
+    async def body(app: Host, console: TenantConsole, pilot: Pilot[None]) -> None:
+        line = "Get-Mailbox -Identity 'john"
+        console.begin_run(line)
+        console.show_error("The string is missing the terminator: '.", 22, line)
+        console.end_run(RunSummary(line, "failed", duration_s=0.0))
+        await pilot.pause()
+        lines = console.scrollback.plain_lines()
+        echo = line_with(console, "contoso> Get-Mailbox")
+        assert lines[echo + 1].index("^") == lines[echo].index("'john")
+        assert "missing the terminator" in lines[echo + 2]
+
+    drive(body)
+
+
+def test_parse_error_in_the_summary_gets_a_caret_too() -> None:
+    class FakeParseErrorFromShell(Exception):  # what tui.shell.ParseError carries: message + column
+        def __init__(self, message: str, column: int) -> None:
+            super().__init__(message)
+            self.message = message
+            self.column = column
+
+    async def body(app: Host, console: TenantConsole, pilot: Pilot[None]) -> None:
+        line = "Get-Mailbox | "
+        console.begin_run(line)
+        console.end_run(RunSummary(line, "failed", error=FakeParseErrorFromShell("An empty pipe element is not allowed.", 12)))
+        await pilot.pause()
+        lines = console.scrollback.plain_lines()
+        caret = next(i for i, s in enumerate(lines) if s.strip() == "^")
+        assert lines[caret].index("^") == len("contoso> ") + 12
+        assert "An empty pipe element is not allowed." in text(console)
+
+    drive(body)
+
+
+def test_import_progress_bar_text() -> None:
+    async def body(app: Host, console: TenantConsole, pilot: Pilot[None]) -> None:
+        assert console.import_progress_text == ""
+        console.show_import_progress(312, 742)
+        await pilot.pause()
+        assert console.import_progress_text == "Importing commands… 312 / 742"
+        bar = console.query_one("#import-bar", ProgressBar)
+        assert bar.total == 742 and bar.progress == 312 and bar.region.width > 0
+        # The input works during the import.
+        await pilot.press(*"Get-")
+        assert console.input.value == "Get-"
+        console.show_import_progress(742, 742)
+        console.hide_import_progress()
+        await pilot.pause()
+        assert console.import_progress_text == "" and bar.region.width == 0
+
+    drive(body)
+
+
+def test_large_result_shows_first_rows_then_viewer_sorts_filters_exports(tmp_path: Path) -> None:
+    n = 5000
+
+    async def body(app: Host, console: TenantConsole, pilot: Pilot[None]) -> None:
+        console.begin_run("Get-Mailbox -ResultSize Unlimited")
+        for i in range(n):
+            console.append_event(RecordEvent(mailbox(i)))
+        await pilot.press(*"Get-User")  # the input answers while the result streams in
+        assert console.input.value == "Get-User"
+        console.end_run(RunSummary("Get-Mailbox -ResultSize Unlimited", "ok", records=n, duration_s=3.0))
+        await pilot.pause()
+        shown = text(console)
+        assert f"user{INLINE_ROWS - 1:05d}" in shown and f"user{INLINE_ROWS:05d}" not in shown
+        assert f"{n - INLINE_ROWS:,} more rows — press F6 to open all {n:,} in the viewer" in shown
+        assert len(console.scrollback.plain_lines()) < INLINE_ROWS + 20
+
+        await pilot.press("f6")
+        await pilot.pause()
+        assert isinstance(app.screen, ResultScreen)
+        viewer = app.screen.query_one(ResultViewer)
+        for _ in range(100):
+            if viewer.complete:
+                break
+            await pilot.pause(0.02)
+        assert viewer.table.row_count == n
+        assert viewer.columns[:2] == ["Name", "Alias"]
+
+        item_col = viewer.columns.index("ItemCount")
+        viewer.sort_by("ItemCount", descending=True)
+        await pilot.pause()
+        counts = [mailbox(i)["ItemCount"] for i in range(n)]
+        assert str(viewer.table.get_row_at(0)[item_col]) == str(max(counts))
+        assert viewer.records[viewer.view[-1]]["ItemCount"] == min(counts)
+
+        await pilot.press("slash", *"user0004")
+        await pilot.pause(0.3)  # the filter applies once typing pauses
+        assert len(viewer.view) == 10 and viewer.table.row_count == 10  # user00040 … user00049
+        assert all(viewer.records[i]["Name"].startswith("user0004") for i in viewer.view)
+
+        out = tmp_path / "out" / "mailboxes.csv"
+        viewer.table.focus()
+        await pilot.press("e")
+        await pilot.pause()
+        box = viewer.query_one("#export-path")
+        box.value = str(out)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await pilot.pause()
+        rows = list(csv.DictReader(io.StringIO("".join(
+            line for line in out.read_text(encoding="utf-8").splitlines(keepends=True) if not line.startswith("#")))))
+        assert len(rows) == 10 and {r["Name"] for r in rows} == {f"user{i:05d}" for i in range(40, 50)}
+        assert not list(out.parent.glob(".*.tmp"))  # written atomically: no temp file left
+
+        # Clearing the filter brings every row back, still sorted; JSON export has them all.
+        viewer.apply_filter("")
+        await pilot.pause()
+        out_json = tmp_path / "all.json"
+        assert viewer.export(out_json, "json") == n
+        data = json.loads(out_json.read_text(encoding="utf-8"))
+        assert len(data) == n and data[0]["ItemCount"] == max(counts)
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ResultScreen)
+
+    drive(body)
+
+
+def test_viewer_copies_the_cell_under_the_cursor() -> None:
+    async def body(app: Host, console: TenantConsole, pilot: Pilot[None]) -> None:
+        console.begin_run("Get-Mailbox")
+        for i in range(3):
+            console.append_event(RecordEvent(mailbox(i)))
+        console.end_run(RunSummary("Get-Mailbox", "ok", records=3))
+        console.open_viewer()
+        await pilot.pause()
+        await pilot.press("down", "c")
+        await pilot.pause()
+        assert app.clipboard == "user00001"  # what copy_to_clipboard sent (OSC 52) to the terminal
+
+    drive(body)
