@@ -26,12 +26,15 @@ from tui.widgets.palette import ExohopCommands, PaletteEntry
 from tui.widgets.tenant_list import TenantList, TenantRows, display_name
 from tui.workers import Workers
 
-WELCOME = """exohop
+WELCOME = """Pick a customer tenant on the left.
 
-Pick a customer tenant on the left:  /  filters by name, domain or tag,
-↑ ↓ move, Enter opens it. Each tenant keeps its own console and history.
+  /        filter by name, domain or tag
+  ↑ ↓      move       Enter  open it
+  Ctrl+P   command palette
+  F1       keys
+  Ctrl+Q   disconnect every session and quit
 
-Ctrl+P  command palette     F1  keys     Ctrl+Q  disconnect and quit"""
+Each tenant keeps its own console, scrollback and history."""
 
 
 def console_id(domain: str) -> str:
@@ -156,7 +159,7 @@ class ExohopApp(App[int]):
         if console is None:
             from tui.widgets.console import TenantConsole
 
-            console = TenantConsole(tenant, id=console_id(domain))
+            console = TenantConsole(tenant, history=self.ctl.load_history(domain), id=console_id(domain))
             self.consoles[domain] = console
             switcher.mount(console)
         switcher.current = console.id
@@ -218,6 +221,9 @@ class ExohopApp(App[int]):
             if catalog is not None:
                 console.set_catalog(catalog)
         self.refresh_marks()
+        if event.refreshed:
+            count = len(getattr(event.session, "catalog", ()) or ())
+            self.notify(f"{count} commands imported.", title="Commands refreshed")
         line = self.pending.pop(event.domain.lower(), None)
         if line is not None:
             self.start_run(event.domain, line)
@@ -257,10 +263,8 @@ class ExohopApp(App[int]):
         console = self.console(event.domain)
         if console is not None:
             console.set_catalog(event.catalog)
-            console.hide_import_progress()
-        self.ctl.set_status(event.domain, TenantStatus.READY)
-        self.notify(f"{len(event.catalog)} commands available.", title="Commands refreshed")
-        self.refresh_marks()
+        if not event.quiet:
+            self.notify(f"{len(event.catalog)} commands available.", title="Commands refreshed")
 
     # -- running a command -------------------------------------------------------------------------
 
@@ -270,6 +274,7 @@ class ExohopApp(App[int]):
         tenant = event.console.tenant
         line = event.line
         domain = tenant.domain.lower()
+        self.workers_.save_history(domain, list(event.console.history))
         if domain in self.ctl.runs:
             self.notify(f"A command is still running in {display_name(tenant)}; Ctrl+C stops it.",
                         severity="warning")
@@ -340,7 +345,20 @@ class ExohopApp(App[int]):
             if event.error is not None and event.summary is None:
                 console.show_error(event.error, event.column)
             console.end_run(event.summary)
-        if ctl.state(event.domain).status is TenantStatus.BUSY:
+        status = ctl.state(event.domain).status
+        failure = getattr(event.summary, "error", None)
+        kind = getattr(failure, "kind", None)
+        session = ctl.session(event.domain)
+        if kind is not None and kind != "busy":
+            # A session-layer failure (connection lost, expired, throttled): say it with the remedy.
+            tenant = self.tenant(event.domain)
+            name = display_name(tenant) if tenant is not None else event.domain
+            self.notify(getattr(failure, "message", str(failure)), title=f"Command failed: {name}",
+                        severity="error", timeout=12)
+            if session is None or not getattr(session, "is_open", True):
+                ctl.set_status(event.domain, TenantStatus.ERROR, getattr(failure, "message", str(failure)))
+                status = TenantStatus.ERROR
+        if status is TenantStatus.BUSY:
             ctl.set_status(event.domain, TenantStatus.READY)
         self.refresh_marks()
 
@@ -358,15 +376,16 @@ class ExohopApp(App[int]):
                          self.action_refresh_commands),
             PaletteEntry("tenant: Filter the list", "focus the tenant filter (/)", self.action_focus_filter),
         ]
-        console = self.console(self.active) if self.active else None
-        for title, help_text, method in (("result: Export CSV", "save the last result as CSV", "export_csv"),
-                                         ("result: Export JSON", "save the last result as JSON", "export_json"),
-                                         ("result: Open viewer", "sort, filter and copy the last result",
-                                          "open_result_viewer"),
-                                         ("console: Clear", "clear the scrollback of this tenant", "clear")):
-            action = getattr(console, method, None) if console is not None else None
-            if callable(action):
-                entries.append(PaletteEntry(title, help_text, action))
+        if self.active and self.console(self.active) is not None:
+            entries += [
+                PaletteEntry("result: Export CSV", "save the last result as CSV (from the result viewer)",
+                             partial(self.action_export_result, "csv")),
+                PaletteEntry("result: Export JSON", "save the last result as JSON",
+                             partial(self.action_export_result, "json")),
+                PaletteEntry("result: Open viewer", "sort, filter, copy the last result (F6)",
+                             self.action_open_viewer),
+                PaletteEntry("console: Clear", "clear this tenant's scrollback (Ctrl+L)", self.action_clear_console),
+            ]
         entries += [
             PaletteEntry("app: Keys", "every key binding (F1)", self.action_help),
             PaletteEntry("app: Quit", "disconnect every session and quit (Ctrl+Q)", self.action_quit),
@@ -394,6 +413,30 @@ class ExohopApp(App[int]):
         if self.active and (console := self.console(self.active)) is not None:
             console.focus()
 
+    def action_open_viewer(self) -> None:
+        if self.active and (console := self.console(self.active)) is not None:
+            console.open_viewer()
+
+    def action_export_result(self, fmt: str) -> None:
+        """Open the result viewer with its export box ready (the path is asked there)."""
+        if not self.active or (console := self.console(self.active)) is None:
+            return
+        if not console.last_result:
+            self.notify("No result to export yet: run a command first.", severity="information")
+            return
+        console.open_viewer()
+
+        def ask_path() -> None:
+            viewer = getattr(self.screen, "viewer", None)
+            if viewer is not None:
+                viewer.action_export(fmt)
+
+        self.call_after_refresh(ask_path)
+
+    def action_clear_console(self) -> None:
+        if self.active and (console := self.console(self.active)) is not None:
+            console.action_clear_scrollback()
+
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
 
@@ -417,9 +460,13 @@ class ExohopApp(App[int]):
         if not self.active or self.ctl.session(self.active) is None:
             self.notify("Connect to the tenant first.", severity="warning")
             return
-        self.ctl.set_status(self.active, TenantStatus.IMPORTING)
+        tenant = self.tenant(self.active)
+        if tenant is None or self.active in self.ctl.runs:
+            self.notify("Wait for the running command to finish first.", severity="warning")
+            return
+        self.ctl.set_status(self.active, TenantStatus.CONNECTING)
         self.refresh_marks()
-        self.workers_.refresh_catalog(self.active)
+        self.workers_.refresh_catalog(tenant)
 
     async def action_quit(self) -> None:
         """Confirm when commands run, then stop them, close every session and exit."""
@@ -493,13 +540,14 @@ def make_app(controller: Controller | None = None, *, setup: Callable[[], Contro
 def controller_from_config(account: str | None = None) -> Controller:
     """A Controller over the user's config.toml and tenants.toml (keyring passwords)."""
     from tui.accounts import get_password, set_password
-    from tui.config import cache_dir, load_config
+    from tui.config import cache_dir, data_dir, load_config
     from tui.tenants import TenantDirectory
 
     config = load_config()
     tenants = TenantDirectory.load()
     ctl = Controller(config, tenants, password_source=get_password, password_store=set_password,
-                     cache_dir=cache_dir())
+                     cache_dir=cache_dir(), transcript_dir=data_dir() / "transcripts",
+                     history_dir=data_dir() / "history")
     if account:
         ctl.preferred_account = config.resolve_account(account)
     return ctl
@@ -510,13 +558,14 @@ def demo_setup() -> tuple[Callable[[], Controller], list[Any]]:
     started: list[Any] = []
 
     def setup() -> Controller:
-        from tui.config import cache_dir
+        from tui.config import data_dir
         from tui.demo import start_demo
 
         demo = start_demo()
         started.append(demo)
+        # No catalog cache: the demo's endpoint (a random port) changes every run, so it would never hit.
         return Controller(demo.config, demo.tenants, password_source=demo.password_for, password_store=None,
-                          cache_dir=cache_dir(), demo=demo)
+                          cache_dir=None, history_dir=data_dir() / "history", demo=demo)
 
     return setup, started
 

@@ -6,6 +6,7 @@ messages; nothing in this module touches a widget, so it can be tested and bench
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -15,6 +16,11 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
+from tui.files import atomic_write_text
+
+HISTORY_VERSION = 1  # bump when the history file format changes
+HISTORY_LIMIT = 1000
+
 
 class TenantStatus(Enum):
     """What the sidebar mark says about a tenant; the value is the glyph."""
@@ -23,8 +29,8 @@ class TenantStatus(Enum):
     CONNECTING = "…"
     IMPORTING = "◐"
     READY = "●"
-    BUSY = "◆"
-    ERROR = "✖"
+    BUSY = "▶"
+    ERROR = "×"
 
     @property
     def label(self) -> str:
@@ -95,7 +101,8 @@ def _commands(line: str) -> list[tuple[str, bool]]:
             whatif = False
             for element in command.elements:
                 name = getattr(element, "name", None)
-                if isinstance(name, str) and name.lower() == "whatif":
+                # PowerShell accepts any unambiguous prefix: -wh, -What, -WhatIf
+                if isinstance(name, str) and len(name) >= 2 and "whatif".startswith(name.lower()):
                     value = getattr(element, "value", None)
                     whatif = not getattr(element, "has_value", False) or value is True
             found.append((command.name, whatif))
@@ -162,7 +169,8 @@ class Controller:
     def __init__(self, config: Any, tenants: Any, *,
                  password_source: Callable[[str], str | None],
                  password_store: Callable[[str, str], None] | None = None,
-                 pool: Any = None, cache_dir: Path | None = None, demo: Any = None) -> None:
+                 pool: Any = None, cache_dir: Path | None = None, transcript_dir: Path | None = None,
+                 history_dir: Path | None = None, demo: Any = None) -> None:
         self.config = config
         self.directory = tenants
         self.demo = demo
@@ -170,6 +178,8 @@ class Controller:
         self._password_store = password_store
         self._passwords: dict[str, str] = {}
         self.cache_dir = cache_dir
+        self.transcript_dir = transcript_dir
+        self.history_dir = history_dir
         self._pool = pool
         self.states: dict[str, TenantState] = {}
         self.runs: dict[str, RunHandle] = {}
@@ -181,8 +191,10 @@ class Controller:
         """The session pool, created on first use (importing pypsrp costs time the first frame should not pay)."""
         if self._pool is None:
             from tui.remoting.pool import SessionPool
+            from tui.remoting.transcript import Transcript
 
-            self._pool = SessionPool(per_account=self.per_account)
+            transcript = Transcript(self.transcript_dir) if self.transcript_dir is not None else None
+            self._pool = SessionPool(per_account=self.per_account, cache_dir=self.cache_dir, transcript=transcript)
         return self._pool
 
     @property
@@ -259,6 +271,33 @@ class Controller:
         except LookupError:
             return None
 
+    # -- history (one small JSON file per tenant; blocking disk I/O) --------------------------------
+
+    def _history_path(self, domain: str) -> Path | None:
+        if self.history_dir is None:
+            return None
+        safe = "".join(c for c in domain.lower() if c.isalnum() or c in ".-") or "unknown"
+        return self.history_dir / f"{safe}.json"
+
+    def load_history(self, domain: str) -> list[str]:
+        """The tenant's saved command lines, oldest first ([] when none or unreadable)."""
+        path = self._history_path(domain)
+        if path is None:
+            return []
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+        entries = data.get("entries") if isinstance(data, dict) and data.get("version") == HISTORY_VERSION else None
+        return [e for e in entries if isinstance(e, str)][-HISTORY_LIMIT:] if isinstance(entries, list) else []
+
+    def save_history(self, domain: str, entries: Sequence[str]) -> None:
+        path = self._history_path(domain)
+        if path is None:
+            return
+        text = json.dumps({"version": HISTORY_VERSION, "entries": list(entries)[-HISTORY_LIMIT:]})
+        atomic_write_text(path, text)
+
     # -- passwords (blocking: keyring over D-Bus) -------------------------------------------------
 
     def password(self, upn: str) -> str | None:
@@ -294,12 +333,17 @@ class Controller:
         account = self.account_for(tenant)
         return self.pool.acquire(tenant, account, password, on_progress=on_progress, on_evict=on_evict)
 
-    def refresh_catalog(self, domain: str, on_progress: Callable[[Any], None] | None = None) -> Any:
-        """Re-import the tenant's commands (bypassing the cache); returns the new catalog."""
-        session = self.pool.get(domain)
-        if session is None:
-            raise LookupError(f"{domain} is not connected")
-        return session.refresh_catalog(on_progress=on_progress)
+    def refresh_catalog(self, tenant: Any, password: str, on_progress: Callable[[Any], None] | None = None,
+                        on_evict: Callable[[Any], None] | None = None) -> Any:
+        """Import the tenant's commands afresh: drop its cached catalog, reconnect, import with progress."""
+        session = self.pool.get(tenant.domain)
+        if session is not None:
+            cache = getattr(session, "cache", None)
+            if cache is not None:
+                account = session.account
+                cache.path_for(account.endpoint, account.upn, tenant.domain).unlink(missing_ok=True)
+            self.pool.close(tenant.domain)
+        return self.open_session(tenant, password, on_progress, on_evict)
 
     def start_run(self, domain: str, line: str) -> RunHandle:
         handle = RunHandle(domain.lower(), line)

@@ -37,10 +37,11 @@ class ImportProgressed(Message):
 
 
 class SessionOpened(Message):
-    def __init__(self, domain: str, session: Any) -> None:
+    def __init__(self, domain: str, session: Any, refreshed: bool = False) -> None:
         super().__init__()
         self.domain = domain
         self.session = session
+        self.refreshed = refreshed  # opened again by "tenant: Refresh commands"
 
 
 class SessionFailed(Message):
@@ -89,10 +90,13 @@ class RunFinished(Message):
 
 
 class CatalogRefreshed(Message):
-    def __init__(self, domain: str, catalog: Any) -> None:
+    """The background refresh after a cached open found a different catalog (``quiet``: no notice)."""
+
+    def __init__(self, domain: str, catalog: Any, quiet: bool = False) -> None:
         super().__init__()
         self.domain = domain
         self.catalog = catalog
+        self.quiet = quiet
 
 
 class Disconnected(Message):

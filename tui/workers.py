@@ -57,6 +57,9 @@ class Workers:
     # -- sessions ----------------------------------------------------------------------------------
 
     def open(self, tenant: Any, password: str | None = None) -> None:
+        self._open_work(tenant, password, refresh=False)
+
+    def _open_work(self, tenant: Any, password: str | None, refresh: bool) -> None:
         ctl = self.ctl
         domain = tenant.domain.lower()
 
@@ -86,7 +89,10 @@ class Workers:
                 self._post(m.SessionEvicted(_domain_of(evicted).lower(), account.upn))
 
             try:
-                session = ctl.open_session(tenant, pw, on_progress, on_evict)
+                if refresh:
+                    session = ctl.refresh_catalog(tenant, pw, on_progress, on_evict)
+                else:
+                    session = ctl.open_session(tenant, pw, on_progress, on_evict)
             except Exception as exc:  # any failure becomes a message, never a traceback
                 if getattr(exc, "kind", "") == "auth":
                     ctl.forget_password(account.upn)
@@ -95,9 +101,11 @@ class Workers:
                 self._post(m.SessionFailed(domain, _message_of(exc), "Connection failed",
                                            str(getattr(exc, "kind", ""))))
                 return
-            self._post(m.SessionOpened(domain, session))
+            # A catalog served from the cache is refreshed in the background; swap in the new one.
+            session.on_catalog_changed = lambda catalog: self._post(m.CatalogRefreshed(domain, catalog, quiet=True))
+            self._post(m.SessionOpened(domain, session, refreshed=refresh))
 
-        self._start(work, f"open:{domain}", f"open {domain}")
+        self._start(work, f"open:{domain}", f"{'refresh' if refresh else 'open'} {domain}")
 
     def remember_password(self, upn: str, password: str, persist: bool) -> None:
         ctl = self.ctl
@@ -127,26 +135,20 @@ class Workers:
 
         self._start(work, f"open:{domain}", f"close {domain}")
 
-    def refresh_catalog(self, domain: str) -> None:
+    def refresh_catalog(self, tenant: Any) -> None:
+        self._open_work(tenant, None, refresh=True)
+
+    def save_history(self, domain: str, entries: list[str]) -> None:
         ctl = self.ctl
 
         def work() -> None:
-            session = ctl.session(domain)
-            if session is None:
-                return
-
-            def on_progress(progress: Any) -> None:
-                self._post(m.ImportProgressed(domain, int(getattr(progress, "done", 0)),
-                                              int(getattr(progress, "total", 0))))
-
             try:
-                catalog = ctl.refresh_catalog(domain, on_progress)
-            except Exception as exc:  # any failure becomes a message, never a traceback
-                self._post(m.SessionFailed(domain, _message_of(exc), "Refresh failed"))
-                return
-            self._post(m.CatalogRefreshed(domain, catalog))
+                ctl.save_history(domain, entries)
+            except OSError as exc:
+                self._post(m.Notice(f"Could not save the history of {domain}: {exc.strerror or exc}",
+                                    "History", "warning"))
 
-        self._start(work, f"open:{domain}", f"refresh {domain}")
+        self._start(work, f"history:{domain}", f"history {domain}")
 
     # -- commands ----------------------------------------------------------------------------------
 

@@ -47,7 +47,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Static(Text("exohop — keys", style="bold"))
             yield Static(table)
-            yield Static(Text("Marks: ○ not connected  … connecting  ◐ importing  ● ready  ◆ busy  ✖ error",
+            yield Static(Text("Marks: ○ not connected  … connecting  ◐ importing  ● ready  ▶ busy  × error  ♥ favorite",
                               style="dim"))
             yield Static(Text("Esc closes this help.", style="dim"))
 

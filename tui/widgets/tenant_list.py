@@ -235,7 +235,7 @@ class TenantRows(ScrollView, can_focus=True):
             segments = [bar, Segment(status.value, style + _MARK_STYLES[status]), Segment(" "),
                         Segment(display_name(tenant), name_style)]
             if getattr(tenant, "favorite", False):
-                segments += [Segment(" "), Segment("★", style + Style(color="yellow"))]
+                segments += [Segment(" "), Segment("♥", style + Style(color="yellow"))]
         else:
             domain_style = style + Style(dim=True)
             segments = [bar, Segment("  "), Segment(tenant.domain, domain_style)]
@@ -358,7 +358,7 @@ class TenantList(Vertical):
             return
         state = self.states.get(tenant.domain.lower())
         if state is not None and state.status is TenantStatus.ERROR and state.message:
-            detail.update(Text(f"✖ {state.message}"))
+            detail.update(Text(f"× {state.message}"))
             detail.add_class("-error")
             self.rows.tooltip = state.message
             return
