@@ -134,6 +134,11 @@ class TenantConsole(Widget):
     def on_mount(self) -> None:
         self.input.focus()
 
+    def focus(self, scroll_visible: bool = True) -> TenantConsole:
+        """Focusing the console focuses its input line (the app calls this when switching tenants)."""
+        self.input.focus(scroll_visible)
+        return self
+
     # -- public API (contracts.md) -------------------------------------------------------------
 
     @property
@@ -213,7 +218,13 @@ class TenantConsole(Widget):
         self._run = None
 
     def show_error(self, message: str, column: int | None = None, line: str | None = None) -> None:
-        """An error for the line: with ``column`` (0-based) a caret is drawn under that character."""
+        """An error for the line: with ``column`` (0-based) a caret is drawn under that character.
+
+        ``line`` defaults to the line echoed by ``begin_run``.
+        """
+        message = str(message)
+        if line is None and column is not None:
+            line = self._last_line
         self._error_shown = True
         if self._run is not None:
             self._flush()
@@ -273,10 +284,11 @@ class TenantConsole(Widget):
     def _add_record(self, run: _Run, record: Record) -> bool:
         if run.shown >= INLINE_ROWS:
             return False  # counted in run.records; offered in the viewer
-        if run.block and record.type_name != run.block_type:
+        type_name = getattr(record, "type_name", "")  # scalars (-ExpandProperty) have none
+        if run.block and type_name != run.block_type:
             self._freeze_block(run)
         if not run.block:
-            run.block_type = record.type_name
+            run.block_type = type_name
         run.block.append(record)
         run.shown += 1
         return True

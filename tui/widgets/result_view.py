@@ -24,7 +24,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label
 
 from tui.files import atomic_write_text
-from tui.shell.formatting import format_value, to_csv, to_json
+from tui.shell.formatting import choose_view, format_value, to_csv, to_json
 from tui.shell.operators import sort_key
 from tui.shell.records import Record
 
@@ -34,18 +34,30 @@ FILTER_DELAY_S = 0.12  # the filter applies once typing pauses
 MAX_COLUMNS = 60  # a viewer with more columns than that is unusable anyway, and slow to measure
 
 
-def viewer_columns(records: Sequence[Record], hint: Any = None) -> list[str]:
-    """The columns to show: Format-Table's properties when given, else every property in first-seen order."""
+def viewer_columns(records: Sequence[Any], hint: Any = None, all_properties: bool = False) -> list[str]:
+    """The columns to show: Format-Table's properties when given, else the type's view (as in the
+    console), or with ``all_properties`` every property in first-seen order."""
     props = getattr(hint, "properties", None)
-    if props:
-        names = [p if isinstance(p, str) else str(getattr(p, "name", p)) for p in props]
-        if names:
-            return names[:MAX_COLUMNS]
+    if props and not all_properties:
+        return [str(p) for p in props][:MAX_COLUMNS]
+    if not any(isinstance(r, Record) for r in records[:1]):
+        return ["Value"]  # scalars (Select-Object -ExpandProperty …)
+    if not all_properties:
+        view = choose_view(records[:1], hint)
+        if view.columns:
+            return view.columns[:MAX_COLUMNS]
     seen: dict[str, None] = {}
     for rec in records[:200]:  # the shape of a result shows in its first records
-        for name in rec.properties:
-            seen.setdefault(name, None)
+        if isinstance(rec, Record):
+            for name in rec.properties:
+                seen.setdefault(name, None)
     return list(seen)[:MAX_COLUMNS]
+
+
+def value_of(item: Any, column: str) -> Any:
+    if isinstance(item, Record):
+        return item.get(column)
+    return item if column == "Value" else None
 
 
 def cell_text(value: Any) -> str:
@@ -55,7 +67,7 @@ def cell_text(value: Any) -> str:
 
 
 class ResultViewer(Widget):
-    """A result as a table. Keys: s sort, / filter, e export, c copy cell."""
+    """A result as a table. Keys: s sort, / filter, e/j export CSV/JSON, c copy cell, a all properties."""
 
     DEFAULT_CSS = """
     ResultViewer { layout: vertical; height: 1fr; }
@@ -75,6 +87,7 @@ class ResultViewer(Widget):
         Binding("e", "export('csv')", "Export CSV"),
         Binding("j", "export('json')", "Export JSON"),
         Binding("c", "copy_cell", "Copy cell"),
+        Binding("a", "toggle_all", "All properties", tooltip="Every property, or the view's columns"),
     ]
 
     class Exported(Message):
@@ -86,6 +99,8 @@ class ResultViewer(Widget):
     def __init__(self, records: Sequence[Record], *, hint: Any = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self.records = list(records)
+        self.hint = hint
+        self.all_properties = False
         self.columns = viewer_columns(self.records, hint)
         self._texts: list[tuple[str, ...]] | None = None  # cell texts per record, built lazily
         self._search: list[str] | None = None
@@ -113,17 +128,32 @@ class ResultViewer(Widget):
         return self.query_one("#viewer-table", DataTable)
 
     def on_mount(self) -> None:
-        for name in self.columns:
-            self.table.add_column(name, key=name)
+        self._add_columns()
         self.reload()
         self.table.focus()
+
+    def _add_columns(self) -> None:
+        for name in self.columns:
+            self.table.add_column(name, key=name)
+
+    def show_all_properties(self, on: bool) -> None:
+        """Switch between the view's columns and every property of the objects."""
+        self.all_properties = on
+        self.columns = viewer_columns(self.records, self.hint, all_properties=on)
+        self._texts = self._search = self._cells = None
+        if self.sorted_by is not None and self.sorted_by[0] not in self.columns:
+            self.sorted_by = None
+            self.view = sorted(self.view)
+        self.table.clear(columns=True)
+        self._add_columns()
+        self.reload()
 
     # -- data ----------------------------------------------------------------------------------
 
     def texts(self) -> list[tuple[str, ...]]:
         if self._texts is None:
             cols = self.columns
-            self._texts = [tuple(cell_text(rec.get(c)) for c in cols) for rec in self.records]
+            self._texts = [tuple(cell_text(value_of(rec, c)) for c in cols) for rec in self.records]
         return self._texts
 
     def cells(self) -> list[tuple[Text, ...]]:
@@ -206,7 +236,7 @@ class ResultViewer(Widget):
         records = self.records
 
         def key(i: int) -> Any:
-            k = sort_key(records[i].get(column))
+            k = sort_key(value_of(records[i], column))
             return (k[0], k[1]) if k[0] != 3 else (3, k[1][0])
 
         try:
@@ -238,6 +268,9 @@ class ResultViewer(Widget):
     def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
         event.stop()
         self.sort_by(str(event.column_key.value))
+
+    def action_toggle_all(self) -> None:
+        self.show_all_properties(not self.all_properties)
 
     def action_filter(self) -> None:
         self.query_one("#viewer-filter", Input).focus()

@@ -221,7 +221,11 @@ def test_large_result_shows_first_rows_then_viewer_sorts_filters_exports(tmp_pat
                 break
             await pilot.pause(0.02)
         assert viewer.table.row_count == n
-        assert viewer.columns[:2] == ["Name", "Alias"]
+        # The Mailbox view's columns first (as in the console); "a" shows every property.
+        assert viewer.columns[:2] == ["Name", "Alias"] and "ItemCount" not in viewer.columns
+        await pilot.press("a")
+        await pilot.pause()
+        assert "ItemCount" in viewer.columns and "PrimarySmtpAddress" in viewer.columns
 
         item_col = viewer.columns.index("ItemCount")
         viewer.sort_by("ItemCount", descending=True)
