@@ -1,0 +1,218 @@
+"""What every modeled cmdlet shares: the invocation it runs with, the registry, and common helpers.
+
+A behaviour is a generator ``(inv: Invocation) -> Iterator[SimObject]`` registered with ``@cmdlet``.
+It runs once per command (no pipeline input) or once per pipeline input object, yields objects as
+it produces them and calls ``inv.check()`` in its loops so a stop signal ends it at once.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tui.catalog import CmdletInfo
+from tui.sim.binding import UNLIMITED, Bound
+from tui.sim.data import MailboxRec, TenantData
+from tui.sim.model import CmdletError, RunContext, SimObject
+from tui.sim.opath import compile_filter
+
+if TYPE_CHECKING:
+    from tui.sim.engine import SimEngine
+
+Behaviour = Callable[["Invocation"], Iterable[SimObject]]
+BEHAVIOURS: dict[str, Behaviour] = {}
+
+DEFAULT_RESULT_SIZE = 1000
+DEFAULT_SIZE_WARNING = (
+    "By default, only the first 1000 items are returned. Use the ResultSize parameter to specify the number of "
+    "items returned. To return all items, specify \"-ResultSize Unlimited\". Be aware that, depending on the "
+    "actual number of items, returning all items can take a long time and consume a large amount of memory. "
+    "Also, we don't recommend storing the results in a variable. Instead, pipe the results to another task or "
+    "script to perform batch changes.")
+MORE_RESULTS_WARNING = "There are more results available than currently displayed."
+
+
+def cmdlet(*names: str) -> Callable[[Behaviour], Behaviour]:
+    """Register a behaviour for one or more cmdlet names."""
+    def register(fn: Behaviour) -> Behaviour:
+        for name in names:
+            BEHAVIOURS[name.lower()] = fn
+        return fn
+    return register
+
+
+@dataclass(slots=True)
+class Invocation:
+    engine: SimEngine
+    data: TenantData
+    ctx: RunContext
+    info: CmdletInfo
+    bound: Bound
+    from_pipeline: bool = False
+
+    # -- parameters ------------------------------------------------------------------------------
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.bound.values.get(name, default)
+
+    def has(self, name: str) -> bool:
+        return name in self.bound.values
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    # -- streams ---------------------------------------------------------------------------------
+
+    def check(self) -> None:
+        self.ctx.check_stopped()
+
+    def warning(self, text: str) -> None:
+        if self.bound.common.get("WarningAction") not in ("SilentlyContinue", "Ignore"):
+            self.ctx.warning(text)
+
+    def verbose(self, text: str) -> None:
+        if self.bound.common.get("Verbose"):
+            self.ctx.verbose(text)
+
+    def progress(self, activity: str, status: str, percent: int, completed: bool = False) -> None:
+        self.ctx.progress(activity, status, percent, 0, completed)
+
+    def error(self, err: CmdletError) -> None:
+        """A non-terminating error, honouring -ErrorAction (Stop makes it terminating)."""
+        action = self.bound.common.get("ErrorAction")
+        if action == "Stop":
+            err.terminating = True
+            raise err
+        if action in ("SilentlyContinue", "Ignore"):
+            return
+        err.terminating = False
+        self.ctx.error(err)
+
+    def should_process(self, what_if: str) -> bool:
+        """False (after saying what would happen) when -WhatIf is set; True to go ahead."""
+        if self.get("WhatIf"):
+            self.ctx.warning(f"What if: {what_if}")
+            return False
+        return True
+
+    # -- errors ----------------------------------------------------------------------------------
+
+    def not_found(self, identity: str) -> CmdletError:
+        return not_found_error(self.data, self.info.name, identity)
+
+    # -- result size -----------------------------------------------------------------------------
+
+    def limited(self, items: Iterable[SimObject], default: int | None = DEFAULT_RESULT_SIZE,
+                param: str = "ResultSize") -> Iterator[SimObject]:
+        """Yield up to -ResultSize objects, warning as Exchange does when results are cut."""
+        explicit = self.has(param)
+        size = self.get(param, default)
+        limit = None if size == UNLIMITED or size is None else int(size)
+        for count, obj in enumerate(items):
+            self.check()
+            if limit is not None and count >= limit:
+                self.warning(MORE_RESULTS_WARNING if explicit else DEFAULT_SIZE_WARNING)
+                return
+            yield obj
+
+    def filtered(self, items: Iterable[SimObject]) -> Iterator[SimObject]:
+        """Apply -Filter (OPATH) when given."""
+        text = self.get("Filter")
+        if not text:
+            yield from items
+            return
+        predicate = compile_filter(text, self.info.name)
+        for obj in items:
+            self.check()
+            if predicate(obj):
+                yield obj
+
+
+def not_found_error(data: TenantData, cmdlet_name: str, identity: str) -> CmdletError:
+    return CmdletError(
+        f"The operation couldn't be performed because object '{identity}' couldn't be found on '{data.dc}'.",
+        category="NotSpecified",
+        error_id=f"[Server={data.dc.split('.')[0]},RequestId={_request_id(data, identity)},"
+                 f"TimeStamp={data.start:%m/%d/%Y %I:%M:%S %p}] [FailureCategory=Cmdlet-"
+                 f"ManagementObjectNotFoundException] {_hash8(identity)},{_task_name(cmdlet_name)}",
+        exception_type="Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
+        target=identity)
+
+
+def _hash8(text: str) -> str:
+    import hashlib
+    return hashlib.sha256(text.encode()).hexdigest()[:8].upper()
+
+
+def _request_id(data: TenantData, text: str) -> str:
+    import uuid
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, data.tenant.domain + text))
+
+
+def _task_name(cmdlet_name: str) -> str:
+    verb, _, noun = cmdlet_name.partition("-")
+    area = "StoreTasks" if "Folder" in noun or "AutoReply" in noun or "InboxRule" in noun else "RecipientTasks"
+    return f"Microsoft.Exchange.Management.{area}.{verb}{noun}"
+
+
+def ambiguous_error(data: TenantData, cmdlet_name: str, identity: str) -> CmdletError:
+    return CmdletError(
+        f"The operation couldn't be performed because '{identity}' matches multiple entries.",
+        category="NotSpecified",
+        error_id=f"[Server={data.dc.split('.')[0]}] [FailureCategory=Cmdlet-ManagementObjectAmbiguousException] "
+                 f"{_hash8(identity)},{_task_name(cmdlet_name)}",
+        exception_type="Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException",
+        target=identity)
+
+
+# -- identity resolution ------------------------------------------------------------------------
+
+def has_wildcard(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+def wildcard(pattern: str) -> re.Pattern[str]:
+    return re.compile(fnmatch.translate(pattern.lower()), re.IGNORECASE | re.DOTALL)
+
+
+def match_mailboxes(inv: Invocation, identity: str, kinds: tuple[str, ...] | None = None) -> list[MailboxRec]:
+    """Mailboxes ``identity`` names (name, alias, UPN, address, display name, GUID, DN; wildcards allowed)."""
+    data = inv.data
+    if has_wildcard(identity):
+        rx = wildcard(identity)
+        found = [m for m in data.mailboxes
+                 if rx.fullmatch(m.props["Name"]) or rx.fullmatch(m.props["DisplayName"])
+                 or rx.fullmatch(m.props["Alias"]) or rx.fullmatch(m.props["PrimarySmtpAddress"])]
+    else:
+        found = data.find_mailboxes(identity)
+    if kinds is not None:
+        found = [m for m in found if m.kind in kinds]
+    return found
+
+
+def resolve_mailbox(inv: Invocation, identity: str, kinds: tuple[str, ...] | None = None) -> MailboxRec:
+    """Exactly one mailbox, or the service's not-found / ambiguous error."""
+    found = [m for m in inv.data.find_mailboxes(identity) if kinds is None or m.kind in kinds]
+    if not found:
+        raise inv.not_found(identity)
+    if len(found) > 1:
+        raise ambiguous_error(inv.data, inv.info.name, identity)
+    return found[0]
+
+
+def progress_every(inv: Invocation, items: list[Any], activity: str, noun: str,
+                   threshold: int = 1000, step: int = 500) -> Iterator[Any]:
+    """Iterate ``items``, writing progress records when there are more than ``threshold``."""
+    total = len(items)
+    report = total > threshold
+    for i, item in enumerate(items):
+        inv.check()
+        if report and i % step == 0:
+            inv.progress(activity, f"Retrieved {i:,} of {total:,} {noun}", i * 100 // total)
+        yield item
+    if report:
+        inv.progress(activity, f"Retrieved {total:,} of {total:,} {noun}", 100, completed=True)

@@ -1,0 +1,87 @@
+"""Get-Command and Get-Help over the engine's catalog (how a client learns sets, positions, valid values)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tui.catalog import CmdletInfo
+from tui.sim.builtin_catalog import modeled_names
+from tui.sim.cmdlets.base import Invocation, cmdlet, has_wildcard
+from tui.sim.engine import command_not_found, match_commands
+from tui.sim.model import SimObject
+from tui.sim.syntax_lines import definition, syntax_lines
+
+CMDLET_INFO_TYPES = ("System.Management.Automation.CmdletInfo", "System.Management.Automation.CommandInfo",
+                     "System.Object")
+PARAMETER_SET_TYPES = ("System.Management.Automation.CommandParameterSetInfo", "System.Object")
+HELP_TYPES = ("MamlCommandHelpInfo", "System.Management.Automation.PSCustomObject", "System.Object")
+EXCHANGE_MODULE = "Microsoft.Exchange.Management.PowerShell.E2010"
+CORE_MODULE = "Microsoft.PowerShell.Core"
+
+
+def _module(info: CmdletInfo) -> str:
+    return CORE_MODULE if info.name.lower() in ("get-command", "get-help") else EXCHANGE_MODULE
+
+
+def cmdlet_info_object(info: CmdletInfo) -> SimObject:
+    """A CmdletInfo-like object whose ParameterSets print as PowerShell's syntax lines."""
+    sets = [SimObject(PARAMETER_SET_TYPES, {"Name": name, "IsDefault": is_default}, line)
+            for name, is_default, line in syntax_lines(info)]
+    default = next((s.properties["Name"] for s in sets if s.properties["IsDefault"]), None)
+    props = {"Name": info.name, "CommandType": "Cmdlet", "Verb": info.verb, "Noun": info.noun,
+             "ModuleName": _module(info), "Source": _module(info), "DefaultParameterSet": default,
+             "Definition": definition(info),
+             "HelpUri": f"https://learn.microsoft.com/powershell/module/exchange/{info.name.lower()}",
+             "ParameterSets": sets}
+    return SimObject(CMDLET_INFO_TYPES, props, info.name)
+
+
+@cmdlet("Get-Command")
+def get_command(inv: Invocation) -> Iterator[SimObject]:
+    catalog = inv.engine.catalog
+    names = inv.get("Name") or []
+    verbs = [v.lower() for v in inv.get("Verb") or []]
+    nouns = inv.get("Noun") or []
+    found: list[CmdletInfo] = []
+    if names:
+        for name in names:
+            matched = match_commands(catalog, [name])
+            if not matched and not has_wildcard(name):
+                err = command_not_found(name)
+                inv.error(err)
+            found += [m for m in matched if m not in found]
+    else:
+        found = list(catalog)
+    if verbs:
+        found = [c for c in found if c.verb.lower() in verbs]
+    if nouns:
+        noun_matched = match_commands(catalog, [f"*-{n}" for n in nouns])
+        found = [c for c in found if c in noun_matched]
+    modules = [m.lower() for m in inv.get("Module") or []]
+    if modules:
+        found = [c for c in found if _module(c).lower() in modules]
+    if inv.get("CommandType") and inv.get("CommandType") not in ("Cmdlet", "All"):
+        found = []
+    total = inv.get("TotalCount")
+    for i, info in enumerate(found):
+        inv.check()
+        if total is not None and 0 <= total <= i:
+            return
+        yield cmdlet_info_object(info)
+
+
+@cmdlet("Get-Help")
+def get_help(inv: Invocation) -> Iterator[SimObject]:
+    name = inv.get("Name") or "Get-Help"
+    matched = match_commands(inv.engine.catalog, [name])
+    if not matched:
+        inv.error(command_not_found(name))
+        return
+    for info in matched:
+        inv.check()
+        modeled = info.name.lower() in modeled_names()
+        syntax = "\r\n".join(line for _, _, line in syntax_lines(info))
+        yield SimObject(HELP_TYPES, {"Name": info.name, "Category": "Cmdlet", "Synopsis": info.synopsis,
+                                     "Syntax": syntax, "ModuleName": _module(info),
+                                     "Component": "Exchange Online" if _module(info) == EXCHANGE_MODULE else "",
+                                     "Modeled": modeled}, info.name)
