@@ -350,6 +350,10 @@ class _Parser:
             return lambda ctx: "".join(to_text(x) for x in _items(operand(ctx)))
         if tok.kind == "cast":
             self.next()
+            nxt = self.tok
+            if nxt.kind == "end" or (nxt.kind == "punct" and nxt.value in ")],") or (
+                    nxt.kind == "op" and nxt.value not in _UNARY_WORDS and nxt.value != "join"):
+                return _const(tok.value)  # a type literal: $x -is [string]
             operand = self.unary()
             return _cast(tok.value, operand, tok.column + self.offset)
         return self.postfix()

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from tui.shell.operators import get_member, is_number
+from tui.shell.operators import get_member, is_number, to_text
 from tui.shell.records import Record
 from tui.shell.sizes import ByteSize
 from tui.shell.views import view_for
@@ -341,7 +341,7 @@ def _json_value(v: Any, level: int, depth: int) -> Any:
         return {str(k): _json_value(x, level + 1, depth) for k, x in items.items()}
     if isinstance(v, list | tuple):
         if level > depth:
-            return " ".join(format_value(x) for x in v)
+            return to_text(v)
         return [_json_value(x, level + 1, depth) for x in v]
     return str(v)
 
@@ -367,10 +367,13 @@ def _csv_field(v: Any, delimiter: str) -> str:
 def csv_lines(records: Iterable[Any], properties: Sequence[str] | None = None, *,
               type_information: bool = False, delimiter: str = ",", header: bool = True) -> Iterator[str]:
     """ConvertTo-Csv line by line: the first object's properties decide the columns (PowerShell's rule)."""
-    columns: list[str] | None = list(properties) if properties else None
+    columns: list[str] = list(properties) if properties else []
+    first = True
     for r in records:
-        if columns is None:
-            columns = list(r.properties) if isinstance(r, Record) else ["Value"]
+        if first:
+            first = False
+            if not columns:
+                columns = list(r.properties) if isinstance(r, Record) else ["Value"]
             if type_information:
                 type_name = r.type_names[0] if isinstance(r, Record) and r.type_names else PSCUSTOMOBJECT
                 yield f"#TYPE {type_name}"

@@ -50,7 +50,7 @@ def sort_object(cmd: BoundCommand, variables: Mapping[str, Any]) -> Stage:
         if unique:
             kept: list[tuple[tuple[Any, ...], Any]] = []
             for row in rows:
-                if not kept or _unique_keys(kept[-1][0]) != _unique_keys(row[0]):
+                if not kept or kept[-1][0] != row[0]:
                     kept.append(row)
             rows = kept
         if top is not None:
@@ -65,11 +65,6 @@ def sort_object(cmd: BoundCommand, variables: Mapping[str, Any]) -> Stage:
 
 def _nth_key(i: int) -> Callable[[tuple[tuple[Any, ...], Any]], Any]:
     return lambda row: row[0][i]
-
-
-def _unique_keys(keys: tuple[Any, ...]) -> tuple[Any, ...]:
-    # sort keys of text are (folded, original): -Unique compares the folded form only
-    return tuple((rank, v[0] if rank == 3 else v) for rank, v in keys)
 
 
 # -- Group-Object ----------------------------------------------------------------------------------

@@ -309,7 +309,11 @@ def apply_comparison(op: str, left: Any, right: Any, case_sensitive: bool = Fals
 
 
 def sort_key(v: Any, case_sensitive: bool = False) -> tuple[int, Any]:
-    """A key that orders values naturally: $null first, then numbers and sizes by amount, dates, text."""
+    """A key that orders values naturally: $null first, then numbers and sizes by amount, dates, text.
+
+    Text orders as a culture-aware comparison would: case-insensitively, and with ``case_sensitive``
+    lowercase before uppercase among equals (``a < A < b``), rather than ordinal (``A < B < a``).
+    """
     if v is None:
         return (0, 0)
     if isinstance(v, bool):
@@ -325,9 +329,9 @@ def sort_key(v: Any, case_sensitive: bool = False) -> tuple[int, Any]:
             size = parse_size(v)
             if size is not None:
                 return (1, size.as_number())
-        return (3, (v if case_sensitive else v.casefold(), v))
+        return (3, (v.casefold(), v.swapcase() if case_sensitive else ""))
     text = to_text(v)
-    return (3, (text if case_sensitive else text.casefold(), text))
+    return (3, (text.casefold(), text.swapcase() if case_sensitive else ""))
 
 
 def group_key(v: Any, case_sensitive: bool = False) -> Any:
