@@ -36,13 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("line", metavar="COMMAND_LINE", help="the command line, e.g. 'Get-Mailbox -ResultSize 5'")
     run.add_argument("--format", choices=("table", "list", "json", "csv"), default=None,
                      help="output format (default: the view PowerShell would pick)")
-    run.add_argument("--account", metavar="UPN", help="partner account to use")
-    run.add_argument("--demo", action="store_true", help="run against the embedded simulator")
+    # SUPPRESS: `exohop --demo run …` and `exohop run --demo …` both work (a sub-parser default would
+    # otherwise overwrite the top-level flag).
+    run.add_argument("--account", metavar="UPN", default=argparse.SUPPRESS, help="partner account to use")
+    run.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
+                     help="run against the embedded simulator")
 
     shell = sub.add_parser("shell", help="a line-mode REPL in one tenant (prompt_toolkit)")
     shell.add_argument("-t", "--tenant", required=True, metavar="TENANT")
-    shell.add_argument("--account", metavar="UPN", help="partner account to use")
-    shell.add_argument("--demo", action="store_true", help="run against the embedded simulator")
+    shell.add_argument("--account", metavar="UPN", default=argparse.SUPPRESS, help="partner account to use")
+    shell.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
+                       help="run against the embedded simulator")
 
     tenants = sub.add_parser("tenants", help="list, add, remove or import customer tenants")
     tsub = tenants.add_subparsers(dest="tenants_command", metavar="ACTION", required=True)

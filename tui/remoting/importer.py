@@ -43,9 +43,11 @@ def short_type(type_name: str | None) -> str:
     text = (type_name or "").strip()
     if not text:
         return "Object"
-    if "`" in text and "[[" in text:   # System.Nullable`1[[System.Boolean, mscorlib, …]]
-        inner = text.split("[[", 1)[1].split(",", 1)[0].split("]", 1)[0]
-        return short_type(inner)
+    if "`" in text:   # System.Nullable`1[[System.Boolean, mscorlib, …]] → Boolean; Unlimited`1[[…]] → Unlimited
+        generic = text.split("`", 1)[0]
+        if generic.endswith("Nullable") and "[[" in text:
+            return short_type(text.split("[[", 1)[1].split(",", 1)[0].split("]", 1)[0])
+        return short_type(generic)
     suffix = ""
     while text.endswith("[]"):
         suffix += "[]"

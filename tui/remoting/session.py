@@ -14,6 +14,7 @@ Blocking calls throughout: the UI runs them in thread workers, the CLI on its ma
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -372,24 +373,24 @@ class DelegatedSession:
         results: list[Record] = []
         remote: list[BoundCommand] = list(plan.remote)
         local: list[BoundCommand] = list(plan.local)
-        pipeline: RemotePipeline | None = None
-        source: Iterator[Record]
-        if remote:
-            pipeline = self._start_remote(remote, counts)
-            source = pipeline.records()
-        else:
-            source = iter(_plan_input(plan, variables))
+        source: Iterator[Record] = (self._remote_records(remote, counts) if remote
+                                    else iter(_plan_input(plan, variables)))
         try:
             if local:
                 from tui.shell.local import run_local
 
-                items: Iterator[Any] = iter(run_local(local, source))
+                # Built before the first pull, so a local usage error never leaves a remote pipeline running.
+                items: Iterator[Any] = iter(run_local(local, source, variables))
             else:
                 items = source
+            quiet = bool(plan.assign_to)   # `$x = …` keeps the records and shows none, as PowerShell does
             for item in items:
                 if isinstance(item, Record):
                     results.append(item)
-                    counts.emit(RecordEvent(item))
+                    if quiet:
+                        counts.records += 1
+                    else:
+                        counts.emit(RecordEvent(item))
                 else:
                     self._side_output(item, counts)
                 if self._stop_requested.is_set():
@@ -397,15 +398,20 @@ class DelegatedSession:
         except RemotingError:
             raise
         except Exception as exc:
-            if pipeline is not None and _is_remote_failure(exc):
+            if remote and _is_remote_failure(exc):
                 raise self._error(exc, "command") from None
             # A local cmdlet failed (bad expression, type error): reported as an error, session intact.
             message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
             counts.emit(ErrorEvent(str(message), category="LocalError", terminating=True))
         finally:
-            if isinstance(source, Iterator) and hasattr(source, "close"):
-                source.close()   # stops the remote pipeline if the local suffix finished early (-First)
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()   # stops the remote pipeline if the local suffix finished early (-First)
         return results
+
+    def _remote_records(self, remote: Sequence[BoundCommand], counts: _Counts) -> Iterator[Record]:
+        pipeline = self._start_remote(remote, counts)
+        yield from pipeline.records()
 
     def _start_remote(self, remote: Sequence[BoundCommand], counts: _Counts) -> RemotePipeline:
         """Start the remote prefix; a shell that expired is reopened and the command retried once."""
@@ -450,26 +456,38 @@ class DelegatedSession:
         self._wsman = None
 
     def _side_output(self, item: Any, counts: _Counts) -> None:
-        kind = type(item).__name__
-        if kind == "FileOutput":
-            path = Path(str(item.path)).expanduser()
-            text = str(item.text)
-            append = bool(getattr(item, "append", False))
-            try:
-                if append and path.exists():
-                    text = path.read_text(encoding="utf-8") + text
-                atomic_write_text(path, text)
-            except OSError as exc:
-                counts.emit(ErrorEvent(f"Could not write {path}: {exc.strerror}. Check the folder exists and is "
-                                       "writable.", category="WriteError", terminating=False))
-                return
-            counts.emit(FileEvent(str(path), len(text.encode("utf-8")), append))
-        elif kind == "TextOutput":
-            counts.emit(TextEvent(str(getattr(item, "text", item))))
-        elif kind == "FormatHint":
+        from tui.shell.formatting import FormatHint
+        from tui.shell.local_output import FileOutput, TextOutput
+
+        if isinstance(item, FileOutput):
+            self._write_file(item, counts)
+        elif isinstance(item, TextOutput):
+            counts.emit(TextEvent(item.text))
+        elif isinstance(item, FormatHint):
             counts.emit(FormatEvent(item))
         else:
-            counts.emit(FormatEvent(item))
+            counts.emit(TextEvent(str(item)))
+
+    def _write_file(self, item: Any, counts: _Counts) -> None:
+        """Export-Csv/Out-File: the shell is pure, so the file is written here, atomically."""
+        path = Path(str(item.path)).expanduser()
+        text = str(item.text)
+        try:
+            exists = path.exists()
+            if exists and item.no_clobber and not item.append:
+                counts.emit(ErrorEvent(f"The file '{path}' already exists (-NoClobber). Choose another name or "
+                                       "leave out -NoClobber.", category="ResourceExists", terminating=True))
+                return
+            if item.append and exists:
+                old = path.read_text(encoding="utf-8")
+                addition = item.text_if_exists if (item.text_if_exists is not None and old) else item.text
+                text = old + (addition or "")
+            atomic_write_text(path, text)
+        except OSError as exc:
+            counts.emit(ErrorEvent(f"Could not write '{path}': {exc.strerror}. Check that the folder exists and "
+                                   "is writable.", category="WriteError", terminating=True))
+            return
+        counts.emit(FileEvent(str(path), len(text.encode("utf-8")), bool(item.append)))
 
     # -- stop / close -------------------------------------------------------------------------------
 
@@ -524,15 +542,16 @@ def _is_remote_failure(exc: BaseException) -> bool:
     return mod.startswith(("pypsrp", "requests", "urllib3", "xml")) or isinstance(exc, OSError)
 
 
-def _plan_input(plan: Any, variables: dict[str, Any]) -> list[Record]:
+def _plan_input(plan: Any, variables: dict[str, Any]) -> list[Any]:
     """Input of a plan without a remote prefix: the variable it starts from (``$last | …``)."""
-    source = getattr(plan, "source", None)
-    name = source[1:] if isinstance(source, str) and source.startswith("$") else source
-    value = variables.get(name) if isinstance(name, str) else None
+    name = getattr(plan, "input_variable", None)
+    if not name:
+        return []
+    lowered = {k.lower(): v for k, v in variables.items()}
+    value = lowered.get(name.lower())
     if value is None:
         return []
-    items = value if isinstance(value, list) else [value]
-    return [v if isinstance(v, Record) else Record({}, (), str(v)) for v in items]
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def delegated_uri_with(location: str, domain: str) -> str:
@@ -573,5 +592,20 @@ def _detail_from_records(base: CmdletInfo, records: list[Record]) -> CmdletInfo 
                         for i, ln in enumerate(lines)]
         if sets:
             synopsis = rec.get("Synopsis") or rec.get("Description") or ""
-            return cmdlet_from_syntax(base.name, sets, str(default) if default else None, str(synopsis))
+            detail = cmdlet_from_syntax(base.name, sets, str(default) if default else None, str(synopsis))
+            return _refine(base, detail)
     return None
+
+
+def _refine(base: CmdletInfo, detail: CmdletInfo) -> CmdletInfo:
+    """Keep GetCommandMetadata's full .NET types over the syntax line's abbreviations ("string", "bool");
+    mark Identity as taking pipeline input, as every Exchange cmdlet's Identity does (ValueFromPipeline),
+    which syntax lines cannot show."""
+    params = []
+    for p in detail.parameters:
+        known = base.parameter(p.name)
+        ptype = "Object" if known is not None and not p.switch else p.type
+        pipeline = p.pipeline or p.name.lower() == "identity"
+        params.append(replace(p, type=ptype, pipeline=pipeline))
+    return CmdletInfo(name=detail.name, synopsis=detail.synopsis, parameter_sets=detail.parameter_sets,
+                      parameters=tuple(params))
