@@ -9,12 +9,16 @@ the ResultViewer (F6).
 
 from __future__ import annotations
 
+import asyncio
+import io
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.progress_bar import ProgressBar as RichProgressBar
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -122,7 +126,12 @@ class TenantConsole(Widget):
         self._flush_timer: Timer | None = None
         self._flush_interval = FLUSH_S
         self._error_shown = False
-        self._live_table: list[Strip] = []  # the table being built, rendered at the last flush
+        self._live_table: list[Strip] = []  # the table being built, as last rendered…
+        self._live_rows = 0  # …with this many rows
+        self._block_gen = 0
+        self._render_inflight = False
+        self._render_again = False
+        self._render_console: Console | None = None
 
     def compose(self) -> ComposeResult:
         yield self.scrollback
@@ -294,20 +303,28 @@ class TenantConsole(Widget):
         return True
 
     def _freeze_block(self, run: _Run) -> None:
-        """The table being built is finished: render it once more and freeze it."""
+        """The table being built is finished: freeze it (its last rendering, when that is current)."""
         if run.block:
             self.scrollback.set_live([])
-            self._write(self._render_records(run.block, run.hint))
+            if self._live_rows == len(run.block) and self._live_table:
+                self.scrollback.append_strips(self._live_table)
+                self._echo_is_last = False
+            else:
+                self._write(self._render_records(run.block, run.hint))
             run.block = []
-            self._live_table = []
+        self._live_table = []
+        self._live_rows = 0
+        self._block_gen += 1  # a rendering still in flight belongs to the old block: dropped
 
     def _draw_live(self, run: _Run, table_dirty: bool) -> None:
         if table_dirty and run.block:
-            self._live_table = self.scrollback.render_strips(self._render_records(run.block, run.hint))
-        elif not run.block:
-            self._live_table = []
+            self._render_table_offthread(run)
+        self._set_tail(run)
+
+    def _set_tail(self, run: _Run) -> None:
         tail: list[Strip] = list(self._live_table)
-        extra = len(run.records) - run.shown
+        # Records not drawn yet: beyond the inline cap, or still being rendered.
+        extra = len(run.records) - (run.shown - len(run.block)) - self._live_rows
         if extra > 0:
             tail += self.scrollback.render_strips(Text(f"… {extra:,} more rows arriving", style="dim italic"))
         if run.progress:
@@ -315,6 +332,44 @@ class TenantConsole(Widget):
         self.scrollback.set_live(tail)
         if tail:
             self._echo_is_last = False
+
+    def _render_table_offthread(self, run: _Run) -> None:
+        """Render the growing table in a thread (a 200-row Rich table takes ~50 ms: not on the UI thread)."""
+        if self._render_inflight:
+            self._render_again = True
+            return
+        self._render_inflight = True
+        self._render_again = False
+        rows = list(run.block)
+        gen = self._block_gen
+        width = self.scrollback.render_width
+        future = asyncio.get_running_loop().run_in_executor(
+            _render_pool(), _render_to_strips, self._thread_console(), rows, run.hint, width)
+
+        def done(fut: asyncio.Future[list[Strip]]) -> None:
+            self._render_inflight = False
+            if fut.cancelled() or fut.exception() is not None:
+                if not fut.cancelled():
+                    self.log.error(f"rendering a result failed: {fut.exception()!r}")
+                return
+            if run is not self._run or gen != self._block_gen:
+                return  # the block was frozen (or the run ended) meanwhile
+            self._live_table = fut.result()
+            self._live_rows = len(rows)
+            self._set_tail(run)
+            if self._render_again or len(run.block) > len(rows):
+                self._render_table_offthread(run)
+
+        future.add_done_callback(done)
+
+    def _thread_console(self) -> Console:
+        """A Rich console like the app's, used only by the render thread."""
+        if self._render_console is None:
+            app_console = self.app.console
+            self._render_console = Console(
+                file=io.StringIO(), force_terminal=True, color_system=app_console.color_system or "truecolor",
+                legacy_windows=False, markup=False, emoji=False, highlight=False, width=app_console.width)
+        return self._render_console
 
     def _finish_run(self) -> None:
         run = self._run
@@ -454,6 +509,24 @@ class TenantConsole(Widget):
 
         self.app.push_screen(ResultScreen(list(records), title=f"{self.prompt}> {self._last_line}",
                                           hint=self._last_hint))
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _render_pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="exohop-render")
+    return _POOL
+
+
+def _render_to_strips(console: Console, records: list[Record], hint: Any, width: int) -> list[Strip]:
+    """Runs in the render thread: pure Rich rendering, no widget touched."""
+    options = console.options.update_width(width)
+    segments = console.render(render_rich(records, hint), options)
+    lines = Segment.split_and_crop_lines(segments, width, pad=False, include_new_lines=False)
+    return [Strip(line) for line in lines]
 
 
 def render_error(event: ErrorEvent) -> RenderableType:
