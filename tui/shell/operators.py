@@ -138,6 +138,11 @@ def _cmp_text(left: str, right: str, case_sensitive: bool) -> int:
 
 def compare(left: Any, right: Any, case_sensitive: bool = False) -> int:
     """-1, 0 or 1: ``left`` against ``right`` converted to left's type (PowerShell's rule)."""
+    tl, tr = type(left), type(right)
+    if (tl is int or tl is float) and (tr is int or tr is float):  # fast path: plain numbers
+        return -1 if left < right else (1 if left > right else 0)
+    if tl is str and tr is str and not is_exchange_size(left):  # fast path: plain text
+        return _cmp_text(left, right, case_sensitive)
     if left is None or right is None:
         return 0 if left is right else (-1 if left is None else 1)
     if isinstance(left, bool):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import total_ordering
+from functools import lru_cache, total_ordering
 from typing import Any
 
 UNITS: dict[str, int] = {
@@ -72,24 +72,30 @@ def parse_size(value: Any) -> ByteSize | None:
         return value
     if not isinstance(value, str) or not value or len(value) > 64:
         return None
-    if value.strip().lower() == "unlimited":
-        return ByteSize.unlimited_size()
-    m = _EXCHANGE.match(value)
-    if m:
-        return ByteSize(int(m.group(1).replace(",", "")))
-    m = _LITERAL.match(value)
-    if m:
-        return ByteSize(int(float(m.group(1)) * UNITS[m.group(2).upper()]))
-    return None
+    return _parse_text(value)[0]
 
 
 def is_exchange_size(value: Any) -> bool:
     """Whether ``value`` reads like a service size: ``"… GB (… bytes)"`` or ``"Unlimited"``."""
     if isinstance(value, ByteSize):
         return True
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value or len(value) > 64:
         return False
-    return value.strip().lower() == "unlimited" or _EXCHANGE.match(value) is not None
+    return _parse_text(value)[1]
+
+
+@lru_cache(maxsize=8192)
+def _parse_text(value: str) -> tuple[ByteSize | None, bool]:
+    """(size, written the service's way); cached because a column repeats the same few quotas."""
+    if value.strip().lower() == "unlimited":
+        return ByteSize.unlimited_size(), True
+    m = _EXCHANGE.match(value)
+    if m:
+        return ByteSize(int(m.group(1).replace(",", ""))), True
+    m = _LITERAL.match(value)
+    if m:
+        return ByteSize(int(float(m.group(1)) * UNITS[m.group(2).upper()])), False
+    return None, False
 
 
 def format_size(n: int) -> str:
