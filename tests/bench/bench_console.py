@@ -99,7 +99,7 @@ async def bench_keystrokes() -> dict[str, Any]:
         catalog = builtin_catalog()
         console.set_catalog(catalog)
         await pilot.pause()
-        base_handler, base_press = await keystrokes(app, console, pilot, dropdown=False)
+        _, base_press = await keystrokes(app, console, pilot, dropdown=False)
         handler, press = await keystrokes(app, console, pilot, dropdown=True)
         completer_ms = []
         for line in LINES:

@@ -156,7 +156,7 @@ class CommandInput(Input):
     """The line editor. Posts ``Input.Submitted`` (Enter), ``Interrupt`` (Ctrl+C) and ``SearchRequested``."""
 
     BINDINGS = [  # noqa: RUF012 - Textual's declaration style
-        Binding("tab", "complete", "Complete", show=False),
+        Binding("tab", "complete", "Complete", tooltip="Complete the word (Tab/Ctrl+Space; again: take the pick)"),
         Binding("ctrl+space,ctrl+@,ctrl+at", "complete", "Complete", show=False),
         Binding("up", "up", "History back", show=False),
         Binding("down", "down", "History forward", show=False),
@@ -164,8 +164,8 @@ class CommandInput(Input):
         Binding("pagedown", "page(1)", show=False),
         Binding("escape", "close_menu", "Close", show=False),
         Binding("enter", "submit", "Run", show=False),
-        Binding("ctrl+c", "interrupt", "Stop / clear", show=False),
-        Binding("ctrl+r", "search_history", "Search history", show=False),
+        Binding("ctrl+c", "interrupt", "Stop / clear", tooltip="Stop the running command, or clear the line"),
+        Binding("ctrl+r", "search_history", "History search"),
     ]
 
     class Interrupt(Message):

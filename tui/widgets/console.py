@@ -367,7 +367,7 @@ class TenantConsole(Widget):
         if self._render_console is None:
             app_console = self.app.console
             self._render_console = Console(
-                file=io.StringIO(), force_terminal=True, color_system=app_console.color_system or "truecolor",
+                file=io.StringIO(), force_terminal=True, color_system="truecolor",
                 legacy_windows=False, markup=False, emoji=False, highlight=False, width=app_console.width)
         return self._render_console
 

@@ -117,14 +117,14 @@ class ResultViewer(Widget):
         with Horizontal(id="viewer-bar"):
             yield Input(placeholder="/ filter rows (any cell contains…)", id="viewer-filter")
             yield Label("", id="viewer-status")
-        table: DataTable[str] = DataTable(id="viewer-table", zebra_stripes=True, cursor_type="cell")
+        table: DataTable[Text] = DataTable(id="viewer-table", zebra_stripes=True, cursor_type="cell")
         yield table
         with Horizontal(id="export-row"):
             yield Label("Export CSV to:", id="export-label")
             yield Input(id="export-path")
 
     @property
-    def table(self) -> DataTable[str]:
+    def table(self) -> DataTable[Text]:
         return self.query_one("#viewer-table", DataTable)
 
     def on_mount(self) -> None:

@@ -55,6 +55,15 @@ def text(console: TenantConsole) -> str:
     return "\n".join(console.scrollback.plain_lines())
 
 
+async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 3.0) -> None:
+    """Tables render in a thread; wait (briefly) for the result to show."""
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    assert condition()
+
+
 def line_with(console: TenantConsole, needle: str) -> int:
     lines = console.scrollback.plain_lines()
     return next(i for i, line in enumerate(lines) if needle in line)
@@ -76,7 +85,7 @@ def test_records_stream_into_a_table_before_the_run_ends() -> None:
         assert console.scrollback.plain_lines()[-1].rstrip() == "contoso> Get-Mailbox -ResultSize 3"
         console.append_event(RecordEvent(mailbox(1)))
         console.append_event(RecordEvent(mailbox(2)))
-        await pilot.pause(0.15)  # one flush
+        await wait_for(pilot, lambda: "user00002" in text(console))  # shown while the run goes on
         shown = text(console)
         assert "user00001" in shown and "user00002" in shown and "Name" in shown
         console.append_event(RecordEvent(mailbox(3)))
