@@ -135,12 +135,19 @@ def choose_view(records: Sequence[Any], hint: FormatHint | None = None) -> View:
     return View("table" if len(columns) <= 4 else "list", columns)
 
 
-def _runs(items: Iterable[Any]) -> Iterator[list[Any]]:
-    """Consecutive items of the same shape, so each run gets one view (PowerShell's out-default does so)."""
+def _group_label(item: Any, group_by: str | None) -> str | None:
+    if group_by is None or not isinstance(item, Record):
+        return None
+    return format_value(get_member(item, group_by))
+
+
+def _runs(items: Iterable[Any], group_by: str | None = None) -> Iterator[list[Any]]:
+    """Consecutive items of the same shape (and -GroupBy value), so each run gets one view, as
+    PowerShell's out-default does."""
     run: list[Any] = []
     key = None
     for item in items:
-        k = _shape(item)
+        k = _shape(item) if group_by is None else f"{_shape(item)}\x03{_group_label(item, group_by)}"
         if run and k != key:
             yield run
             run = []
@@ -189,14 +196,17 @@ class TextFormatter:
 
     def feed(self, items: Iterable[Any]) -> str:
         out: list[str] = []
-        for run in _runs(items):
-            key = _shape(run[0])
+        group_by = self.hint.group_by if self.hint is not None else None
+        for run in _runs(items, group_by):
+            key = f"{_shape(run[0])}\x03{_group_label(run[0], group_by)}"
             if self._view is None or key != self._key:
                 self._view = choose_view(run, self.hint)
                 self._key = key
                 self._widths = []
                 if self._started:
                     out.append("")
+                if group_by is not None:
+                    out.extend([f"   {group_by}: {_group_label(run[0], group_by)}", ""])
             self._render(run, self._view, out)
             self._started = True
         return "".join(line.rstrip() + "\n" for line in out)
@@ -286,38 +296,86 @@ def render_text(records: Iterable[Any], hint: FormatHint | None = None, width: i
 # -- Rich ------------------------------------------------------------------------------------------
 
 
-def render_rich(records: Iterable[Any], hint: FormatHint | None = None) -> Any:
-    """A Rich renderable (Table for table views, a Group of grids for lists); no Textual needed."""
-    from rich import box
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
+class RichFormatter:
+    """Rich renderables for a stream, batch by batch, like ``TextFormatter``: the first batch of a
+    table decides its columns and widths (fitted to ``width`` when given), later batches of the same
+    shape come without a header so they line up under it. No Textual needed."""
 
-    parts: list[Any] = []
-    for run in _runs(records):
-        view = choose_view(run, hint)
-        if view.kind == "scalar":
-            parts.extend(Text(format_value(x)) for x in run)
-        elif view.kind == "table":
-            table = Table(box=box.SIMPLE_HEAD, show_header=not view.hide_headers, pad_edge=False,
-                          header_style="bold", expand=False)
-            numeric = [any(is_number(get_member(r, c)) for r in run) for c in view.columns]
-            for col, num in zip(view.columns, numeric, strict=True):
-                table.add_column(col, justify="right" if num else "left",
-                                 overflow="fold" if view.wrap else "ellipsis", no_wrap=not view.wrap)
-            for r in run:
-                table.add_row(*(_cell(get_member(r, c)) for c in view.columns))
-            parts.append(table)
-        else:
-            for r in run:
-                grid = Table.grid(padding=(0, 1))
-                grid.add_column(style="bold", no_wrap=True)
-                grid.add_column(no_wrap=True, width=1)
-                grid.add_column(overflow="fold")
-                for col in view.columns:
-                    grid.add_row(col, ":", format_value(get_member(r, col), ENUMERATION_LIMIT))
-                parts.extend([grid, Text("")])
-    return Group(*parts)
+    def __init__(self, hint: FormatHint | None = None, width: int | None = None) -> None:
+        self.hint = hint
+        self.width = width
+        self._key: str | None = None
+        self._view: View | None = None
+        self._widths: list[int] | None = None
+        self._numeric: list[bool] = []
+
+    def feed(self, items: Iterable[Any]) -> Any:
+        from rich.console import Group
+        from rich.text import Text
+
+        parts: list[Any] = []
+        group_by = self.hint.group_by if self.hint is not None else None
+        for run in _runs(items, group_by):
+            key = f"{_shape(run[0])}\x03{_group_label(run[0], group_by)}"
+            fresh = self._view is None or key != self._key
+            if fresh:
+                self._view = choose_view(run, self.hint)
+                self._key = key
+                self._widths = None
+                if group_by is not None:
+                    parts.append(Text(f"\n   {group_by}: {_group_label(run[0], group_by)}\n", style="bold"))
+            view = self._view
+            assert view is not None
+            if view.kind == "scalar":
+                parts.extend(Text(format_value(x)) for x in run)
+            elif view.kind == "table":
+                parts.append(self._table(run, view, header=fresh and not view.hide_headers))
+            else:
+                parts.extend(self._list(run, view))
+        return Group(*parts)
+
+    def _table(self, run: list[Any], view: View, header: bool) -> Any:
+        from rich import box
+        from rich.table import Table
+
+        rows = [[_cell(get_member(r, c)) for c in view.columns] for r in run]
+        if self._widths is None:
+            natural = [max([len(c), *(len(row[i]) for row in rows)]) for i, c in enumerate(view.columns)]
+            if self.width:
+                minimum = [min(n, max(len(c), 6)) for n, c in zip(natural, view.columns, strict=True)]
+                natural = _fit_widths(natural, minimum, self.width)
+            self._widths = natural
+            self._numeric = [any(is_number(get_member(r, c)) for r in run) for c in view.columns]
+        # SIMPLE_HEAD's column divider is one space: columns sit one space apart, as in PowerShell.
+        table = Table(box=box.SIMPLE_HEAD, show_header=header, show_edge=False, pad_edge=False,
+                      padding=0, header_style="bold", expand=False)
+        for col, w, num in zip(view.columns, self._widths, self._numeric, strict=False):
+            table.add_column(col, justify="right" if num else "left", width=w, min_width=min(w, len(col)),
+                             overflow="fold" if view.wrap else "ellipsis", no_wrap=not view.wrap)
+        keep = len(self._widths)
+        for row in rows:
+            table.add_row(*row[:keep])
+        return table
+
+    def _list(self, run: list[Any], view: View) -> list[Any]:
+        from rich.table import Table
+        from rich.text import Text
+
+        out: list[Any] = []
+        for r in run:
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(style="bold", no_wrap=True)
+            grid.add_column(no_wrap=True, width=1)
+            grid.add_column(overflow="fold")
+            for col in view.columns:
+                grid.add_row(col, ":", format_value(get_member(r, col), ENUMERATION_LIMIT))
+            out.extend([grid, Text("")])
+        return out
+
+
+def render_rich(records: Iterable[Any], hint: FormatHint | None = None, width: int | None = None) -> Any:
+    """A Rich renderable (a Table for table views, grids for lists) for one batch; no Textual needed."""
+    return RichFormatter(hint, width).feed(records)
 
 
 # -- JSON and CSV ----------------------------------------------------------------------------------

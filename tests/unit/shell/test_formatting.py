@@ -179,3 +179,22 @@ def test_render_rich_table_and_list() -> None:
     console.print(render_rich(MAILBOXES[:1], FormatHint("list")))
     text = console.export_text()
     assert "LitigationHoldEnabled" in text and "False" in text
+
+
+def test_group_by_starts_a_table_per_group() -> None:
+    recs = [Record({"Name": n, "Dept": d}) for n, d in (("a", "HR"), ("b", "HR"), ("c", "IT"))]
+    text = render_text(recs, FormatHint("table", ["Name"], group_by="Dept"))
+    assert text == ("   Dept: HR\n\nName\n----\na\nb\n\n   Dept: IT\n\nName\n----\nc\n")
+
+
+def test_rich_formatter_keeps_columns_across_batches_without_repeating_the_header() -> None:
+    from tui.shell.formatting import RichFormatter
+
+    fmt = RichFormatter(width=120)
+    console = Console(width=120, record=True, color_system=None)
+    console.print(fmt.feed(MAILBOXES[:1]))
+    console.print(fmt.feed(MAILBOXES[1:]))
+    lines = console.export_text().splitlines()
+    assert lines[0].split() == ["Name", "Alias", "Database", "ProhibitSendQuota", "ExternalDirectoryObjectId"]
+    assert sum("ExternalDirectoryObjectId" in line for line in lines) == 1
+    assert lines[2].index("alice") == lines[3].index("bob")  # the second batch lines up under the first
