@@ -156,12 +156,12 @@ def byte_size(n: int) -> str:
     return f"{n} B ({n:,} bytes)"
 
 
-def _rng(*parts: object) -> random.Random:
+def stable_rng(*parts: object) -> random.Random:
     seed = hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()
     return random.Random(int.from_bytes(seed[:8], "big"))
 
 
-def _guid(tenant: SimTenant, *parts: object) -> uuid.UUID:
+def stable_guid(tenant: SimTenant, *parts: object) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, "|".join([tenant.domain, *(str(p) for p in parts)]))
 
 
@@ -209,7 +209,7 @@ class TenantData:
     @property
     def dc(self) -> str:
         """The domain controller named in not-found errors, e.g. ``AM6PR05A003DC02.EURPRD05.PROD.OUTLOOK.COM``."""
-        r = _rng(self.tenant.domain, "dc")
+        r = stable_rng(self.tenant.domain, "dc")
         region = self.tenant.region
         site = {"EUR": "AM6", "NAM": "BN8", "APC": "SG2"}[region[:3]]
         forest = region[:3] + "PRD" + region[-2:]
@@ -233,7 +233,7 @@ class TenantData:
 
     def _generate_mailboxes(self) -> None:
         t = self.tenant
-        r = _rng(t.domain, "mailboxes", self.size)
+        r = stable_rng(t.domain, "mailboxes", self.size)
         n = max(self.size, 1)
         n_equipment = max(1, n * 2 // 100) if n >= 10 else 0
         n_rooms = max(1, n * 4 // 100) if n >= 5 else 0
@@ -280,8 +280,8 @@ class TenantData:
     def _mailbox(self, r: random.Random, i: int, kind: str, first: str, last: str, display: str,
                  alias: str, dbs: list[str], servers: list[str]) -> MailboxRec:
         t = self.tenant
-        guid = _guid(t, "mailbox", alias.lower())
-        ext_id = _guid(t, "user", alias.lower())
+        guid = stable_guid(t, "mailbox", alias.lower())
+        ext_id = stable_guid(t, "user", alias.lower())
         upn = f"{alias}@{t.vanity_domain}"
         created = self.start - timedelta(days=r.randint(30, 2400), seconds=r.randint(0, 86399))
         dept = r.choice(_DEPARTMENTS)
@@ -306,7 +306,7 @@ class TenantData:
             "UseDatabaseQuotaDefaults": False,
             "ExternalDirectoryObjectId": str(ext_id),
             "ArchiveStatus": "Active" if user and r.random() < 0.3 else "None",
-            "ArchiveGuid": str(_guid(t, "archive", alias.lower())) if user else "00000000-0000-0000-0000-000000000000",
+            "ArchiveGuid": str(stable_guid(t, "archive", alias.lower())) if user else "00000000-0000-0000-0000-000000000000",
             "LitigationHoldEnabled": user and r.random() < 0.1,
             "LitigationHoldDate": None,
             "LitigationHoldOwner": None,
@@ -332,7 +332,7 @@ class TenantData:
             "WhenCreated": created,
             "WhenChanged": created + timedelta(days=r.randint(0, 25)),
             "Guid": guid,
-            "ExchangeGuid": _guid(t, "exchange", alias.lower()),
+            "ExchangeGuid": stable_guid(t, "exchange", alias.lower()),
             "Identity": alias,
             "Id": alias,
             "DistinguishedName": self.dn(alias),
@@ -421,7 +421,7 @@ class TenantData:
 
     def _generate_groups(self) -> list[GroupRec]:
         t = self.tenant
-        r = _rng(t.domain, "groups", self.size)
+        r = stable_rng(t.domain, "groups", self.size)
         users = [m for m in self.mailboxes if m.kind == "UserMailbox"]
         count = min(len(_GROUPS), max(3, self.size // 8)) + max(0, self.size // 200)
         out: list[GroupRec] = []
@@ -430,7 +430,7 @@ class TenantData:
             alias = "".join(ch for ch in name if ch.isalnum())
             security = name in ("IT Department", "Security Alerts", "Board Members")
             smtp = f"{alias}@{t.vanity_domain}"
-            guid = _guid(t, "group", alias.lower())
+            guid = stable_guid(t, "group", alias.lower())
             created = self.start - timedelta(days=r.randint(60, 2000))
             if name == "All Staff":
                 members = [m.guid for m in users]
@@ -447,7 +447,7 @@ class TenantData:
                      "MemberJoinRestriction": "Closed", "MemberDepartRestriction": "Closed",
                      "RequireSenderAuthenticationEnabled": name != "Support Escalations",
                      "HiddenFromAddressListsEnabled": False,
-                     "ExternalDirectoryObjectId": str(_guid(t, "groupobj", alias.lower())),
+                     "ExternalDirectoryObjectId": str(stable_guid(t, "groupobj", alias.lower())),
                      "WhenCreated": created, "WhenChanged": created + timedelta(days=r.randint(0, 50)),
                      "Guid": guid, "Identity": name, "Id": name, "DistinguishedName": self.dn(alias),
                      "OrganizationId": t.domain}
@@ -485,7 +485,7 @@ class TenantData:
         return self._send_as
 
     def _generate_permissions(self) -> None:
-        r = _rng(self.tenant.domain, "permissions", self.size)
+        r = stable_rng(self.tenant.domain, "permissions", self.size)
         users = [m for m in self.mailboxes if m.kind == "UserMailbox"]
         perms: dict[uuid.UUID, list[dict[str, Any]]] = {}
         send_as: dict[uuid.UUID, list[dict[str, Any]]] = {}
@@ -507,7 +507,7 @@ class TenantData:
         with self.lock:
             found = self._folder_perms.get(key)
             if found is None:
-                r = _rng(self.tenant.domain, "folder", mailbox.guid, folder.lower())
+                r = stable_rng(self.tenant.domain, "folder", mailbox.guid, folder.lower())
                 calendar = folder.lower() == "calendar"
                 found = [{"User": "Default", "AccessRights": ["AvailabilityOnly" if calendar else "None"]},
                          {"User": "Anonymous", "AccessRights": ["None"]}]
@@ -530,7 +530,7 @@ class TenantData:
         return self._rules
 
     def _generate_rules(self) -> dict[uuid.UUID, list[dict[str, Any]]]:
-        r = _rng(self.tenant.domain, "rules", self.size)
+        r = stable_rng(self.tenant.domain, "rules", self.size)
         out: dict[uuid.UUID, list[dict[str, Any]]] = {}
         templates: tuple[tuple[str, dict[str, Any]], ...] = (
             ("Newsletters", {"SubjectContainsWords": ["newsletter"], "MoveToFolder": "Newsletters"}),
@@ -561,7 +561,7 @@ class TenantData:
         return self._devices
 
     def _generate_devices(self) -> dict[uuid.UUID, list[dict[str, Any]]]:
-        r = _rng(self.tenant.domain, "devices", self.size)
+        r = stable_rng(self.tenant.domain, "devices", self.size)
         out: dict[uuid.UUID, list[dict[str, Any]]] = {}
         for m in self.mailboxes:
             if m.kind != "UserMailbox" or r.random() > 0.45:
@@ -576,7 +576,7 @@ class TenantData:
                              "ClientType": "Outlook" if dtype.startswith("Outlook") else "EAS",
                              "DeviceAccessState": r.choice(("Allowed",) * 9 + ("Quarantined",)),
                              "DeviceAccessStateReason": "Global", "FirstSyncTime": first_sync,
-                             "Guid": _guid(self.tenant, "device", device_id)})
+                             "Guid": stable_guid(self.tenant, "device", device_id)})
             out[m.guid] = devs
         return out
 
@@ -590,7 +590,7 @@ class TenantData:
             found = self._trace.get(key)
             if found is not None:
                 return found
-        r = _rng(self.tenant.domain, "trace", self.size, key)
+        r = stable_rng(self.tenant.domain, "trace", self.size, key)
         users = [m for m in self.mailboxes if m.kind in ("UserMailbox", "SharedMailbox")]
         entries: list[dict[str, Any]] = []
         if users:

@@ -10,8 +10,4 @@ _MODULES = ("mailbox", "permissions", "groups", "rules", "trace", "org", "device
 def load_behaviours() -> None:
     """Import every area module (idempotent) so that ``base.BEHAVIOURS`` is complete."""
     for name in _MODULES:
-        try:
-            importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
+        importlib.import_module(f"{__name__}.{name}")

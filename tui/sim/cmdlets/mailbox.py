@@ -179,7 +179,7 @@ def _apply_mailbox_changes(inv: Invocation, data: TenantData, m: MailboxRec, cha
 
 # -- recipients and users -------------------------------------------------------------------------
 
-def _recipient_from_mailbox(m: MailboxRec) -> SimObject:
+def recipient_from_mailbox(m: MailboxRec) -> SimObject:
     p = m.props
     props = {k: p[k] for k in ("Name", "RecipientType", "RecipientTypeDetails", "DisplayName", "Alias",
                                "PrimarySmtpAddress", "EmailAddresses", "ExternalDirectoryObjectId",
@@ -191,7 +191,7 @@ def _recipient_from_mailbox(m: MailboxRec) -> SimObject:
     return SimObject(RECIPIENT_TYPES, props, p["Name"])
 
 
-def _recipient_from_group(g: GroupRec) -> SimObject:
+def recipient_from_group(g: GroupRec) -> SimObject:
     p = g.props
     props = {k: p[k] for k in ("Name", "RecipientType", "RecipientTypeDetails", "DisplayName", "Alias",
                                "PrimarySmtpAddress", "EmailAddresses", "ExternalDirectoryObjectId",
@@ -232,9 +232,9 @@ def get_recipient(inv: Invocation) -> Iterator[SimObject]:
 
     def objects() -> Iterator[SimObject]:
         for m in progress_every(inv, mailboxes, "Get-Recipient", "recipients"):
-            yield _recipient_from_mailbox(m)
+            yield recipient_from_mailbox(m)
         for g in groups:
-            yield _recipient_from_group(g)
+            yield recipient_from_group(g)
 
     selected = (o for o in objects() if not kinds or o.properties["RecipientTypeDetails"] in kinds
                 or o.properties["RecipientType"] in kinds)

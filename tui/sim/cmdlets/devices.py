@@ -1,0 +1,54 @@
+"""Mobile devices: Get-MobileDevice (per mailbox, per device identity, or every device)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from tui.sim.cmdlets.base import Invocation, cmdlet, progress_every, resolve_mailbox
+from tui.sim.data import MailboxRec
+from tui.sim.model import SimObject
+
+MOBILE_DEVICE_TYPES = ("Microsoft.Exchange.Data.Directory.SystemConfiguration.MobileDevice",
+                       "Microsoft.Exchange.Data.Directory.ADConfigurationObject",
+                       "Microsoft.Exchange.Data.Directory.ADObject", "Microsoft.Exchange.Data.Directory.ADRawEntry",
+                       "Microsoft.Exchange.Data.ConfigurableObject", "System.Object")
+
+
+def device_object(m: MailboxRec, dev: dict[str, Any]) -> SimObject:
+    folder = f"ExchangeActiveSyncDevices\\{dev['DeviceType']}\u00a7{dev['DeviceId']}"
+    identity = f"{m.props['Identity']}\\{folder}"
+    props = {"FriendlyName": dev["FriendlyName"], "DeviceId": dev["DeviceId"], "DeviceModel": dev["DeviceModel"],
+             "DeviceOS": dev["DeviceOS"], "DeviceType": dev["DeviceType"], "DeviceUserAgent": dev["DeviceUserAgent"],
+             "ClientType": dev["ClientType"], "DeviceAccessState": dev["DeviceAccessState"],
+             "DeviceAccessStateReason": dev["DeviceAccessStateReason"], "FirstSyncTime": dev["FirstSyncTime"],
+             "UserDisplayName": m.props["DisplayName"], "Name": f"{dev['DeviceType']}\u00a7{dev['DeviceId']}",
+             "Identity": identity, "Guid": dev["Guid"], "IsValid": True}
+    return SimObject(MOBILE_DEVICE_TYPES, props, identity)
+
+
+def _for_mailbox(inv: Invocation, m: MailboxRec) -> Iterator[SimObject]:
+    for dev in inv.data.devices.get(m.guid, []):
+        yield device_object(m, dev)
+
+
+@cmdlet("Get-MobileDevice")
+def get_mobile_device(inv: Invocation) -> Iterator[SimObject]:
+    if inv.has("Mailbox"):
+        objects: Iterator[SimObject] = _for_mailbox(inv, resolve_mailbox(inv, inv.get("Mailbox")))
+    elif inv.has("Identity"):
+        identity: str = inv.get("Identity")
+        owner, sep, device = identity.partition("\\")
+        m = resolve_mailbox(inv, owner)  # a device identity starts with its mailbox; a mailbox alone lists all
+        found = [d for d in _for_mailbox(inv, m)
+                 if not sep or d.properties["Identity"].lower() == identity.lower()
+                 or d.properties["DeviceId"].lower() == device.rsplit("\u00a7", 1)[-1].lower()]
+        if sep and not found:
+            raise inv.not_found(identity)
+        objects = iter(found)
+    else:
+        def every() -> Iterator[SimObject]:
+            for m in progress_every(inv, inv.data.mailboxes, "Get-MobileDevice", "mailboxes"):
+                yield from _for_mailbox(inv, m)
+        objects = every()
+    yield from inv.limited(inv.filtered(objects))
