@@ -71,6 +71,12 @@ def open_pool(sim: Simulator, account: SimAccount | None = None, tenant: str | N
     raise AssertionError(f"too many redirects: {redirects}")
 
 
+@pytest.fixture(scope="session")
+def pool_opener() -> Callable[..., Connection]:
+    """``open_pool`` itself, for module-scoped fixtures (the caller closes what it opens)."""
+    return open_pool
+
+
 @pytest.fixture
 def connect() -> Iterator[Callable[..., Connection]]:
     """``connect(sim, account=None, tenant=None, **kw)`` → Connection; every pool closed at teardown."""
