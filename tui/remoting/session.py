@@ -66,13 +66,17 @@ class DelegatedSession:
     """A delegated session to ``tenant`` as ``account``. The password stays in memory, never in text."""
 
     def __init__(self, account: Account, tenant: Tenant, password: str, *, cache_dir: Path | None = None,
-                 transcript: Transcript | None = None, refresh_in_background: bool = True) -> None:
+                 transcript: Transcript | None = None, refresh_in_background: bool = True,
+                 operation_timeout_s: int = OPERATION_TIMEOUT_S, connect_timeout_s: float = CONNECT_TIMEOUT_S,
+                 read_timeout_s: float = READ_TIMEOUT_S, import_patterns: Sequence[str] = ("*",)) -> None:
         self.account = account
         self.tenant = tenant
         self.__password = password
         self.cache = CatalogCache(cache_dir) if cache_dir is not None else None
         self.transcript = transcript
         self.refresh_in_background = refresh_in_background
+        self.import_patterns = tuple(import_patterns)   # like Import-PSSession -CommandName; "*" = everything
+        self.timeouts = (operation_timeout_s, connect_timeout_s, max(read_timeout_s, operation_timeout_s + 2))
         self.uri = delegated_uri(account.endpoint, tenant.domain)
         self.redirected_to: str | None = None
         self.catalog: Catalog = Catalog()
@@ -110,6 +114,11 @@ class DelegatedSession:
         return self._run_lock.locked()
 
     @property
+    def connected_uri(self) -> str | None:
+        """The URI every request of the open session goes to (``wsa:To`` included): the redirect target, if any."""
+        return self._wsman.transport.endpoint if self._wsman is not None else None
+
+    @property
     def host(self) -> str:
         return host_of(self.redirected_to or self.uri)
 
@@ -145,8 +154,8 @@ class DelegatedSession:
                       # pypsrp types this as bool but passes it to requests' verify: a CA bundle path works.
                       cert_validation=cast(bool, self.account.cert_validation),
                       encryption="auto" if target.ssl else "never",
-                      operation_timeout=OPERATION_TIMEOUT_S, connection_timeout=CONNECT_TIMEOUT_S,
-                      read_timeout=READ_TIMEOUT_S)
+                      operation_timeout=self.timeouts[0], connection_timeout=cast(int, self.timeouts[1]),
+                      read_timeout=cast(int, self.timeouts[2]))
 
         def waited(delay: float, attempt: int) -> None:
             self.throttle_waits += 1
@@ -200,7 +209,7 @@ class DelegatedSession:
         cached = self.cache.load(self.account.endpoint, self.account.upn, self.tenant.domain) if self.cache else None
         if cached is not None:
             self.catalog = cached
-            self._detailed = {c.name.lower() for c in cached if c.parameter_sets}
+            self._detailed = {c.name.lower() for c in cached if _has_detail(c)}
             if on_progress is not None:
                 on_progress(ImportProgress(done=len(cached), total=len(cached), phase="cache", from_cache=True))
             if self.refresh_in_background:
@@ -208,7 +217,7 @@ class DelegatedSession:
             return
         with self._io:
             assert self._pool is not None
-            catalog = fetch_catalog(self._pool, on_progress)
+            catalog = fetch_catalog(self._pool, on_progress, self.import_patterns)
         self.catalog = catalog
         self._save_cache()
 
@@ -232,7 +241,7 @@ class DelegatedSession:
             with self._io:
                 if self._refresh_cancel.is_set() or self._pool is None:
                     return
-                fresh = fetch_catalog(self._pool, None, cancel=self._refresh_cancel)
+                fresh = fetch_catalog(self._pool, None, self.import_patterns, cancel=self._refresh_cancel)
             if self._refresh_cancel.is_set() or not len(fresh):
                 return
             current = self.catalog
@@ -595,6 +604,12 @@ def _detail_from_records(base: CmdletInfo, records: list[Record]) -> CmdletInfo 
             detail = cmdlet_from_syntax(base.name, sets, str(default) if default else None, str(synopsis))
             return _refine(base, detail)
     return None
+
+
+def _has_detail(c: CmdletInfo) -> bool:
+    """Whether a cached cmdlet already carries Get-Command detail (GetCommandMetadata gives none of this)."""
+    return bool(c.parameter_sets) or any(p.position is not None or p.mandatory_in or p.valid_values
+                                         for p in c.parameters)
 
 
 def _refine(base: CmdletInfo, detail: CmdletInfo) -> CmdletInfo:

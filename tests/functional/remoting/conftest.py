@@ -119,3 +119,34 @@ def sim_login(sim):   # type: ignore[no-untyped-def]
     delegated = [Tenant(domain=t.domain, name=t.name) for t in sim.tenants if t.domain in account.tenants]
     other = [Tenant(domain=t.domain, name=t.name) for t in sim.tenants if t.domain not in account.tenants]
     return cfg, account.password, delegated, other
+
+
+# The commands these tests use (Import-PSSession -CommandName style): a full import costs seconds and
+# is tested once, in test_connect.py.
+TEST_COMMANDS = ("*-Mailbox", "*-MailboxStatistics", "*-MailboxPermission", "Get-Recipient", "*-DistributionGroup",
+                 "*-MailboxFolderPermission", "Get-MessageTrace*")
+
+
+@pytest.fixture(scope="session")
+def seeded_cache(sim, tmp_path_factory):   # type: ignore[no-untyped-def]
+    """A cache dir holding the shared simulator's catalog for every tenant of every account.
+
+    Importing ~730 commands costs seconds; it is done once (a real import, through DelegatedSession)
+    and the catalog is filed under each tenant's cache key, as a previous session would have left it.
+    """
+    from tui.remoting.importer import CatalogCache
+    from tui.remoting.session import DelegatedSession
+
+    directory = tmp_path_factory.mktemp("seeded-cache")
+    first = sim.accounts[0]
+    account = Account(upn=first.upn, endpoint=sim.url, ca_file=sim.ca_file)
+    session = DelegatedSession(account, Tenant(first.tenants[0]), first.password, cache_dir=directory,
+                               refresh_in_background=False, import_patterns=TEST_COMMANDS)
+    session.open()
+    catalog = session.catalog
+    session.close()
+    cache = CatalogCache(directory)
+    for a in sim.accounts:
+        for domain in {t.domain for t in sim.tenants}:
+            cache.save(sim.url, a.upn, domain, catalog)
+    return directory
