@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from tui.catalog import Catalog, CmdletInfo
@@ -80,7 +81,7 @@ class SimEngine:
                 raise command_not_found(name)
             stages.append((info, bind_arguments(info, list(args), expect_input=i > 0)))
         info, bound = stages[0]
-        stream: Iterable[SimObject] = self.behaviour(info.name)(Invocation(self, data, ctx, info, bound))
+        stream: Iterable[SimObject] = self._call(Invocation(self, data, ctx, info, bound))
         for info, bound in stages[1:]:
             stream = self._downstream(data, ctx, info, bound, stream)
         for obj in stream:
@@ -95,13 +96,28 @@ class SimEngine:
             inv = Invocation(self, data, ctx, info, bound, from_pipeline=True)
             try:
                 inv.bound = bind_input(bound, obj)
-                yield from behaviour(inv)
+                yield from self._call(inv, behaviour)
             except CmdletError as err:
                 if err.error_id.startswith(("InputObjectNotBound", "ParameterArgumentTransformationError",
                                             "CannotConvertArgument")) or not _binding(err):
                     inv.error(err)  # one input object failed; PowerShell goes on with the next
                 else:
                     raise
+
+
+    def _call(self, inv: Invocation, behaviour: Behaviour | None = None) -> Iterator[SimObject]:
+        """Run one behaviour, with Exchange's -Verbose begin/end lines around it."""
+        verbose = bool(inv.bound.common.get("Verbose"))
+        if verbose:
+            inv.verbose(f"[{_clock()}] {inv.info.name} : Beginning processing &")
+        yield from (behaviour or self.behaviour(inv.info.name))(inv)
+        if verbose:
+            inv.verbose(f"[{_clock()}] {inv.info.name} : Ending processing &")
+
+
+def _clock() -> str:
+    now = datetime.now(UTC)
+    return f"{now:%H:%M:%S}.{now.microsecond // 1000:03d} GMT"
 
 
 def _binding(err: CmdletError) -> bool:
