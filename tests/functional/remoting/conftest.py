@@ -128,25 +128,58 @@ TEST_COMMANDS = ("*-Mailbox", "*-MailboxStatistics", "*-MailboxPermission", "Get
 
 
 @pytest.fixture(scope="session")
-def seeded_cache(sim, tmp_path_factory):   # type: ignore[no-untyped-def]
-    """A cache dir holding the shared simulator's catalog for every tenant of every account.
-
-    Importing ~730 commands costs seconds; it is done once (a real import, through DelegatedSession)
-    and the catalog is filed under each tenant's cache key, as a previous session would have left it.
-    """
-    from tui.remoting.importer import CatalogCache
+def seeded_catalog(sim, tmp_path_factory):   # type: ignore[no-untyped-def]
+    """The catalog a real import (through DelegatedSession) of TEST_COMMANDS gives, done once."""
     from tui.remoting.session import DelegatedSession
 
-    directory = tmp_path_factory.mktemp("seeded-cache")
     first = sim.accounts[0]
     account = Account(upn=first.upn, endpoint=sim.url, ca_file=sim.ca_file)
-    session = DelegatedSession(account, Tenant(first.tenants[0]), first.password, cache_dir=directory,
-                               refresh_in_background=False, import_patterns=TEST_COMMANDS)
+    session = DelegatedSession(account, Tenant(first.tenants[0]), first.password,
+                               cache_dir=tmp_path_factory.mktemp("import"), refresh_in_background=False,
+                               import_patterns=TEST_COMMANDS)
     session.open()
-    catalog = session.catalog
     session.close()
+    return session.catalog
+
+
+def seed_cache(directory: Path, server, catalog) -> Path:   # type: ignore[no-untyped-def]
+    """File ``catalog`` under every account+tenant cache key of ``server``, as an earlier session would."""
+    from tui.remoting.importer import CatalogCache
+
     cache = CatalogCache(directory)
-    for a in sim.accounts:
-        for domain in {t.domain for t in sim.tenants}:
-            cache.save(sim.url, a.upn, domain, catalog)
+    for a in server.accounts:
+        for domain in {t.domain for t in server.tenants}:
+            cache.save(server.url, a.upn, domain, catalog)
     return directory
+
+
+@pytest.fixture
+def seeded_cache(sim, seeded_catalog, tmp_path: Path) -> Path:   # type: ignore[no-untyped-def]
+    """A fresh cache dir holding the shared simulator's (test) catalog for every tenant."""
+    return seed_cache(tmp_path / "seeded-cache", sim, seeded_catalog)
+
+
+@pytest.fixture
+def open_session(seeded_catalog, tmp_path: Path):   # type: ignore[no-untyped-def]
+    """Factory: an open DelegatedSession to a simulator (cache seeded, no background refresh); closed after."""
+    from tui.remoting.session import DelegatedSession
+
+    opened: list[DelegatedSession] = []
+
+    def factory(server, *, account: int = 0, tenant: str | None = None, **kwargs):   # type: ignore[no-untyped-def]
+        cache_dir = seed_cache(tmp_path / f"cache-{len(opened)}", server, seeded_catalog)
+        a = server.accounts[account]
+        acc = Account(upn=a.upn, endpoint=server.url, ca_file=server.ca_file)
+        kwargs.setdefault("refresh_in_background", False)
+        kwargs.setdefault("import_patterns", TEST_COMMANDS)
+        session = DelegatedSession(acc, Tenant(tenant or a.tenants[0]), a.password, cache_dir=cache_dir, **kwargs)
+        opened.append(session)
+        session.open()
+        return session
+
+    yield factory
+    for s in opened:
+        try:
+            s.close()
+        except Exception:
+            pass

@@ -89,12 +89,9 @@ def test_import_progress_then_cache_on_next_connect(make_sim, tmp_path: Path) ->
 
 
 def test_background_refresh_swaps_in_the_served_catalog(sim, seeded_cache: Path, tmp_path: Path) -> None:
-    import shutil
-
     from tui.catalog import Catalog
 
-    cache_dir = tmp_path / "cache"
-    shutil.copytree(seeded_cache, cache_dir)
+    cache_dir = seeded_cache
     a = sim.accounts[0]
     account = Account(upn=a.upn, endpoint=sim.url, ca_file=sim.ca_file)
     tenant = Tenant(a.tenants[1])
@@ -118,10 +115,7 @@ def test_background_refresh_swaps_in_the_served_catalog(sim, seeded_cache: Path,
 
 
 def test_lazy_detail_from_get_command_is_merged_and_cached(sim, seeded_cache: Path, tmp_path: Path) -> None:
-    import shutil
-
-    cache_dir = tmp_path / "cache"
-    shutil.copytree(seeded_cache, cache_dir)
+    cache_dir = seeded_cache
     a = sim.accounts[0]
     account = Account(upn=a.upn, endpoint=sim.url, ca_file=sim.ca_file)
     tenant = Tenant(a.tenants[0])
