@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from tui.shell.operators import get_member, is_number, to_text
+from tui.shell.operators import get_member, is_number, iso_datetime, to_text
 from tui.shell.records import Record
 from tui.shell.sizes import ByteSize
 from tui.shell.views import view_for
@@ -51,9 +51,13 @@ class View:
 
 
 def format_datetime(d: datetime | date) -> str:
-    """en-US as PowerShell shows it: ``11/28/2026 5:35:07 PM`` (dates alone: ``11/28/2026``)."""
+    """en-US as PowerShell shows it: ``11/28/2026 5:35:07 PM`` (dates alone: ``11/28/2026``).
+
+    A time-zone-aware value shows in local time, as a deserialized DateTime does in PowerShell."""
     if not isinstance(d, datetime):
         return f"{d.month}/{d.day}/{d.year}"
+    if d.tzinfo is not None:
+        d = d.astimezone()
     hour = d.hour % 12 or 12
     return f"{d.month}/{d.day}/{d.year} {hour}:{d.minute:02d}:{d.second:02d} {'AM' if d.hour < 12 else 'PM'}"
 
@@ -73,7 +77,8 @@ def format_value(v: Any, limit: int | None = None) -> str:
     if v is None:
         return ""
     if isinstance(v, str):
-        return v
+        when = iso_datetime(v) if v[:1].isdigit() else None
+        return v if when is None else format_datetime(when)
     if isinstance(v, bool):
         return "True" if v else "False"
     if isinstance(v, int):

@@ -61,6 +61,24 @@ def to_number(v: Any) -> int | float | None:
     return None
 
 
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?\Z")
+
+
+def iso_datetime(text: str) -> datetime | None:
+    """A datetime for an ISO 8601 date-time string (pypsrp hands .NET DateTime values over as such text,
+    e.g. ``2026-11-04T22:17:39.1234567Z``), else None. Cheap for text that is not one."""
+    if len(text) < 16 or text[4] != "-" or text[10] != "T" or not _ISO.match(text):
+        return None
+    m = _ISO.match(text)
+    assert m is not None
+    if m.group(1) and len(m.group(1)) > 7:  # .NET writes 7 fractional digits; Python takes 6
+        text = text[:m.start(1) + 7] + text[m.end(1):]
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def to_datetime(v: Any) -> datetime | None:
     if isinstance(v, datetime):
         return v
@@ -141,6 +159,8 @@ def compare(left: Any, right: Any, case_sensitive: bool = False) -> int:
     tl, tr = type(left), type(right)
     if (tl is int or tl is float) and (tr is int or tr is float):  # fast path: plain numbers
         return -1 if left < right else (1 if left > right else 0)
+    if tl is str and (left[:1].isdigit() and iso_datetime(left) is not None):
+        left, tl = iso_datetime(left), datetime  # a DateTime that crossed the wire as text
     if tl is str and tr is str and not is_exchange_size(left):  # fast path: plain text
         return _cmp_text(left, right, case_sensitive)
     if left is None or right is None:
@@ -334,6 +354,9 @@ def sort_key(v: Any, case_sensitive: bool = False) -> tuple[int, Any]:
             size = parse_size(v)
             if size is not None:
                 return (1, size.as_number())
+        when = iso_datetime(v) if v[:1].isdigit() else None
+        if when is not None:
+            return (2, _naive_utc(when))
         return (3, (v.casefold(), v.swapcase() if case_sensitive else ""))
     text = to_text(v)
     return (3, (text.casefold(), text.swapcase() if case_sensitive else ""))
@@ -359,7 +382,10 @@ def get_member(obj: Any, name: str) -> Any:
     if isinstance(obj, Record):
         key = obj.canonical_name(name)
         if key is not None:
-            return obj.properties[key]
+            value = obj.properties[key]
+            if type(value) is str and value[:1].isdigit():
+                return iso_datetime(value) or value  # DateTime text from the wire behaves as a date
+            return value
         low = name.lower()
         if low == "count":
             return 1

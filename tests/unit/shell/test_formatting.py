@@ -198,3 +198,9 @@ def test_rich_formatter_keeps_columns_across_batches_without_repeating_the_heade
     assert lines[0].split() == ["Name", "Alias", "Database", "ProhibitSendQuota", "ExternalDirectoryObjectId"]
     assert sum("ExternalDirectoryObjectId" in line for line in lines) == 1
     assert lines[2].index("alice") == lines[3].index("bob")  # the second batch lines up under the first
+
+
+def test_iso_datetime_text_displays_like_a_date() -> None:
+    assert format_value("2026-01-05T00:07:09") == "1/5/2026 12:07:09 AM"
+    assert format_value("2026-01-05") == "2026-01-05"  # a plain date string is left alone
+    assert format_value("12345") == "12345"

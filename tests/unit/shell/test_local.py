@@ -365,3 +365,15 @@ def test_hand_made_bound_commands_with_plain_values() -> None:
     cmds = [BoundCommand("Where-Object", {"FilterScript": ScriptBlock("$_.ItemCount -eq 7", 0)}),
             BoundCommand("Select-Object", {"property": "Name"})]
     assert names(list(run_local(cmds, RECORDS))) == ["bob", "dave"]
+
+
+def test_datetimes_that_arrive_as_iso_text_behave_as_dates() -> None:
+    # pypsrp hands .NET DateTime values over as ISO 8601 text
+    stats = [Record({"DisplayName": n, "LastLogonTime": t}) for n, t in (
+        ("old", "2025-01-04T22:17:39.1234567Z"), ("new", "2026-11-04T22:17:39Z"), ("never", None))]
+    assert [r["DisplayName"] for r in run("Where-Object { $_.LastLogonTime -lt [datetime]'2026-01-01' }", stats)] \
+        == ["old", "never"]
+    assert [r["DisplayName"] for r in run("Where-Object LastLogonTime -gt '11/1/2026'", stats)] == ["new"]
+    assert [r["DisplayName"] for r in run("? { $_.LastLogonTime -and $_.LastLogonTime.AddDays(400) -gt (Get-Date) }",
+                                          stats)] == ["new"]
+    assert [r["DisplayName"] for r in run("Sort-Object LastLogonTime -Descending", stats)] == ["new", "old", "never"]
