@@ -8,6 +8,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import time
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +40,12 @@ def _first_line(proc: subprocess.Popen[str]) -> dict[str, Any]:
     return json.loads(line)
 
 
+def _cpu_ticks(pid: int) -> int:
+    """utime + stime of a process, in clock ticks (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
 def _stop(proc: subprocess.Popen[str], sig: int) -> tuple[int, str, str]:
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=20)
@@ -67,6 +74,11 @@ def test_announces_one_json_line_writes_config_and_exits_0_on_sigterm(tmp_path: 
         connect(target)   # left open on purpose: SIGTERM must close it
         stats = requests.get(info["stats_url"], verify=info["ca_file"], timeout=10).json()
         assert stats["open_shells"] == {first["upn"]: 1}
+
+        # Idle (an open shell, a kept-alive connection, the expiry timer armed) means no CPU at all.
+        before = _cpu_ticks(proc.pid)
+        time.sleep(1.0)
+        assert _cpu_ticks(proc.pid) - before <= 1, "an idle simulator must not spin"
 
         # --write-config: every account with this endpoint and a CA copy that outlives the temp dir,
         # every customer tenant (also those not delegated to the default account), no password.

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pypsrp.powershell import PowerShell, RunspacePool
 
+from tui.catalog import Catalog, CmdletInfo, ParameterInfo
 from tui.sim import Simulator
 
 MAILBOX_TYPES = [
@@ -165,12 +166,27 @@ def test_stop_mid_stream_stops_the_pipeline_and_keeps_the_shell(make_sim: Callab
 
 def test_large_output_is_split_to_the_client_envelope_size(make_sim: Callable[..., Simulator],
                                                           connect: Callable[..., Any]) -> None:
-    sim = make_sim(mailboxes=600)
+    sim = make_sim(mailboxes=250)
     envelope = 32 * 1024
     conn = connect(sim, max_envelope_size=envelope)
     sizes: list[int] = []
     conn.pool.connection.transport.session.hooks["response"].append(
         lambda r, *a, **k: sizes.append(len(r.content)))
     ps = invoke(conn.pool, ("Get-Mailbox", {"ResultSize": "Unlimited"}))
-    assert len(ps.output) == 600 and not ps.had_errors
+    assert len(ps.output) == 250 and not ps.had_errors
     assert len(sizes) > 10 and max(sizes) <= envelope
+
+
+def test_extra_catalog_cmdlets_are_served_and_answer_with_a_warning(make_sim: Callable[..., Simulator],
+                                                                   connect: Callable[..., Any]) -> None:
+    extra = Catalog([CmdletInfo("Get-ContosoWidget", "A cmdlet only this catalog has.", ("Default",),
+                                (ParameterInfo("Identity", "String", position=1),
+                                 ParameterInfo("Verbose2", "SwitchParameter", switch=True)))])
+    sim = make_sim(mailboxes=5, catalog=extra)
+    pool = connect(sim).pool
+    metas = pool.get_command_metadata("Get-Contoso*")
+    assert [m.name for m in metas] == ["Get-ContosoWidget"]
+    assert metas[0].parameters["Verbose2"].switch_parameter is True
+    ps = invoke(pool, ("Get-ContosoWidget", {"Identity": "w1"}))
+    assert ps.output == [] and not ps.had_errors
+    assert "no behaviour for Get-ContosoWidget" in ps.streams.warning[0].message
