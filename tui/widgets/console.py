@@ -14,6 +14,7 @@ import io
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
@@ -168,8 +169,11 @@ class TenantConsole(Widget):
         return self._run.records if self._run is not None else self._last_records
 
     def set_catalog(self, catalog: Catalog) -> None:
-        """Swap the completer's catalog whole (the completer reads it per keystroke; no indexing here)."""
+        """Swap the completer's catalog whole; its index is built in a thread, not on the next keystroke."""
         self.input.catalog = catalog
+        if self.is_attached:
+            self.run_worker(partial(_warm_completion_index, catalog), thread=True, exclusive=True,
+                            group="completion-index", exit_on_error=False)
 
     def set_completion_data(self, data: Any) -> None:
         self.input.completion_data = data
@@ -509,6 +513,12 @@ class TenantConsole(Widget):
 
         self.app.push_screen(ResultScreen(list(records), title=f"{self.prompt}> {self._last_line}",
                                           hint=self._last_hint))
+
+
+def _warm_completion_index(catalog: Catalog) -> None:
+    from tui.shell.completion import index_for
+
+    index_for(catalog)
 
 
 _POOL: ThreadPoolExecutor | None = None
