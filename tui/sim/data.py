@@ -97,6 +97,7 @@ _LAST = ("Abbott", "Alvarez", "Andersen", "Bauer", "Becker", "Bennett", "Brooks"
          "Peters", "Quinn", "Reyes", "Richter", "Rossi", "Sato", "Schmidt", "Silva", "Singh", "Smith",
          "Suzuki", "Tanaka", "Taylor", "Torres", "Vogel", "Wagner", "Walsh", "Weber", "Williams",
          "Wong", "Yamamoto", "Young", "Zhang")
+_NAME_SPACE = len(_FIRST) * len(_LAST)
 _DEPARTMENTS = ("Sales", "Marketing", "Finance", "Operations", "IT", "Human Resources", "Legal",
                 "Engineering", "Customer Service", "Executive")
 _TITLES = {"Sales": ("Account Manager", "Sales Director", "Sales Representative"),
@@ -253,8 +254,9 @@ class TenantData:
             seen_names.add(full)
         while len(people) < n_users:
             first, last = r.choice(_FIRST), r.choice(_LAST)
-            # Duplicate display names happen in real tenants; keep them rare but possible.
-            if f"{first} {last}" in seen_names and r.random() < 0.97:
+            # Duplicate display names happen in real tenants: rare while the name pool is fresh.
+            if (f"{first} {last}" in seen_names and len(seen_names) < _NAME_SPACE // 2
+                    and r.random() < 0.97):
                 continue
             seen_names.add(f"{first} {last}")
             people.append((first, last))
