@@ -18,6 +18,7 @@ from itertools import islice
 from typing import Any
 
 from tui.shell.bound import BoundCommand
+from tui.shell.dotnet_methods import NO_METHOD, call_method
 from tui.shell.expressions import Context
 from tui.shell.formatting import FormatHint, format_value
 from tui.shell.local_aggregate import group_object, measure_object, sort_object
@@ -33,7 +34,15 @@ from tui.shell.local_output import (
     out_file,
 )
 from tui.shell.local_props import LocalError, Params, PropSpec, as_list, compile_block, prop_specs
-from tui.shell.operators import OperatorError, apply_comparison, group_key, split_operator, truthy
+from tui.shell.operators import (
+    OperatorError,
+    apply_comparison,
+    get_member,
+    group_key,
+    split_operator,
+    truthy,
+    wildcard_regex,
+)
 from tui.shell.records import Record
 from tui.shell.syntax import ScriptBlock
 
@@ -79,7 +88,6 @@ def _project(item: Any, specs: Sequence[PropSpec], exclude: Sequence[str]) -> Re
 
 
 def _matches_any(name: str, patterns: Sequence[str]) -> bool:
-    from tui.shell.operators import wildcard_regex
     return any(wildcard_regex(p).match(name) for p in patterns)
 
 
@@ -148,7 +156,6 @@ def select_object(cmd: BoundCommand, env: _Env) -> Stage:
 
 
 def _scalar_member(item: Any, name: str) -> Any:
-    from tui.shell.operators import get_member
     value = get_member(item, name)
     if value is None:
         raise LocalError(f'Select-Object: Property "{name}" cannot be found on {format_value(item)!r}.')
@@ -211,8 +218,7 @@ def where_object(cmd: BoundCommand, env: _Env) -> Stage:
     negate = p.flag("Not")
     has_value = "Value" in p
     value = p.get("Value")
-    from tui.shell.local_props import PropSpec as _Spec
-    spec = _Spec(prop, None, any(c in prop for c in "*?["))
+    spec = PropSpec(prop, None, any(c in prop for c in "*?["))
 
     if not given:
         if negate:
@@ -236,6 +242,67 @@ def where_object(cmd: BoundCommand, env: _Env) -> Stage:
     return run_compare
 
 
+# -- ForEach-Object --------------------------------------------------------------------------------
+
+
+def _emit(value: Any) -> Iterator[Any]:
+    """What a script block's value writes to the pipeline: collections enumerated, $null nothing."""
+    if value is None:
+        return
+    if isinstance(value, list | tuple):
+        yield from (v for v in value if v is not None)
+    else:
+        yield value
+
+
+def foreach_object(cmd: BoundCommand, env: _Env) -> Stage:
+    """``ForEach-Object { expression }`` and ``ForEach-Object Name``: expressions only, no commands
+    (the service runs in no-language mode, so a block cannot call Set-Mailbox here)."""
+    p = Params("ForEach-Object", cmd.parameters, env.variables)
+    blocks = as_list(p.raw("Process"))
+    member = p.text("MemberName")
+    if member is None and len(blocks) == 1 and isinstance(blocks[0], str):
+        member, blocks = blocks[0], []
+    if any(not isinstance(b, ScriptBlock) for b in blocks):
+        raise LocalError("ForEach-Object takes a script block { $_.Name } or a property name.")
+    begin_block, end_block = p.raw("Begin"), p.raw("End")
+    if len(blocks) >= 2:  # PowerShell's rule for positional blocks: begin, process[, end]
+        begin_block = begin_block or blocks[0]
+        end_block = end_block or (blocks[-1] if len(blocks) >= 3 else None)
+        blocks = blocks[1:-1] if len(blocks) >= 3 else blocks[1:]
+    run_blocks = [compile_block(b) for b in blocks]
+    begin = compile_block(begin_block) if isinstance(begin_block, ScriptBlock) else None
+    end = compile_block(end_block) if isinstance(end_block, ScriptBlock) else None
+    arguments = as_list(p.get("ArgumentList"))
+    ctx = Context(None, env.variables)
+
+    def by_member(item: Any) -> Iterator[Any]:
+        assert member is not None
+        value = get_member(item, member)
+        if value is None and not (isinstance(item, Record) and member in item):
+            result = call_method(item, member.lower(), arguments) if item is not None else NO_METHOD
+            if result is NO_METHOD:
+                return
+            value = result
+        yield from _emit(value)
+
+    def run(stream: Iterator[Any]) -> Iterator[Any]:
+        if begin is not None:
+            yield from _emit(begin(ctx))
+        for item in stream:
+            if member is not None:
+                yield from by_member(item)
+                continue
+            ctx.item = item
+            for block in run_blocks:
+                yield from _emit(block(ctx))
+        if end is not None:
+            ctx.item = None
+            yield from _emit(end(ctx))
+
+    return run
+
+
 # -- the pipeline ----------------------------------------------------------------------------------
 
 _BUILDERS: dict[str, Callable[[BoundCommand, _Env], Stage]] = {
@@ -250,6 +317,7 @@ _BUILDERS: dict[str, Callable[[BoundCommand, _Env], Stage]] = {
     "convertto-json": lambda c, e: convertto_json(c, e.variables),
     "convertto-csv": lambda c, e: convertto_csv(c, e.variables),
     "out-file": lambda c, e: out_file(c, e.variables),
+    "foreach-object": foreach_object,
 }
 _TERMINAL = ("export-csv", "out-file")
 _FORMATTERS = ("format-table", "format-list")

@@ -24,6 +24,8 @@ LOCAL_ALIASES: dict[str, str] = {
     "ft": "Format-Table",
     "fl": "Format-List",
     "epcsv": "Export-Csv",
+    "foreach": "ForEach-Object",
+    "%": "ForEach-Object",
 }
 
 
@@ -41,6 +43,24 @@ def _sw(name: str, *, sets: tuple[str, ...] = (ALL_SETS,), aliases: tuple[str, .
 
 
 _INPUT = _p("InputObject", "PSObject", pipeline=True)
+
+
+def _foreach_object() -> CmdletInfo:
+    block, member = "ScriptBlockSet", "PropertyAndMethodSet"
+    return CmdletInfo(
+        name="ForEach-Object",
+        synopsis="Performs an operation against each item in a collection of input objects.",
+        parameter_sets=(block, member),
+        parameters=(
+            _INPUT,
+            _p("Begin", "ScriptBlock", sets=(block,)),
+            _p("Process", "ScriptBlock[]", sets=(block,), mandatory_in=(block,), position=0),
+            _p("End", "ScriptBlock", sets=(block,)),
+            _p("RemainingScripts", "ScriptBlock[]", sets=(block,)),
+            _p("MemberName", "String", sets=(member,), mandatory_in=(member,), position=0),
+            _p("ArgumentList", "Object[]", sets=(member,), aliases=("Args",)),
+        ),
+    )
 
 
 def _select_object() -> CmdletInfo:
@@ -302,6 +322,7 @@ def _out_file() -> CmdletInfo:
 LOCAL_CATALOG: Catalog = Catalog([
     _select_object(), _where_object(), _sort_object(), _group_object(), _measure_object(),
     _format_table(), _format_list(), _export_csv(), _convertto_json(), _convertto_csv(), _out_file(),
+    _foreach_object(),
 ])
 LOCAL_CMDLET_NAMES: frozenset[str] = frozenset(c.name.lower() for c in LOCAL_CATALOG)
 

@@ -377,3 +377,29 @@ def test_datetimes_that_arrive_as_iso_text_behave_as_dates() -> None:
     assert [r["DisplayName"] for r in run("? { $_.LastLogonTime -and $_.LastLogonTime.AddDays(400) -gt (Get-Date) }",
                                           stats)] == ["new"]
     assert [r["DisplayName"] for r in run("Sort-Object LastLogonTime -Descending", stats)] == ["new", "old", "never"]
+
+
+def test_foreach_object_expressions_and_member_names() -> None:
+    assert [t.value for t in run("ForEach-Object { $_.Name.ToUpper() }")] == ["ALICE", "BOB", "CAROL", "DAVE", "EVE"]
+    assert [t.value for t in run("Select-Object -First 2 | % EmailAddresses")] == [
+        "SMTP:alice@contoso.com", "smtp:al@contoso.com", "SMTP:bob@contoso.com"]
+    assert [t.value for t in run("Select-Object -First 2 | ForEach-Object -MemberName Alias")] == ["alice", "bob"]
+    assert [t.value for t in list(run_local(commands("ForEach-Object ToUpper"), ["a", "b"]))] == ["A", "B"]
+    out = run("Select-Object -First 2 | ForEach-Object -Begin { 'start' } -Process { $_.ItemCount * 2 } "
+              "-End { 'end' }")
+    assert [t.value for t in out] == ["start", 240, 14, "end"]
+    blocks = [ScriptBlock("'b'", 0), ScriptBlock("$_.Alias", 0), ScriptBlock("'e'", 0)]  # begin, process, end
+    out = list(run_local([BoundCommand("ForEach-Object", {"Process": blocks})], RECORDS[:1]))
+    assert [t.value for t in out] == ["b", "alice", "e"]
+
+
+def test_foreach_object_cannot_run_commands() -> None:
+    with pytest.raises(ShellError, match=r"Commands cannot run inside a local script block \('Set-Mailbox'\)"):
+        run_local(commands("ForEach-Object { Set-Mailbox $_ }"), RECORDS)
+
+
+def test_where_value_null() -> None:
+    recs = [Record({"N": 1, "Fwd": None}), Record({"N": 2, "Fwd": "x@y.com"})]
+    assert [r["N"] for r in run("Where-Object Fwd -ne $null", recs)] == [2]
+    assert [r["N"] for r in run("Where-Object Fwd -eq $null", recs)] == [1]
+    assert [r["N"] for r in run("Where-Object { $_.Fwd }", recs)] == [2]
