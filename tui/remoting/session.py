@@ -14,10 +14,10 @@ Blocking calls throughout: the UI runs them in thread workers, the CLI on its ma
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -76,7 +76,8 @@ class DelegatedSession:
         self.transcript = transcript
         self.refresh_in_background = refresh_in_background
         self.import_patterns = tuple(import_patterns)   # like Import-PSSession -CommandName; "*" = everything
-        self.timeouts = (operation_timeout_s, connect_timeout_s, max(read_timeout_s, operation_timeout_s + 2))
+        # The read timeout must exceed the operation timeout (a Receive long-polls that long); the defaults do.
+        self.timeouts = (operation_timeout_s, connect_timeout_s, read_timeout_s)
         self.uri = delegated_uri(account.endpoint, tenant.domain)
         self.redirected_to: str | None = None
         self.catalog: Catalog = Catalog()
@@ -305,6 +306,9 @@ class DelegatedSession:
     def run(self, line: str, on_event: Callable[[Event], None], variables: dict[str, Any] | None = None) -> RunSummary:
         """Run one command line; events go to ``on_event`` as they arrive. Never raises for command
         failures: parse/bind errors and connection failures come back in ``RunSummary.error``."""
+        if self._closed:
+            raise RemotingError(f"The session to {self.tenant.domain} is closed; connect again.", E.CLOSED,
+                                account=self.account.upn, tenant=self.tenant.domain)
         if not self._run_lock.acquire(blocking=False):
             raise RemotingError(f"{self.tenant.domain} is still running a command; wait for it or stop it (Ctrl+C).",
                                 E.BUSY, account=self.account.upn, tenant=self.tenant.domain)
@@ -374,7 +378,10 @@ class DelegatedSession:
         for command in getattr(statement, "commands", ()):
             info = self.catalog.get(command.name)
             if info is not None and info.name.lower() not in self._detailed:
-                self.ensure_detail(info.name)
+                try:
+                    self.ensure_detail(info.name)
+                except RemotingError as exc:   # bind with what GetCommandMetadata gave; the run reports trouble
+                    log.info("no Get-Command detail for %s: %s", info.name, exc.kind)
         return plan_pipeline(statement, self.catalog, variables)
 
     def _execute(self, plan: Any, counts: _Counts, variables: dict[str, Any]) -> list[Record]:
@@ -425,7 +432,7 @@ class DelegatedSession:
     def _start_remote(self, remote: Sequence[BoundCommand], counts: _Counts) -> RemotePipeline:
         """Start the remote prefix; a shell that expired is reopened and the command retried once."""
         for attempt in (1, 2):
-            if not self.is_open:
+            if self._pool is None:
                 self._reopen()
             assert self._pool is not None
             try:
@@ -438,8 +445,9 @@ class DelegatedSession:
                     pipeline.start()
             except Exception as exc:
                 err = self._error(exc, "command")
-                if attempt == 1 and err.kind in (E.EXPIRED, E.CONNECTION_LOST):
-                    # Nothing ran: the Command never reached a live shell. Reconnect and send it again.
+                if attempt == 1 and err.kind == E.EXPIRED:
+                    # Nothing ran: the shell was gone before the Command. Reconnect and send it again.
+                    # (A connection lost on the Command is not retried: the server may have started it.)
                     self._drop_pool()
                     continue
                 if err.kind == E.EXPIRED:
