@@ -126,7 +126,7 @@ class ExohopApp(App[int]):
             return None
         return next((t for t in self.controller.tenants if t.domain.lower() == domain.lower()), None)
 
-    def console(self, domain: str) -> Any | None:
+    def console_for(self, domain: str) -> Any | None:
         return self.consoles.get(domain.lower())
 
     def refresh_marks(self) -> None:
@@ -206,7 +206,7 @@ class ExohopApp(App[int]):
         if ctl.state(event.domain).status is TenantStatus.CONNECTING:
             ctl.set_status(event.domain, TenantStatus.IMPORTING)
             self.refresh_marks()
-        console = self.console(event.domain)
+        console = self.console_for(event.domain)
         if console is not None and event.total:
             console.show_import_progress(event.done, event.total)
 
@@ -214,7 +214,7 @@ class ExohopApp(App[int]):
     def _session_opened(self, event: m.SessionOpened) -> None:
         ctl = self.ctl
         ctl.set_status(event.domain, TenantStatus.READY)
-        console = self.console(event.domain)
+        console = self.console_for(event.domain)
         if console is not None:
             console.hide_import_progress()
             catalog = getattr(event.session, "catalog", None)
@@ -236,7 +236,7 @@ class ExohopApp(App[int]):
         tenant = self.tenant(event.domain)
         name = display_name(tenant) if tenant is not None else event.domain
         self.notify(event.message, title=f"{event.title}: {name}", severity="error", timeout=12)
-        console = self.console(event.domain)
+        console = self.console_for(event.domain)
         if console is not None:
             console.hide_import_progress()
         self.refresh_marks()
@@ -260,7 +260,7 @@ class ExohopApp(App[int]):
 
     @on(m.CatalogRefreshed)
     def _catalog_refreshed(self, event: m.CatalogRefreshed) -> None:
-        console = self.console(event.domain)
+        console = self.console_for(event.domain)
         if console is not None:
             console.set_catalog(event.catalog)
         if not event.quiet:
@@ -308,7 +308,7 @@ class ExohopApp(App[int]):
         ctl = self.ctl
         tenant = self.tenant(domain)
         session = ctl.session(domain)
-        console = self.console(domain)
+        console = self.console_for(domain)
         if tenant is None or console is None:
             return
         if session is None or ctl.state(domain).status in (TenantStatus.CONNECTING, TenantStatus.IMPORTING):
@@ -329,7 +329,7 @@ class ExohopApp(App[int]):
 
     def _drain(self, domain: str) -> None:
         handle = self.ctl.runs.get(domain)
-        console = self.console(domain)
+        console = self.console_for(domain)
         if handle is None or console is None:
             return
         for item in handle.buffer.drain():
@@ -340,7 +340,7 @@ class ExohopApp(App[int]):
         ctl = self.ctl
         self._drain(event.domain)
         ctl.finish_run(event.domain)
-        console = self.console(event.domain)
+        console = self.console_for(event.domain)
         if console is not None:
             if event.error is not None and event.summary is None:
                 console.show_error(event.error, event.column)
@@ -376,7 +376,7 @@ class ExohopApp(App[int]):
                          self.action_refresh_commands),
             PaletteEntry("tenant: Filter the list", "focus the tenant filter (/)", self.action_focus_filter),
         ]
-        if self.active and self.console(self.active) is not None:
+        if self.active and self.console_for(self.active) is not None:
             entries += [
                 PaletteEntry("result: Export CSV", "save the last result as CSV (from the result viewer)",
                              partial(self.action_export_result, "csv")),
@@ -410,16 +410,16 @@ class ExohopApp(App[int]):
         self.query_one(TenantRows).focus()
 
     def action_focus_console(self) -> None:
-        if self.active and (console := self.console(self.active)) is not None:
+        if self.active and (console := self.console_for(self.active)) is not None:
             console.focus()
 
     def action_open_viewer(self) -> None:
-        if self.active and (console := self.console(self.active)) is not None:
+        if self.active and (console := self.console_for(self.active)) is not None:
             console.open_viewer()
 
     def action_export_result(self, fmt: str) -> None:
         """Open the result viewer with its export box ready (the path is asked there)."""
-        if not self.active or (console := self.console(self.active)) is None:
+        if not self.active or (console := self.console_for(self.active)) is None:
             return
         if not console.last_result:
             self.notify("No result to export yet: run a command first.", severity="information")
@@ -434,7 +434,7 @@ class ExohopApp(App[int]):
         self.call_after_refresh(ask_path)
 
     def action_clear_console(self) -> None:
-        if self.active and (console := self.console(self.active)) is not None:
+        if self.active and (console := self.console_for(self.active)) is not None:
             console.action_clear_scrollback()
 
     def action_help(self) -> None:

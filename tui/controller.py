@@ -6,6 +6,7 @@ messages; nothing in this module touches a widget, so it can be tested and bench
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -170,7 +171,7 @@ class Controller:
                  password_source: Callable[[str], str | None],
                  password_store: Callable[[str, str], None] | None = None,
                  pool: Any = None, cache_dir: Path | None = None, transcript_dir: Path | None = None,
-                 history_dir: Path | None = None, demo: Any = None) -> None:
+                 history_dir: Path | None = None, demo: Any = None, refresh_in_background: bool = True) -> None:
         self.config = config
         self.directory = tenants
         self.demo = demo
@@ -180,6 +181,7 @@ class Controller:
         self.cache_dir = cache_dir
         self.transcript_dir = transcript_dir
         self.history_dir = history_dir
+        self.refresh_in_background = refresh_in_background  # re-import a cached catalog after opening
         self._pool = pool
         self.states: dict[str, TenantState] = {}
         self.runs: dict[str, RunHandle] = {}
@@ -191,10 +193,13 @@ class Controller:
         """The session pool, created on first use (importing pypsrp costs time the first frame should not pay)."""
         if self._pool is None:
             from tui.remoting.pool import SessionPool
+            from tui.remoting.session import DelegatedSession
             from tui.remoting.transcript import Transcript
 
             transcript = Transcript(self.transcript_dir) if self.transcript_dir is not None else None
-            self._pool = SessionPool(per_account=self.per_account, cache_dir=self.cache_dir, transcript=transcript)
+            factory = functools.partial(DelegatedSession, refresh_in_background=self.refresh_in_background)
+            self._pool = SessionPool(per_account=self.per_account, cache_dir=self.cache_dir, transcript=transcript,
+                                     factory=factory)
         return self._pool
 
     @property

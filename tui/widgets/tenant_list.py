@@ -332,6 +332,16 @@ class TenantList(Vertical):
             self.post_message(TenantRows.Picked(self.rows.current))
 
     def on_key(self, event: events.Key) -> None:
+        # Typing on the list starts filtering (type-ahead), so Ctrl+T then a few letters finds a tenant.
+        if self.rows.has_focus and event.is_printable and event.character and event.character != "/" \
+                and not event.character.isspace():
+            event.stop()
+            event.prevent_default()
+            box = self.filter_input
+            box.value = event.character
+            box.cursor_position = len(box.value)
+            box.focus()
+            return
         # Arrow keys in the filter box move the list cursor, so the user never has to leave it.
         if self.filter_input.has_focus and event.key in ("down", "up", "pagedown", "pageup"):
             event.stop()

@@ -1,0 +1,282 @@
+"""The whole app against the simulator under Textual's Pilot: real pypsrp sessions over HTTPS.
+
+Every test closes what it opened (the session-wide simulator allows 3 shells per account).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tui import messages as m
+from tui.app import ExohopApp, make_app
+from tui.config import Account, Config, Settings
+from tui.controller import Controller, TenantStatus
+from tui.remoting.importer import CatalogCache
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.login import LoginScreen
+from tui.sim import Simulator
+from tui.tenants import Tenant, TenantDirectory
+from tui.widgets.header import TenantHeader
+
+
+def sync(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async Pilot test on its own event loop (no asyncio plugin needed)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(fn(*args, **kwargs))
+
+    return wrapper
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One catalog cache for the module: only the first open of a tenant imports its commands."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture
+def setup(sim: Simulator, cache_dir: Path, tmp_path: Path) -> Iterator[Callable[..., Controller]]:
+    made: list[Controller] = []
+
+    def build(*, confirm: str = "always", password: bool = True, cache: Path | None = cache_dir,
+              server: Simulator = sim) -> Controller:
+        account = server.accounts[0]
+        if cache is not None:
+            share_catalog(server, cache)
+        config = Config(settings=Settings(confirm=confirm),
+                        accounts=[Account(account.upn, server.url, ca_file=server.ca_file, default=True)])
+        tenants = TenantDirectory([Tenant(t.domain, t.name, tags=tuple(t.tags)) for t in server.tenants])
+        ctl = Controller(config, tenants, password_source=lambda upn: account.password if password else None,
+                         cache_dir=cache, history_dir=tmp_path / "history",
+                         refresh_in_background=False)  # the UI is under test here, not the cache refresh
+        made.append(ctl)
+        return ctl
+
+    yield build
+    for ctl in made:  # whatever a failing test left open
+        ctl.close_all(5.0)
+
+
+def share_catalog(sim: Simulator, cache: Path) -> None:
+    """Every simulated tenant serves the same commands: once one tenant's catalog is cached (by the
+    first test's real import), cache it for the others too, so that opening them costs no import."""
+    account = sim.accounts[0]
+    store = CatalogCache(cache)
+    first = store.load(sim.url, account.upn, account.tenants[0])
+    if first is None:
+        return
+    for domain in account.tenants[1:]:
+        if store.load(sim.url, account.upn, domain) is None:
+            store.save(sim.url, account.upn, domain, first)
+
+
+def delegated(sim: Simulator, n: int) -> list[str]:
+    return list(sim.accounts[0].tenants[:n])
+
+
+async def wait_for(pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            app = pilot.app
+            states = getattr(getattr(app, "controller", None), "states", {})
+            raise AssertionError(f"timed out waiting for the app; screen={app.screen!r} states={states}")
+        await pilot.pause(0.03)
+
+
+async def open_tenant(app: ExohopApp, pilot: Pilot[Any], domain: str) -> None:
+    """Filter the sidebar to ``domain`` and press Enter, then wait until its session is ready."""
+    await pilot.press("ctrl+t", "slash")  # from a console, "/" is just a character of the command line
+    app.sidebar.filter_input.value = domain  # typing it key by key costs a frame per key
+    await pilot.pause()
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: app.ctl.state(domain).status is TenantStatus.READY)
+
+
+async def run_line(app: ExohopApp, pilot: Pilot[Any], domain: str, line: str) -> None:
+    console = app.console_for(domain)
+    console.input.value = line
+    console.input.focus()
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: not console.busy and domain not in app.ctl.runs)
+
+
+def scrollback(app: ExohopApp, domain: str) -> str:
+    return "\n".join(app.console_for(domain).scrollback.plain_lines())
+
+
+@sync
+async def test_open_a_tenant_progress_reaches_its_total(setup: Callable[..., Controller], sim: Simulator,
+                                                        cache_dir: Path) -> None:
+    # First test of the module: the cache is still empty, so this is a real import (and it fills
+    # the cache the other tests then open from).
+    assert not any(cache_dir.rglob("*.json"))
+    ctl = setup()
+    seen: list[m.ImportProgressed] = []
+    app = make_app(ctl)
+    domain = delegated(sim, 1)[0]
+    async with app.run_test(size=(120, 36), message_hook=lambda msg: isinstance(msg, m.ImportProgressed)
+                            and seen.append(msg)) as pilot:
+        await open_tenant(app, pilot, domain)
+        assert seen, "no import progress was reported"
+        last = seen[-1]
+        assert last.total > 0 and last.done == last.total
+        console = app.console_for(domain)
+        assert console.import_progress_text == ""  # hidden once ready
+        assert len(console.input.catalog) > 0.9 * last.total  # the completer has the imported commands
+        header = app.query_one(TenantHeader).render().plain
+        assert domain in header and "sessions 1/3" in header
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+    assert sum(sim.stats()["open_shells"].values()) == 0
+
+
+@sync
+async def test_run_a_command_and_see_a_table(setup: Callable[..., Controller], sim: Simulator) -> None:
+    ctl = setup()
+    app = make_app(ctl)
+    domain = delegated(sim, 1)[0]
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_tenant(app, pilot, domain)
+        await run_line(app, pilot, domain, "Get-AcceptedDomain")
+        text = scrollback(app, domain)
+        assert "Get-AcceptedDomain" in text
+        assert domain in text  # a row of the table: the initial domain is an accepted domain
+        assert "DomainName" in text or "Name" in text  # the header row
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+
+
+@sync
+async def test_switching_tenants_keeps_scrollback_and_costs_no_round_trip(
+        setup: Callable[..., Controller], sim: Simulator) -> None:
+    ctl = setup()
+    app = make_app(ctl)
+    first, second = delegated(sim, 2)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_tenant(app, pilot, first)
+        await run_line(app, pilot, first, "Get-AcceptedDomain")
+        before_text = scrollback(app, first)
+        console = app.console_for(first)
+        await open_tenant(app, pilot, second)
+        assert app.active == second
+        await pilot.pause(0.2)
+        before = sim.stats()["requests"]
+        await open_tenant(app, pilot, first)  # back: instant
+        await pilot.pause(0.3)
+        after = sim.stats()["requests"]
+        assert app.active == first and app.console_for(first) is console
+        assert scrollback(app, first) == before_text
+        assert after == before, f"switching back made requests: {before} -> {after}"
+        assert "Get-AcceptedDomain" in console.history
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+    assert sum(sim.stats()["open_shells"].values()) == 0
+
+
+@sync
+async def test_set_asks_for_confirmation_naming_the_tenant(setup: Callable[..., Controller],
+                                                           sim: Simulator) -> None:
+    ctl = setup(confirm="always")
+    app = make_app(ctl)
+    domain = delegated(sim, 1)[0]
+    name = next(t.name for t in sim.tenants if t.domain == domain)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_tenant(app, pilot, domain)
+        console = app.console_for(domain)
+        commands = sim.stats()["requests"]["Command"]
+        console.input.value = "Set-Mailbox -Identity nobody -CustomAttribute1 x"
+        console.input.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        body = str(app.screen.query_one("#confirm-body").render())
+        assert name in body and domain in body
+        await pilot.press("n")  # cancel: nothing is sent
+        await pilot.pause(0.3)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert sim.stats()["requests"]["Command"] == commands
+        # -WhatIf never asks
+        await run_line(app, pilot, domain, "Set-Mailbox -Identity nobody -CustomAttribute1 x -WhatIf")
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert sim.stats()["requests"]["Command"] > commands
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+
+
+@sync
+async def test_fourth_tenant_evicts_the_least_recently_used(setup: Callable[..., Controller],
+                                                            sim: Simulator) -> None:
+    ctl = setup()
+    notices: list[str] = []
+    app = make_app(ctl)
+    tenants = delegated(sim, 4)
+    upn = sim.accounts[0].upn
+    async with app.run_test(size=(120, 36)) as pilot:
+        for domain in tenants:
+            await open_tenant(app, pilot, domain)
+        await pilot.pause(0.3)
+        notices = [n.message for n in app._notifications]
+        assert any(tenants[0] in text and "Closed the idle session" in text for text in notices), notices
+        assert ctl.state(tenants[0]).status is TenantStatus.IDLE
+        assert sim.stats()["open_shells"].get(upn, 0) == 3
+        assert "sessions 3/3" in app.query_one(TenantHeader).render().plain
+        started = time.monotonic()
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+        assert time.monotonic() - started < 3.0
+    assert sum(sim.stats()["open_shells"].values()) == 0
+
+
+@sync
+async def test_login_dialog_when_the_keyring_has_no_password(setup: Callable[..., Controller],
+                                                            sim: Simulator) -> None:
+    ctl = setup(password=False)
+    app = make_app(ctl)
+    domain = delegated(sim, 1)[0]
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("slash")
+        app.sidebar.filter_input.value = domain
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
+        app.screen.query_one("#login-password", Input).value = "wrong-password"
+        await pilot.press("enter")
+        # refused (401): asked again, saying why
+        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen) and bool(app.screen.reason))
+        assert "refused" in app.screen.reason
+        assert "wrong-password" not in app.screen.reason
+        app.screen.query_one("#login-password", Input).value = sim.accounts[0].password
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: ctl.state(domain).status is TenantStatus.READY)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+
+
+@sync
+async def test_access_denied_marks_the_tenant_with_the_remedy(setup: Callable[..., Controller],
+                                                              sim: Simulator) -> None:
+    ctl = setup()
+    app = make_app(ctl)
+    mine = set(sim.accounts[0].tenants)
+    foreign = next(t.domain for t in sim.tenants if t.domain not in mine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("slash")
+        app.sidebar.filter_input.value = foreign
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: ctl.state(foreign).status is TenantStatus.ERROR)
+        message = ctl.state(foreign).message
+        assert "Access is denied" in message
+        assert any(n.severity == "error" for n in app._notifications)
+        await pilot.pause(0.1)
+        assert "Access is denied" in str(app.query_one("#tenant-detail").render())
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
