@@ -235,7 +235,7 @@ class _Binder:
             score = 0
             compatible = True
             for arg, slot in zip(positional, slots, strict=False):
-                block_param = slot.type.lower() in ("scriptblock", "system.management.automation.scriptblock")
+                block_param = _is_script_block_type(slot.type)
                 if block_param and not isinstance(arg.value, ScriptBlock):
                     compatible = False
                 elif block_param:
@@ -361,6 +361,11 @@ class _Binder:
     def convert_error(self, p: ParameterInfo, value: Any, g: _Given, detail: str) -> BindError:
         return BindError(f"Cannot process argument transformation on parameter '{p.name}'. Cannot convert "
                          f'value "{value}" to type "{p.type}". Error: "{detail}"', g.column)
+
+
+def _is_script_block_type(type_name: str) -> bool:
+    low = type_name.lower().removesuffix("[]")
+    return low in ("scriptblock", "system.management.automation.scriptblock")
 
 
 def _mandatory_in(p: ParameterInfo, set_name: str | None) -> bool:
