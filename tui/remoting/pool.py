@@ -33,15 +33,20 @@ class SessionPool:
         self.cache_dir = cache_dir
         self.transcript = transcript
         self.factory = factory
-        self._sessions: dict[str, DelegatedSession] = {}
-        self._opening: dict[str, tuple[str, threading.Event]] = {}   # domain -> (upn, done)
+        # keyed by (upn, domain): the same tenant may be opened with two partner accounts
+        self._sessions: dict[tuple[str, str], DelegatedSession] = {}
+        self._opening: dict[tuple[str, str], threading.Event] = {}
         self._lock = threading.Lock()
 
     # -- queries -------------------------------------------------------------------------------------
 
-    def get(self, domain: str) -> DelegatedSession | None:
+    def get(self, domain: str, upn: str | None = None) -> DelegatedSession | None:
+        """The open session of ``domain`` (as ``upn``, or the most recently used one with any account)."""
         with self._lock:
-            return self._sessions.get(domain.lower())
+            if upn is not None:
+                return self._sessions.get((upn.lower(), domain.lower()))
+            found = [s for (u, d), s in self._sessions.items() if d == domain.lower()]
+            return max(found, key=lambda s: s.last_used) if found else None
 
     def sessions(self) -> list[DelegatedSession]:
         with self._lock:
@@ -53,8 +58,7 @@ class SessionPool:
 
     def _count(self, upn: str) -> int:
         key = upn.lower()
-        open_ = sum(1 for s in self._sessions.values() if s.account.upn.lower() == key)
-        return open_ + sum(1 for u, _ in self._opening.values() if u == key)
+        return sum(1 for u, _ in self._sessions if u == key) + sum(1 for u, _ in self._opening if u == key)
 
     # -- acquire -------------------------------------------------------------------------------------
 
@@ -63,27 +67,22 @@ class SessionPool:
                 on_evict: Callable[[DelegatedSession], None] | None = None,
                 on_event: Callable[[Event], None] | None = None) -> DelegatedSession:
         """The open session of ``tenant`` (no round trip), or a new one opened now (raises RemotingError)."""
-        domain = tenant.domain.lower()
+        key = (account.upn.lower(), tenant.domain.lower())
         while True:
             with self._lock:
-                existing = self._sessions.get(domain)
+                existing = self._sessions.get(key)
                 if existing is not None and existing.is_open:
                     existing.last_used = time.monotonic()
                     return existing
                 if existing is not None:       # closed behind our back: forget it
-                    del self._sessions[domain]
-                pending = self._opening.get(domain)
+                    del self._sessions[key]
+                pending = self._opening.get(key)
                 if pending is None:
                     victim = self._make_room(account)
-                    done = threading.Event()
-                    self._opening[domain] = (account.upn.lower(), done)
+                    self._opening[key] = threading.Event()
                     break
-            pending[1].wait()                  # another thread opens this tenant: share its result
-            with self._lock:
-                if domain in self._sessions:
-                    continue
-            # the other thread failed: try ourselves
-            continue
+            pending.wait()                     # another thread opens this tenant: share its result, or
+            # (when it failed) try ourselves on the next turn
         try:
             if victim is not None:
                 self._evict(victim, on_evict)
@@ -103,17 +102,17 @@ class SessionPool:
                 session.open(on_progress=on_progress, on_event=on_event)
             session.last_used = time.monotonic()
             with self._lock:
-                self._sessions[domain] = session
+                self._sessions[key] = session
             return session
         finally:
             with self._lock:
-                entry = self._opening.pop(domain, None)
-            if entry is not None:
-                entry[1].set()
+                done = self._opening.pop(key, None)
+            if done is not None:
+                done.set()
 
     def _lru_idle(self, upn: str) -> DelegatedSession | None:
         key = upn.lower()
-        idle = [s for s in self._sessions.values() if s.account.upn.lower() == key and not s.busy]
+        idle = [s for (u, _), s in self._sessions.items() if u == key and not s.busy]
         return min(idle, key=lambda s: s.last_used) if idle else None
 
     def _make_room(self, account: Account) -> DelegatedSession | None:
@@ -126,12 +125,12 @@ class SessionPool:
                 f"{account.upn} already has {self.per_account} sessions open and every one is running a command. "
                 "Wait for one to finish (or stop it with Ctrl+C), then try again.",
                 E.ALL_BUSY, account=account.upn)
-        del self._sessions[victim.domain]
+        del self._sessions[_key(victim)]
         return victim
 
     def _evict(self, session: DelegatedSession, on_evict: Callable[[DelegatedSession], None] | None) -> None:
         with self._lock:
-            self._sessions.pop(session.domain, None)
+            self._sessions.pop(_key(session), None)
         if on_evict is not None:
             on_evict(session)
         try:
@@ -141,10 +140,12 @@ class SessionPool:
 
     # -- close ---------------------------------------------------------------------------------------
 
-    def close(self, domain: str) -> None:
+    def close(self, domain: str, upn: str | None = None) -> None:
+        """Stop and close the session(s) of ``domain`` (of ``upn`` only, when given)."""
         with self._lock:
-            session = self._sessions.pop(domain.lower(), None)
-        if session is not None:
+            keys = [k for k in self._sessions if k[1] == domain.lower() and (upn is None or k[0] == upn.lower())]
+            sessions = [self._sessions.pop(k) for k in keys]
+        for session in sessions:
             session.stop()
             session.close()
 
@@ -178,3 +179,7 @@ class SessionPool:
                 failures.append(f"{s.domain} (as {s.account.upn}): no answer to the disconnect within "
                                 f"{deadline_s:.0f}s; the server drops the session when it expires (about 15 minutes)")
         return failures
+
+
+def _key(session: DelegatedSession) -> tuple[str, str]:
+    return (session.account.upn.lower(), session.domain.lower())
