@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from tui.shell.operators import get_member, is_number, iso_datetime, to_text
+from tui.shell.operators import is_number, iso_datetime, property_value, to_text
 from tui.shell.records import Record
 from tui.shell.sizes import ByteSize
 from tui.shell.views import view_for
@@ -143,7 +143,7 @@ def choose_view(records: Sequence[Any], hint: FormatHint | None = None) -> View:
 def _group_label(item: Any, group_by: str | None) -> str | None:
     if group_by is None or not isinstance(item, Record):
         return None
-    return format_value(get_member(item, group_by))
+    return format_value(property_value(item, group_by))
 
 
 def _runs(items: Iterable[Any], group_by: str | None = None) -> Iterator[list[Any]]:
@@ -232,7 +232,7 @@ class TextFormatter:
             if out or self._started:
                 out.append("")
             for col in columns:
-                value = get_member(record, col) if isinstance(record, Record) else record
+                value = property_value(record, col) if isinstance(record, Record) else record
                 text = format_value(value, ENUMERATION_LIMIT)
                 lines = _wrap(text, value_width)
                 out.append(f"{col.ljust(label_width)} : {lines[0]}")
@@ -241,15 +241,15 @@ class TextFormatter:
 
     def _table(self, run: list[Any], view: View, out: list[str]) -> None:
         columns = view.columns
-        rows = [[_cell(get_member(r, c)) for c in columns] for r in run]
+        rows = [[_cell(property_value(r, c)) for c in columns] for r in run]
         if not self._widths:
             natural = [max([len(c), *(len(row[i]) for row in rows)]) for i, c in enumerate(columns)]
             minimum = [min(n, max(len(c), 6)) for n, c in zip(natural, columns, strict=True)]
             if not (self.hint is not None and self.hint.auto_size) or sum(natural) + len(natural) > self.width:
                 natural = _fit_widths(natural, minimum, self.width)
             self._widths = natural
-            self._numeric = [all(is_number(get_member(r, c)) or get_member(r, c) is None for r in run)
-                             and any(is_number(get_member(r, c)) for r in run) for c in columns]
+            self._numeric = [all(is_number(property_value(r, c)) or property_value(r, c) is None for r in run)
+                             and any(is_number(property_value(r, c)) for r in run) for c in columns]
             keep = _columns_that_fit(self._widths, self.width)
             self._widths = self._widths[:keep]
             if not view.hide_headers:
@@ -343,14 +343,14 @@ class RichFormatter:
         from rich import box
         from rich.table import Table
 
-        rows = [[_cell(get_member(r, c)) for c in view.columns] for r in run]
+        rows = [[_cell(property_value(r, c)) for c in view.columns] for r in run]
         if self._widths is None:
             natural = [max([len(c), *(len(row[i]) for row in rows)]) for i, c in enumerate(view.columns)]
             if self.width:
                 minimum = [min(n, max(len(c), 6)) for n, c in zip(natural, view.columns, strict=True)]
                 natural = _fit_widths(natural, minimum, self.width)
             self._widths = natural
-            self._numeric = [any(is_number(get_member(r, c)) for r in run) for c in view.columns]
+            self._numeric = [any(is_number(property_value(r, c)) for r in run) for c in view.columns]
         # SIMPLE_HEAD's column divider is one space: columns sit one space apart, as in PowerShell.
         table = Table(box=box.SIMPLE_HEAD, show_header=header, show_edge=False, pad_edge=False,
                       padding=0, header_style="bold", expand=False)
@@ -373,7 +373,7 @@ class RichFormatter:
             grid.add_column(no_wrap=True, width=1)
             grid.add_column(overflow="fold")
             for col in view.columns:
-                grid.add_row(col, ":", format_value(get_member(r, col), ENUMERATION_LIMIT))
+                grid.add_row(col, ":", format_value(property_value(r, col), ENUMERATION_LIMIT))
             out.extend([grid, Text("")])
         return out
 
@@ -409,28 +409,45 @@ def _json_value(v: Any, level: int, depth: int) -> Any:
     return str(v)
 
 
-def to_json(records: Iterable[Any], depth: int = 2, *, compress: bool = False, as_array: bool = False) -> str:
-    """ConvertTo-Json: one object alone, several as an array; objects deeper than ``depth`` become text."""
+def to_json(records: Iterable[Any], depth: int = 2, *, compress: bool = False, as_array: bool = False,
+            escape: str = "Default") -> str:
+    """ConvertTo-Json: one object alone, several as an array; objects deeper than ``depth`` become text.
+
+    ``escape`` is -EscapeHandling: Default, EscapeNonAscii or EscapeHtml."""
     items = [_json_value(r, 0, depth) for r in records]
     if not items and not as_array:
         return ""
     data: Any = items if (as_array or len(items) != 1) else items[0]
+    ascii_only = escape in ("EscapeNonAscii", "EscapeHtml")
     if compress:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return json.dumps(data, ensure_ascii=False, indent=2)
+        text = json.dumps(data, ensure_ascii=ascii_only, separators=(",", ":"))
+    else:
+        text = json.dumps(data, ensure_ascii=ascii_only, indent=2)
+    if escape == "EscapeHtml":
+        for ch, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027")):
+            text = text.replace(ch, code)
+    return text
 
 
-def _csv_field(v: Any, delimiter: str) -> str:
+def _csv_field(v: Any, delimiter: str, quote: str = "Always") -> str:
     if v is None:
         return ""
     text = ";".join(format_value(x) for x in v) if isinstance(v, list | tuple) else format_value(v)
+    if quote == "Never" or (quote == "AsNeeded" and not any(c in text for c in (delimiter, '"', "\n", "\r"))):
+        return text
     return '"' + text.replace('"', '""') + '"'
 
 
 def csv_lines(records: Iterable[Any], properties: Sequence[str] | None = None, *,
-              type_information: bool = False, delimiter: str = ",", header: bool = True) -> Iterator[str]:
-    """ConvertTo-Csv line by line: the first object's properties decide the columns (PowerShell's rule)."""
+              type_information: bool = False, delimiter: str = ",", header: bool = True,
+              use_quotes: str = "Always", quote_fields: Sequence[str] | None = None) -> Iterator[str]:
+    """ConvertTo-Csv line by line: the first object's properties decide the columns (PowerShell's rule).
+
+    ``use_quotes`` is -UseQuotes (Always, AsNeeded, Never); ``quote_fields`` (-QuoteFields) quotes only
+    those columns. Collections are written as their items joined with ``;``.
+    """
     columns: list[str] = list(properties) if properties else []
+    quoted = {q.lower() for q in quote_fields} if quote_fields else None
     first = True
     for r in records:
         if first:
@@ -440,10 +457,12 @@ def csv_lines(records: Iterable[Any], properties: Sequence[str] | None = None, *
             if type_information:
                 type_name = r.type_names[0] if isinstance(r, Record) and r.type_names else PSCUSTOMOBJECT
                 yield f"#TYPE {type_name}"
+            modes = [use_quotes if quoted is None else ("Always" if c.lower() in quoted else "Never")
+                     for c in columns]
             if header:
-                yield delimiter.join('"' + c.replace('"', '""') + '"' for c in columns)
-        values = [get_member(r, c) if isinstance(r, Record) else r for c in columns]
-        yield delimiter.join(_csv_field(v, delimiter) for v in values)
+                yield delimiter.join(_csv_field(c, delimiter, m) for c, m in zip(columns, modes, strict=True))
+        values = [property_value(r, c) if isinstance(r, Record) else r for c in columns]
+        yield delimiter.join(_csv_field(v, delimiter, m) for v, m in zip(values, modes, strict=True))
 
 
 def to_csv(records: Iterable[Any], properties: Sequence[str] | None = None, type_information: bool = False,

@@ -11,7 +11,7 @@ from typing import Any
 
 from tui.shell.bound import BoundCommand
 from tui.shell.formatting import FormatHint, TextFormatter, csv_lines, format_value, to_json
-from tui.shell.local_props import LocalError, Params, PropSpec, prop_specs
+from tui.shell.local_props import LocalError, Params, PropSpec, as_list, prop_specs
 from tui.shell.records import Record
 
 Stage = Callable[[Iterator[Any]], Iterator[Any]]
@@ -131,12 +131,22 @@ def _objects(stream: Iterator[Any], cmdlet: str) -> Iterator[Any]:
         yield item.value if isinstance(item, TextOutput) and item.value is not None else item
 
 
+def _quoting(p: Params) -> dict[str, Any]:
+    use_quotes = p.text("UseQuotes") or "Always"
+    modes = {"always": "Always", "asneeded": "AsNeeded", "never": "Never"}
+    if use_quotes.lower() not in modes:
+        raise LocalError(f"{p.cmdlet} -UseQuotes takes Always, AsNeeded or Never.")
+    fields = [str(f) for f in as_list(p.get("QuoteFields"))] or None
+    return {"use_quotes": modes[use_quotes.lower()], "quote_fields": fields}
+
+
 def convertto_csv(cmd: BoundCommand, variables: Mapping[str, Any]) -> Stage:
     p = Params("ConvertTo-Csv", cmd.parameters, variables)
-    delimiter, type_info = _delimiter(p), _type_info(p)
+    delimiter, type_info, quoting = _delimiter(p), _type_info(p), _quoting(p)
 
     def run(stream: Iterator[Any]) -> Iterator[Any]:
-        yield from csv_lines(_objects(stream, "ConvertTo-Csv"), type_information=type_info, delimiter=delimiter)
+        yield from csv_lines(_objects(stream, "ConvertTo-Csv"), type_information=type_info, delimiter=delimiter,
+                             **quoting)
     return run
 
 
@@ -157,11 +167,12 @@ def _encoding(p: Params) -> str:
 
 def export_csv(cmd: BoundCommand, variables: Mapping[str, Any]) -> Stage:
     p = Params("Export-Csv", cmd.parameters, variables)
-    path, delimiter, type_info = _path(p), _delimiter(p), _type_info(p)
+    path, delimiter, type_info, quoting = _path(p), _delimiter(p), _type_info(p), _quoting(p)
     append = p.flag("Append")
 
     def run(stream: Iterator[Any]) -> Iterator[Any]:
-        lines = list(csv_lines(_objects(stream, "Export-Csv"), type_information=type_info, delimiter=delimiter))
+        lines = list(csv_lines(_objects(stream, "Export-Csv"), type_information=type_info, delimiter=delimiter,
+                               **quoting))
         text = "".join(line + "\n" for line in lines)
         skip = (1 if type_info else 0) + 1
         yield FileOutput(path, text, append=append, encoding=_encoding(p), no_clobber=p.flag("NoClobber"),
@@ -182,9 +193,12 @@ def convertto_json(cmd: BoundCommand, variables: Mapping[str, Any]) -> Stage:
         raise LocalError(f"Cannot validate argument on parameter 'Depth'. The {depth} argument is greater "
                          f"than the maximum allowed range of {MAX_JSON_DEPTH}.")
     compress, as_array = p.flag("Compress"), p.flag("AsArray")
+    escape = {"default": "Default", "escapenonascii": "EscapeNonAscii", "escapehtml": "EscapeHtml"}.get(
+        (p.text("EscapeHandling") or "Default").lower(), "Default")
 
     def run(stream: Iterator[Any]) -> Iterator[Any]:
-        text = to_json(_objects(stream, "ConvertTo-Json"), depth, compress=compress, as_array=as_array)
+        text = to_json(_objects(stream, "ConvertTo-Json"), depth, compress=compress, as_array=as_array,
+                       escape=escape)
         if text:
             yield text
     return run

@@ -376,6 +376,20 @@ def group_key(v: Any, case_sensitive: bool = False) -> Any:
     return ("s", text if case_sensitive else text.casefold())
 
 
+def property_value(obj: Any, name: str) -> Any:
+    """A property for display and export: the Record's own value (DateTime text as a date) or None;
+    unlike ``get_member``, no ``Count``/``Length`` of the object itself stands in for a missing column."""
+    if isinstance(obj, Record):
+        key = obj.canonical_name(name)
+        if key is None:
+            return None
+        value = obj.properties[key]
+        if type(value) is str and value[:1].isdigit():
+            return iso_datetime(value) or value
+        return value
+    return get_member(obj, name)
+
+
 def get_member(obj: Any, name: str) -> Any:
     """``obj.Name`` as PowerShell resolves it: Record or mapping property (case-insensitive), member
     enumeration over collections, ``Length``/``Count`` of strings and collections; $null when missing."""

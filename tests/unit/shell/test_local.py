@@ -403,3 +403,19 @@ def test_where_value_null() -> None:
     assert [r["N"] for r in run("Where-Object Fwd -ne $null", recs)] == [2]
     assert [r["N"] for r in run("Where-Object Fwd -eq $null", recs)] == [1]
     assert [r["N"] for r in run("Where-Object { $_.Fwd }", recs)] == [2]
+
+
+def test_csv_quoting_options_and_json_escaping() -> None:
+    recs = [Record({"Name": "a,b", "N": 1, "Note": "<x>"})]
+    out = list(run_local(commands("ConvertTo-Csv -UseQuotes AsNeeded"), recs))
+    assert [t.text for t in out] == ["Name,N,Note", '"a,b",1,<x>']
+    out = list(run_local(commands("ConvertTo-Csv -QuoteFields N"), recs))
+    assert [t.text for t in out] == ['Name,"N",Note', 'a,b,"1",<x>']
+    (j,) = list(run_local(commands("ConvertTo-Json -Compress -EscapeHandling EscapeHtml"), recs))
+    assert j.text == '{"Name":"a,b","N":1,"Note":"\\u003cx\\u003e"}'
+
+
+def test_a_missing_column_is_empty_not_the_objects_count() -> None:
+    recs = [Record({"Name": "g", "Count": 3}), Record({"Name": "h"})]
+    out = run("ConvertTo-Csv", recs)
+    assert [t.text for t in out] == ['"Name","Count"', '"g","3"', '"h",']
