@@ -115,13 +115,15 @@ def round_trips(before: dict[str, Any], after: dict[str, Any]) -> dict[str, int]
 
 
 def measure(fn: Any, server: Server, runs: int) -> dict[str, Any]:
-    times, trips = [], []
+    times, trips, cpu = [], [], []
     for _ in range(runs):
         before = server.stats()
         times.append(fn())
-        trips.append(round_trips(before, server.stats()))
+        after = server.stats()
+        trips.append(round_trips(before, after))
+        cpu.append(after["server_cpu_seconds"] - before["server_cpu_seconds"])
     return {"median_s": round(statistics.median(times), 4), "min_s": round(min(times), 4),
-            "round_trips": trips[-1]}
+            "server_cpu_median_s": round(statistics.median(cpu), 4), "round_trips": trips[-1]}
 
 
 def scenario(latency_ms: int, runs: int) -> dict[str, Any]:
