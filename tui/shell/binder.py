@@ -209,12 +209,7 @@ class _Binder:
     # -- parameter sets ------------------------------------------------------------------------
 
     def all_sets(self) -> list[str | None]:
-        sets: list[str] = list(self.cmdlet.parameter_sets)
-        for p in self.cmdlet.parameters:
-            for s in p.sets:
-                if s != ALL_SETS and s not in sets:
-                    sets.append(s)
-        return list(sets) or [None]
+        return _shape(self.cmdlet).sets
 
     def choose_set(self, named: dict[str, _Given],
                    positional: list[Argument]) -> tuple[str | None, list[ParameterInfo]]:
@@ -228,7 +223,7 @@ class _Binder:
         fits: list[tuple[tuple[int, int, int, int], str | None, list[ParameterInfo]]] = []
         most_slots = 0
         for index, s in enumerate(candidates):
-            slots = [p for p in self.cmdlet.positional(s) if p.name not in named]
+            slots = [p for p in _shape(self.cmdlet).positional[s] if p.name not in named]
             most_slots = max(most_slots, len(slots))
             if len(positional) > len(slots):
                 continue
@@ -263,9 +258,8 @@ class _Binder:
         return ""
 
     def missing_names(self, set_name: str | None, given: set[str] | dict[str, Any]) -> list[str]:
-        return [p.name for p in self.cmdlet.parameters
-                if p.in_set(set_name) and p.name not in given and _mandatory_in(p, set_name)
-                and not (self.pipeline_input and p.pipeline)]
+        return [p.name for p in _shape(self.cmdlet).mandatory[set_name]
+                if p.name not in given and not (self.pipeline_input and p.pipeline)]
 
     def missing(self, set_name: str | None, given: dict[str, _Given]) -> list[str]:
         return self.missing_names(set_name, given)
@@ -361,6 +355,36 @@ class _Binder:
     def convert_error(self, p: ParameterInfo, value: Any, g: _Given, detail: str) -> BindError:
         return BindError(f"Cannot process argument transformation on parameter '{p.name}'. Cannot convert "
                          f'value "{value}" to type "{p.type}". Error: "{detail}"', g.column)
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """A cmdlet's parameter sets with their positional and mandatory parameters, computed once."""
+
+    sets: list[str | None]
+    positional: dict[str | None, list[ParameterInfo]]
+    mandatory: dict[str | None, list[ParameterInfo]]
+
+
+_SHAPES: dict[int, tuple[CmdletInfo, _Shape]] = {}
+
+
+def _shape(cmdlet: CmdletInfo) -> _Shape:
+    cached = _SHAPES.get(id(cmdlet))
+    if cached is not None and cached[0] is cmdlet:
+        return cached[1]
+    names: list[str] = list(cmdlet.parameter_sets)
+    for p in cmdlet.parameters:
+        for s in p.sets:
+            if s != ALL_SETS and s not in names:
+                names.append(s)
+    sets: list[str | None] = list(names) or [None]
+    shape = _Shape(sets, {s: cmdlet.positional(s) for s in sets},
+                   {s: [p for p in cmdlet.parameters if p.in_set(s) and _mandatory_in(p, s)] for s in sets})
+    if len(_SHAPES) > 2048:  # catalogs are swapped whole on refresh; forget the old cmdlets
+        _SHAPES.clear()
+    _SHAPES[id(cmdlet)] = (cmdlet, shape)
+    return shape
 
 
 def _is_script_block_type(type_name: str) -> bool:
