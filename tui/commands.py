@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import shutil
 import signal
 import sys
@@ -269,6 +270,7 @@ def _resolve_tenants(env: Environment, queries: list[str]) -> list[Tenant]:
 
 def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     from tui.remoting.pool import SessionPool
+    from tui.remoting.session import DelegatedSession
     from tui.remoting.transcript import Transcript
     from tui.shell import ParseError, parse
 
@@ -285,8 +287,10 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
     pool: SessionPool | None = None
     try:
         tenants = _resolve_tenants(env, list(args.tenant))
+        # One-shot: the cached catalog is used as is (a background refresh would only be cancelled).
         pool = SessionPool(env.config.settings.max_sessions_per_account, cache_dir=cache_dir(),
-                           transcript=Transcript(data_dir() / "transcripts"))
+                           transcript=Transcript(data_dir() / "transcripts"),
+                           factory=functools.partial(DelegatedSession, refresh_in_background=False))
         with termination_signals():
             for tenant in tenants:
                 label = f"{tenant.display_name} ({tenant.domain})"
