@@ -366,7 +366,14 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
         base_url = f"{self.server.scheme}://{host}"
-        response = service.handle(url.path, url.query, self.headers, body, self.client_address[0], base_url)
+        try:
+            response = service.handle(url.path, url.query, self.headers, body, self.client_address[0], base_url)
+        except Exception:
+            # A simulator bug must look like a server fault to the client, not like a dropped connection.
+            log.exception("simulator failed to answer %s", url.path)
+            response = Response(500, wsman.fault(None, wsman.FAULT_INTERNAL, "The simulator failed to process "
+                                                 "the request (internal error).", service.machine),
+                                {"Content-Type": "application/soap+xml;charset=UTF-8"})
         if service.faults.latency_ms:
             time.sleep(service.faults.latency_ms / 1000)
         plan = response.plan

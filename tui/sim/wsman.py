@@ -61,6 +61,7 @@ FAULT_ACTION_NOT_SUPPORTED = 2150858783   # 0x8033801F
 FAULT_INVALID_RESOURCE_URI = 2150858811   # 0x8033803B
 FAULT_SHELL_QUOTA = 2144108120            # how the service's MaxConcurrency budget surfaced (text matters)
 FAULT_BAD_REQUEST = 2150858806            # 0x80338036: the request is not valid SOAP/WS-Man
+FAULT_INTERNAL = 2150858752               # 0x80338000: WS-Management internal error
 
 MSG_OPERATION_TIMEOUT = ("The WS-Management service cannot complete the operation within the time "
                          "specified in OperationTimeout.")
