@@ -138,7 +138,7 @@ def _tokenize(text: str) -> list[Token]:
             continue
         if ch == "@":
             raise ExpressionError("Hash tables and splatting ('@') are not supported in a script block.", i)
-        if ch == "-" and i + 1 < n and text[i + 1].isalpha():
+        if ch == "-" and i + 1 < n and _word_start(text[i + 1]):
             m = _WORD.match(text, i + 1)
             assert m is not None
             word = m.group(0).lower()
@@ -147,7 +147,7 @@ def _tokenize(text: str) -> list[Token]:
                 i = m.end()
                 continue
             raise ExpressionError(f"Unexpected token '-{m.group(0)}': unknown operator.", i)
-        if ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit() and not prev_operand):
+        if ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS and not prev_operand):
             m = _NUMBER.match(text, i)
             if not m:
                 raise ExpressionError(f"'{_word_at(text, i)}' is not a valid number.", i)
@@ -168,7 +168,7 @@ def _tokenize(text: str) -> list[Token]:
             tokens.append(Token("punct", ch, i, space))
             i += 1
             continue
-        if ch.isalpha() or ch == "_":
+        if _word_start(ch):
             cm = _COMMAND.match(text, i)
             if cm and not (tokens and tokens[-1].value == "."):
                 tokens.append(Token("command", cm.group(0), i, space))
@@ -187,6 +187,13 @@ def _tokenize(text: str) -> list[Token]:
         if ch in "|;{}&":
             raise ExpressionError(f"'{ch}' is not supported inside a script block (only an expression is).", i)
         raise ExpressionError(f"Unexpected character '{ch}'.", i)
+
+
+_DIGITS = frozenset("0123456789")
+
+
+def _word_start(ch: str) -> bool:
+    return ch.isascii() and (ch.isalpha() or ch == "_")
 
 
 def _is_comparison(word: str) -> bool:

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tui.shell.errors import ShellError
 from tui.shell.expressions import ExpressionError, compile_expression
@@ -196,3 +198,26 @@ def test_compiled_once_evaluated_many_times() -> None:
     expr = compile_expression("$_.ItemCount -gt 2 -and $_.Name -like 'u*'")
     hits = [i for i in range(10) if expr.evaluate(Record({"ItemCount": i, "Name": f"u{i}"}))]
     assert hits == list(range(3, 10))
+
+
+# -- fuzzing: any text either compiles or raises ExpressionError; evaluation never crashes otherwise --
+
+
+_PIECES = st.sampled_from([
+    "$_", "$_.Name", "$_.ItemCount", ".", "(", ")", "[", "]", "'a'", '"b$($_.Alias)"', "1", "50GB", "-eq",
+    "-like", "-and", "-or", "-not", "!", "+", "-", "*", "/", "%", ",", "@(", "$(", "[int]", ".ToUpper()",
+    "(Get-Date)", "-contains", "-in", "$null", "$true", " ", "-replace", "-split", "-join", "{", "}", "=",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=40), st.lists(_PIECES, max_size=12).map("".join)))
+def test_fuzz_never_raises_anything_but_expression_error(text: str) -> None:
+    try:
+        expr = compile_expression(text)
+    except ExpressionError:
+        return
+    try:
+        expr.evaluate(MAILBOX)
+    except ExpressionError:
+        pass

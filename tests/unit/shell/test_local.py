@@ -8,6 +8,8 @@ from itertools import count
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tui.catalog import Catalog
 from tui.shell import parse
@@ -419,3 +421,28 @@ def test_a_missing_column_is_empty_not_the_objects_count() -> None:
     recs = [Record({"Name": "g", "Count": 3}), Record({"Name": "h"})]
     out = run("ConvertTo-Csv", recs)
     assert [t.text for t in out] == ['"Name","Count"', '"g","3"', '"h",']
+
+
+# -- fuzzing: random local pipelines fail only with ShellError (a clear message), never a crash ---------
+
+
+_STAGES = st.sampled_from([
+    "Select-Object Name", "Select-Object -First 2", "Select-Object -Last 1", "Select-Object * -Unique",
+    "Select-Object -ExpandProperty EmailAddresses", "Select-Object -ExpandProperty Name",
+    "Select-Object @{n='x';e={$_.ItemCount / 0}}", "Where-Object { $_.Name -match '(' }",
+    "Where-Object ItemCount -gt 5", "Where-Object { $_ -like '*a*' }", "Sort-Object", "Sort-Object Name -Unique",
+    "Sort-Object ProhibitSendQuota -Descending", "Group-Object Department", "Group-Object -NoElement",
+    "Measure-Object", "Measure-Object ItemCount -Sum", "Measure-Object Name -Sum", "Measure-Object -Word",
+    "Format-Table", "Format-List Name", "ConvertTo-Json", "ConvertTo-Csv", "Export-Csv x.csv", "Out-File o.txt",
+    "ForEach-Object { $_.Name }", "ForEach-Object Length", "Select-Object Nope", "Sort-Object Nope",
+])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_STAGES, min_size=1, max_size=4))
+def test_fuzz_local_pipelines(stages: list[str]) -> None:
+    try:
+        for item in run_local(commands(" | ".join(stages)), RECORDS):
+            assert isinstance(item, Record | FormatHint | FileOutput | TextOutput)
+    except ShellError as exc:
+        assert exc.message
