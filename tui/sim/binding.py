@@ -283,6 +283,9 @@ def convert(cmdlet: str, param: ParameterInfo, value: Any) -> Any:
     many = param.type.endswith("[]") or param.type.lower() in ("multivaluedproperty", "proxyaddresscollection")
     if value is None:
         return [] if many else None
+    if many and isinstance(value, dict):
+        # @{Add=…; Remove=…} edits a multi-valued property; each side converts like the property.
+        return {str(k): convert(cmdlet, param, v) for k, v in value.items()}
     if many:
         items = list(value) if isinstance(value, list | tuple) else [value]
         if param.valid_values and len(items) == 1 and isinstance(items[0], str) and "," in items[0]:

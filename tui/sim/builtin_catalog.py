@@ -381,7 +381,7 @@ _EXTRA = ("Test-OAuthConnectivity", "Test-ClientAccessRule", "Test-MAPIConnectiv
           "Get-EXOMailboxFolderStatistics", "Get-EXOMailboxFolderPermission", "Set-OrganizationConfig",
           "Get-DkimSigningConfig", "Set-AcceptedDomain", "New-AcceptedDomain", "Remove-AcceptedDomain")
 
-_GENERIC = ("Comment:String", "Enabled:Boolean", "AdminDisplayName", "Name", "DomainController:Fqdn",
+_GENERIC = ("Comment:String", "Enabled:Boolean", "AdminDisplayName", "Name",
             "IgnoreDefaultScope:switch", "Force:switch")
 _VOCAB: dict[str, tuple[str, ...]] = {
     "policy": ("IsDefault:switch", "MakeDefault:switch", "Enabled:Boolean", "AdminDisplayName", "Comment",
@@ -528,6 +528,36 @@ _VOCAB: dict[str, tuple[str, ...]] = {
                "Identities:MultiValuedProperty", "Export:switch", "DlpCompliancePolicy", "DlpComplianceRule", "Source:MultiValuedProperty",
                "MalwareName:MultiValuedProperty", "ThreatType:MultiValuedProperty", "IncludeHidden:switch"),
 }
+_GET_VOCAB = ("ResultSize:Unlimited", "Filter", "SortBy", "Organization:OrganizationIdParameter",
+              "IncludeSoftDeleted:switch", "ReadFromDomainController:switch", "Credential:PSCredential",
+              "Diagnostic:switch", "OrganizationalUnit:OrganizationalUnitIdParameter")
+_THREAT_NOUN = ("Phish", "Spam", "Malware", "SafeLinks", "SafeAttachment", "ContentFilter", "ConnectionFilter", "Atp",
+                "Quarantine", "SecOps", "ReportSubmission", "TeamsProtection", "RecipientFilter")
+_COMPLIANCE_NOUN = ("Retention", "Dlp", "Compliance", "CaseHold", "Label", "Supervisory", "InformationBarrier",
+                    "Alert", "PolicyTip")
+_THREAT_WORDS = ("Spam", "Bulk", "Quarantine", "Phish", "Spoof", "Intelligence", "Targeted", "OrganizationDomains",
+                 "FirstContact", "AuthenticationFail", "Action:", "Redirect", "File", "Zap", "ScanUrls",
+                 "DeliverMessage", "InternalSenders", "Click", "Rewrite", "Senders", "SenderDomains", "BlockList",
+                 "TestMode", "RecipientLimit", "Threshold", "AutoForwarding", "ESN")
+_COMPLIANCE_WORDS = ("Retention", "Location", "Mode:", "ContentMatch", "Priority")
+_COMMON_POLICY = ("IsDefault:", "MakeDefault:", "Enabled:", "AdminDisplayName", "Comment")
+
+
+def _vocabulary(noun: str, kind: str) -> list[str]:
+    """Parameter names that fit the noun: threat-protection, compliance or mailbox policies differ."""
+    if kind != "policy":
+        return list(_VOCAB[kind])
+    specs = _VOCAB["policy"]
+    if any(w in noun for w in _THREAT_NOUN):
+        words: tuple[str, ...] = _THREAT_WORDS
+    elif any(w in noun for w in _COMPLIANCE_NOUN):
+        words = _COMPLIANCE_WORDS
+    else:
+        taken = _THREAT_WORDS + _COMPLIANCE_WORDS
+        return [s for s in specs if s.startswith(_COMMON_POLICY) or not any(w in s for w in taken)]
+    return [s for s in specs if s.startswith(_COMMON_POLICY) or any(w in s for w in words)]
+
+
 _KIND_OF: dict[str, str] = {}
 for _group, _nouns in (("policy", _POLICY_NOUNS), ("rule", _RULE_NOUNS), ("connector", _CONNECTOR_NOUNS),
                       ("recipient", _RECIPIENT_NOUNS), ("request", _REQUEST_NOUNS), ("config", _CONFIG_NOUNS),
@@ -535,7 +565,8 @@ for _group, _nouns in (("policy", _POLICY_NOUNS), ("rule", _RULE_NOUNS), ("conne
     for _noun in _nouns:
         _KIND_OF.setdefault(_noun, _group)
 
-_WEIGHT = {"Get": 6, "Set": 16, "New": 14, "Remove": 4, "Enable": 3, "Disable": 3, "Test": 6}
+_WEIGHT = {"Get": 6, "Set": 16, "New": 14, "Remove": 1, "Enable": 1, "Disable": 1, "Suspend": 2, "Resume": 2,
+           "Test": 6}
 
 
 def _rng(name: str) -> random.Random:
@@ -548,13 +579,18 @@ def _kind(noun: str) -> str:
 
 
 def _id_type(noun: str) -> str:
+    """The -Identity type Exchange gives the noun (its own IdParameter, or a shared one)."""
     kind = _kind(noun)
-    if noun.endswith("Policy"):
-        return "PolicyIdParameter" if kind != "recipient" else "MailboxPolicyIdParameter"
-    if noun.endswith("Rule"):
+    if noun.startswith(("Retention", "Owa", "MobileDevice", "Sharing", "RoleAssignment", "AddressBook")) \
+            and noun.endswith("Policy"):
+        return "MailboxPolicyIdParameter"
+    if any(word in noun for word in ("Compliance", "Dlp", "CaseHold", "Label", "Supervisory")):
+        return "ComplianceRuleIdParameter" if noun.endswith("Rule") else "PolicyIdParameter"
+    if noun.endswith("Rule") and noun not in ("AntiPhishRule", "HostedContentFilterRule", "MalwareFilterRule",
+                                              "SafeLinksRule", "SafeAttachmentRule", "HostedOutboundSpamFilterRule"):
         return "RuleIdParameter"
-    if kind == "recipient":
-        return f"{noun}IdParameter" if len(noun) < 20 else "RecipientIdParameter"
+    if kind == "recipient" and len(noun) >= 20:
+        return "RecipientIdParameter"
     if kind == "config":
         return "OrganizationIdParameter"
     return f"{noun}IdParameter"
@@ -608,15 +644,15 @@ def _synthetic(existing: set[str], cmdlet_budget: int, param_budget: int) -> lis
         verb, noun = name.split("-", 1)
         kind = _kind(noun)
         r = _rng(name)
-        vocab = list(_VOCAB[kind])
+        vocab = _vocabulary(noun, kind)
         r.shuffle(vocab)
         specs = list(bases[name])
         taken = {s.split()[0].split(":")[0].lower() for s in specs} | {"confirm", "whatif"}
         pool = vocab + [s for s in _VOCAB["recipient"] + _GENERIC if s not in vocab]
-        if verb == "Get":
-            pool = ["ResultSize:Unlimited", "Filter", *pool]
+        if verb == "Get" and kind != "report":
+            pool = [*_GET_VOCAB, *pool]
         elif verb not in ("Set", "New"):
-            pool = ["Force:switch", "IgnoreDefaultScope:switch", "DomainController:Fqdn", *pool]
+            pool = ["Force:switch", "IgnoreDefaultScope:switch", *pool]
         for spec in pool:
             if len(specs) - len(bases[name]) >= quota[name]:
                 break

@@ -110,7 +110,13 @@ class SimEngine:
         verbose = bool(inv.bound.common.get("Verbose"))
         if verbose:
             inv.verbose(f"[{_clock()}] {inv.info.name} : Beginning processing &")
-        yield from (behaviour or self.behaviour(inv.info.name))(inv)
+        try:
+            yield from (behaviour or self.behaviour(inv.info.name))(inv)
+        except CmdletError as err:
+            # -ErrorAction SilentlyContinue hides an object error (not found …), not a binding error.
+            if _binding(err) or inv.bound.common.get("ErrorAction") not in ("SilentlyContinue", "Ignore"):
+                raise
+            return
         if verbose:
             inv.verbose(f"[{_clock()}] {inv.info.name} : Ending processing &")
 

@@ -304,3 +304,41 @@ def test_verbose_only_with_verbose(engine):
     assert len(lines) == 2
     assert lines[0].endswith("Get-Mailbox : Beginning processing &")
     assert lines[1].endswith("Get-Mailbox : Ending processing &")
+
+
+def test_grant_send_on_behalf_hashtable_add_and_remove():
+    engine = SimEngine(mailboxes=20)
+    run(engine, ("Set-Mailbox", [(None, "Sales"), ("GrantSendOnBehalfTo", {"Add": ["AdeleV", "alexw@contoso.com"]})]))
+    assert run(engine, ("Get-Mailbox", [(None, "Sales")])).out[0].properties["GrantSendOnBehalfTo"] == ["AdeleV", "AlexW"]
+    run(engine, ("Set-Mailbox", [(None, "Sales"), ("GrantSendOnBehalfTo", {"Remove": "AdeleV"})]))
+    assert run(engine, ("Get-Mailbox", [(None, "Sales")])).out[0].properties["GrantSendOnBehalfTo"] == ["AlexW"]
+
+
+def test_renamed_mailbox_resolves_by_its_new_name():
+    engine = SimEngine(mailboxes=20)
+    run(engine, ("Set-Mailbox", [(None, "AdeleV"), ("PrimarySmtpAddress", "adele.vance@contoso.com")]))
+    found = run(engine, ("Get-Mailbox", [(None, "adele.vance@contoso.com")])).out[0].properties
+    assert found["Name"] == "AdeleV"
+    assert found["EmailAddresses"][0] == "SMTP:adele.vance@contoso.com"
+    assert "smtp:AdeleV@contoso.com" in found["EmailAddresses"]
+
+
+def test_sort_by(engine):
+    ctx = run(engine, ("Get-Mailbox", [("SortBy", "DisplayName")]))
+    shown = [o.properties["DisplayName"].lower() for o in ctx.out]
+    assert shown == sorted(shown)
+    with pytest.raises(CmdletError):
+        run(engine, ("Get-Mailbox", [("SortBy", "Colour")]))
+
+
+def test_error_action_silently_continue_hides_not_found(engine):
+    ctx = run(engine, ("Get-Mailbox", [(None, "nobody"), ("ErrorAction", "SilentlyContinue")]))
+    assert ctx.out == [] and ctx.errors == []
+    with pytest.raises(CmdletError):  # binding errors still fail
+        run(engine, ("Get-Mailbox", [("Nope", 1), ("ErrorAction", "SilentlyContinue")]))
+
+
+def test_get_command_syntax_writes_lines(engine):
+    ctx = run(engine, ("Get-Command", [(None, "Get-MailboxStatistics"), ("Syntax", None)]))
+    assert ctx.out[0].type_names[0] == "System.String"
+    assert ctx.out[0].to_string.splitlines()[1].startswith("Get-MailboxStatistics -Database <DatabaseIdParameter>")

@@ -120,16 +120,35 @@ class Invocation:
             yield obj
 
     def filtered(self, items: Iterable[SimObject]) -> Iterator[SimObject]:
-        """Apply -Filter (OPATH) when given."""
+        """Apply -Filter (OPATH) and then -SortBy (ascending, as Exchange sorts) when given."""
         text = self.get("Filter")
-        if not text:
-            yield from items
+        sort_by = self.get("SortBy")
+        if text:
+            predicate = compile_filter(text, self.info.name)
+            items = (obj for obj in items if predicate(obj))
+        if not sort_by:
+            for obj in items:
+                self.check()
+                yield obj
             return
-        predicate = compile_filter(text, self.info.name)
+        collected = []
         for obj in items:
             self.check()
-            if predicate(obj):
-                yield obj
+            collected.append(obj)
+        if collected and not collected[0].has(sort_by):
+            raise CmdletError(f"The value \"{sort_by}\" of the SortBy parameter isn't a property that can be sorted "
+                              "on.", category="InvalidArgument", error_id=f"InvalidSortProperty,{self.info.name}",
+                              exception_type="System.ArgumentException", target=sort_by)
+        collected.sort(key=lambda o: _sort_key(o.get(sort_by)))
+        yield from collected
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if value is None:
+        return (0, "")
+    if isinstance(value, bool | int | float):
+        return (1, value)
+    return (2, str(value).lower())
 
 
 def not_found_error(data: TenantData, cmdlet_name: str, identity: str) -> CmdletError:

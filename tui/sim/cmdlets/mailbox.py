@@ -117,19 +117,25 @@ def set_mailbox(inv: Invocation) -> Iterator[SimObject]:
     if not inv.should_process(f"Setting mailbox \"{m.props['Identity']}\"."):
         return
     with data.lock:
-        before = (dict(m.props), dict(m.user))
-        _apply_mailbox_changes(inv, data, m, changes)
-        if (dict(m.props), dict(m.user)) == before:
+        # Copy on write: readers in other shells keep iterating the old dicts safely.
+        props, user = dict(m.props), dict(m.user)
+        _apply_mailbox_changes(inv, data, m, props, user, changes)
+        if (props, user) == (m.props, m.user):
             inv.warning(f"The command completed successfully but no settings of '{m.props['Identity']}' have "
                         "been modified.")
             return
-        m.props["WhenChanged"] = datetime.now(UTC).replace(microsecond=0)
+        props["WhenChanged"] = datetime.now(UTC).replace(microsecond=0)
+        reindex = any(props[k] != m.props[k] for k in ("Name", "Alias", "DisplayName", "PrimarySmtpAddress",
+                                                        "EmailAddresses"))
+        m.props, m.user = props, user
+        if reindex:
+            data.reindex()
     yield from ()
 
 
-def _apply_mailbox_changes(inv: Invocation, data: TenantData, m: MailboxRec, changes: dict[str, Any]) -> None:
-    p = m.props
-    reindex = False
+def _apply_mailbox_changes(inv: Invocation, data: TenantData, m: MailboxRec, p: dict[str, Any],
+                           user: dict[str, Any], changes: dict[str, Any]) -> None:
+    """Apply Set-Mailbox parameters to copies ``p`` (mailbox properties) and ``user``."""
     for name, value in changes.items():
         if name == "Type":
             kind = _TYPE_TO_DETAILS[value]
@@ -138,7 +144,7 @@ def _apply_mailbox_changes(inv: Invocation, data: TenantData, m: MailboxRec, cha
             p["IsShared"] = kind == "SharedMailbox"
             p["IsResource"] = kind in ("RoomMailbox", "EquipmentMailbox")
             if kind == "SharedMailbox":
-                m.user["AccountDisabled"] = True
+                user["AccountDisabled"] = True
         elif name == "ForwardingSmtpAddress":
             p[name] = None if not value else (value if ":" in value else f"smtp:{value}")
         elif name == "ForwardingAddress":
@@ -147,7 +153,6 @@ def _apply_mailbox_changes(inv: Invocation, data: TenantData, m: MailboxRec, cha
             p[name] = _multi(inv, p[name], value, resolve=True)
         elif name == "EmailAddresses":
             p[name] = _multi(inv, p[name], value, resolve=False)
-            reindex = True
         elif name == "LitigationHoldEnabled":
             if value != p[name]:
                 p[name] = value
@@ -162,19 +167,15 @@ def _apply_mailbox_changes(inv: Invocation, data: TenantData, m: MailboxRec, cha
             addresses = [a for a in addresses if a.lower() != f"smtp:{value}".lower()]
             p["EmailAddresses"] = [f"SMTP:{value}", *addresses]
             p["PrimarySmtpAddress"] = p["WindowsEmailAddress"] = value
-            reindex = True
         elif name in ("Name", "Alias", "DisplayName"):
             p[name] = value
             if name == "Name":
                 p["Identity"] = p["Id"] = value
                 p["DistinguishedName"] = data.dn(value)
-            reindex = True
         elif name == "AccountDisabled":
-            m.user["AccountDisabled"] = value
+            user["AccountDisabled"] = value
         else:
             p[name] = value
-    if reindex:
-        data.reindex()
 
 
 # -- recipients and users -------------------------------------------------------------------------
@@ -328,9 +329,10 @@ def set_cas_mailbox(inv: Invocation) -> Iterator[SimObject]:
     if not inv.should_process(f"Setting CAS mailbox \"{m.props['Identity']}\"."):
         return
     with inv.data.lock:
-        before = dict(m.cas)
-        m.cas.update(changes)
-        if m.cas == before:
+        cas = {**m.cas, **changes}
+        if cas != m.cas:
+            m.cas = cas  # copy on write, as Set-Mailbox
+        else:
             inv.warning(f"The command completed successfully but no settings of '{m.props['Identity']}' have "
                         "been modified.")
     yield from ()

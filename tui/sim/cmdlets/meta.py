@@ -14,6 +14,7 @@ from tui.sim.syntax_lines import definition, syntax_lines
 CMDLET_INFO_TYPES = ("System.Management.Automation.CmdletInfo", "System.Management.Automation.CommandInfo",
                      "System.Object")
 PARAMETER_SET_TYPES = ("System.Management.Automation.CommandParameterSetInfo", "System.Object")
+STRING_TYPES = ("System.String", "System.Object")
 HELP_TYPES = ("MamlCommandHelpInfo", "System.Management.Automation.PSCustomObject", "System.Object")
 EXCHANGE_MODULE = "Microsoft.Exchange.Management.PowerShell.E2010"
 CORE_MODULE = "Microsoft.PowerShell.Core"
@@ -67,7 +68,12 @@ def get_command(inv: Invocation) -> Iterator[SimObject]:
         inv.check()
         if total is not None and 0 <= total <= i:
             return
-        yield cmdlet_info_object(info)
+        if inv.get("Syntax"):
+            # -Syntax writes strings: the syntax lines, one set per line.
+            text = "\r\n".join(line for _, _, line in syntax_lines(info)) + "\r\n"
+            yield SimObject(STRING_TYPES, {}, text)
+        else:
+            yield cmdlet_info_object(info)
 
 
 @cmdlet("Get-Help")

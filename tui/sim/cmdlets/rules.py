@@ -152,6 +152,7 @@ def set_auto_reply(inv: Invocation) -> Iterator[SimObject]:
     if not inv.should_process(f"Setting the automatic replies of mailbox \"{m.props['Identity']}\"."):
         return
     with inv.data.lock:
-        for name, value in changes.items():
-            m.auto_reply[name] = _html(value) if name in ("InternalMessage", "ExternalMessage") else value
+        m.auto_reply = {**m.auto_reply, **{
+            name: _html(value) if name in ("InternalMessage", "ExternalMessage") else value
+            for name, value in changes.items()}}
     yield from ()
