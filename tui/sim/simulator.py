@@ -30,7 +30,10 @@ from tui.sim.server import (
 
 class Simulator:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, tls: bool = True, latency_ms: int = 0,
-                 mailboxes: int = 50, catalog: Catalog | None = None, idle_timeout: float = 900.0) -> None:
+                 mailboxes: int = 50, catalog: Catalog | None = None, idle_timeout: float = 900.0,
+                 engine: Any = None) -> None:
+        """``engine``: an object with SimEngine's ``run``/``command_metadata`` to serve instead of the
+        built-in one (tests of the wire layer use a tiny scripted engine); default: ``SimEngine``."""
         self.host = host
         self.port = port
         self.tls = tls
@@ -41,7 +44,7 @@ class Simulator:
         self.accounts: list[SimAccount] = []
         self.tenants: list[Any] = []
         self.ca_file: str | None = None
-        self.engine: Any = None
+        self.engine: Any = engine
         self._dir: Path | None = None
         self._server: SimHTTPServer | None = None
         self._service: Service | None = None
@@ -53,9 +56,11 @@ class Simulator:
         if self._server is not None:
             return self
         from tui.sim.data import ACCOUNTS, TENANTS
-        from tui.sim.engine import SimEngine
 
-        self.engine = SimEngine(mailboxes=self.mailboxes, extra_catalog=self.extra_catalog)
+        if self.engine is None:
+            from tui.sim.engine import SimEngine
+
+            self.engine = SimEngine(mailboxes=self.mailboxes, extra_catalog=self.extra_catalog)
         self.tenants = list(TENANTS)
         # Fresh random passwords at every start: nothing to leak from the source tree.
         self.accounts = [SimAccount(a.upn, secrets.token_urlsafe(18), tuple(a.tenants)) for a in ACCOUNTS]
