@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tui.catalog import Catalog, CmdletInfo, ParameterInfo
-from tui.shell import BindError, Plan, PlanError, parse, plan_pipeline
+from tui.shell import BindError, Plan, PlanError, ShellError, parse, plan_pipeline
 
 CATALOG = Catalog([
     CmdletInfo("Get-Mailbox", "Retrieves mailboxes.", ("Identity",), (
@@ -79,3 +81,28 @@ def test_local_command_without_input_is_refused() -> None:
         plan("Select-Object -First 1")
     assert info.value.message == ("Select-Object needs input: pipe a command into it, e.g. Get-Mailbox | "
                                   "Select-Object …")
+
+
+_PIECES = st.sampled_from([
+    "Get-Mailbox", "Get-MailboxStatistics", "Select-Object", "Where-Object", "Sort-Object", "Format-Table",
+    "ForEach-Object", "Export-Csv", "Measure-Object", "select", "?", "%", " ", " ", " ", "|", ";", "-Identity",
+    "-Id", "-I", "-ResultSize", "-First", "-Property", "-Descending", "-eq", "-like", "-GT", "-Path", "-Not",
+    ":", "$true", "$false", "$null", "$last", "$m", "$nope", "5", "10MB", "-3", "1.5", "Unlimited", "x",
+    "'a b'", "@(1,2)", "a,b", "@{n='x';e={$_.Name}}", "{ $_.Name -eq 1 }", "-Foo", "=", "$x =",
+])
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, max_size=14).map("".join))
+def test_fuzz_parse_and_plan_raise_only_shell_errors(text: str) -> None:
+    variables = {"last": [], "m": []}
+    try:
+        script = parse(text)
+    except ShellError:
+        return
+    for statement in script.statements:
+        for vars_ in (variables, None):
+            try:
+                plan_pipeline(statement, CATALOG, vars_)
+            except ShellError as exc:
+                assert exc.message
