@@ -61,6 +61,7 @@ class CompletionData:
 
 
 _EMPTY = CompletionData()
+_NO_CATALOG = Catalog()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +78,13 @@ class _CatalogIndex:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         cmdlets: dict[str, CmdletInfo] = {c.name.lower(): c for c in LOCAL_CATALOG}
+        local_names = set(cmdlets)
         for c in catalog:
             cmdlets.setdefault(c.name.lower(), c)
         self.cmdlets = cmdlets
         self.names = NameIndex([c.name for c in cmdlets.values()])
         self.meta = [_short(cmdlets[low].synopsis) for low in self.names.lower]
+        self.is_local = [low in local_names for low in self.names.lower]
         self._params: dict[str, list[_ParamEntry]] = {}
         self._history: tuple[Mapping[str, int], int, list[int]] | None = None
         self._lock = threading.Lock()
@@ -140,14 +143,17 @@ def index_for(catalog: Catalog) -> _CatalogIndex:
     return built
 
 
-def complete(text: str, cursor: int | None, catalog: Catalog, data: CompletionData | None = None,
+def complete(text: str, cursor: int | None, catalog: Catalog | None, data: CompletionData | None = None,
              limit: int = DEFAULT_LIMIT) -> list[Completion]:
-    """Completions for ``text`` with the cursor at ``cursor`` (None: at the end), best first."""
+    """Completions for ``text`` with the cursor at ``cursor`` (None: at the end), best first.
+
+    ``catalog`` None (no session yet) completes the local cmdlets only.
+    """
     if cursor is None or cursor > len(text):
         cursor = len(text)
     ctx = analyze(text[:max(0, cursor)])
     data = data or _EMPTY
-    index = index_for(catalog)
+    index = index_for(_NO_CATALOG if catalog is None else catalog)
     if ctx.kind is Kind.COMMAND:
         return _commands(ctx, index, data, limit)
     if ctx.kind is Kind.PARAMETER:
@@ -166,7 +172,7 @@ def complete(text: str, cursor: int | None, catalog: Catalog, data: CompletionDa
 class CmdletCompleter(Completer):
     """prompt_toolkit Completer over a catalog; swap ``catalog``/``data`` whole to refresh."""
 
-    def __init__(self, catalog: Catalog, data: CompletionData | None = None,
+    def __init__(self, catalog: Catalog | None, data: CompletionData | None = None,
                  limit: int = DEFAULT_LIMIT) -> None:
         self.catalog = catalog
         self.data = data or _EMPTY
@@ -180,7 +186,10 @@ class CmdletCompleter(Completer):
 
 def _commands(ctx: Context, index: _CatalogIndex, data: CompletionData, limit: int) -> list[Completion]:
     names, meta = index.names.names, index.meta
-    matches = index.names.search(ctx.prefix, enough=limit)
+    matches = index.names.search(ctx.prefix, enough=None if ctx.local_only else limit)
+    if ctx.local_only:
+        is_local = index.is_local
+        matches = [m for m in matches if is_local[m[1]]]
     # Names are indexed in alphabetical order, so the index breaks ties alphabetically.
     if data.history_counts:
         used = index.history_vector(data.history_counts)

@@ -51,6 +51,7 @@ class Context:
     quote: str = ""                 # the opening quote when the value is typed inside quotes
     arguments: tuple[str, ...] = ()  # the command's tokens before the word (to re-resolve with a catalog)
     attached: bool = False          # VALUE typed as ``-Name:value``
+    local_only: bool = False        # COMMAND after a local command: only local commands may follow
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +233,10 @@ def analyze(text: str) -> Context:
             return Context(Kind.VARIABLE, word, word[1:])
         if word and (word[0] in DASHES or word[0] in SQUOTES or word[0] in DQUOTES):
             return Context(Kind.NONE, word)
-        return Context(Kind.COMMAND, word, word)
+        # After a local command (or a variable) only local commands can follow.
+        after_local = any(seg and (seg[0].text.startswith("$") or local_cmdlet(seg[0].text) is not None)
+                          for seg in segments[:-1])
+        return Context(Kind.COMMAND, word, word, local_only=after_local)
     command = current[0].text
     arguments = tuple(t.text for t in current[1:])
     local = local_cmdlet(command)

@@ -166,6 +166,19 @@ def test_command_completion_carries_synopsis_and_start_position() -> None:
     assert "Select-Object" in texts("Select-O")  # local cmdlets complete too
 
 
+def test_after_a_local_command_only_local_commands_are_offered() -> None:
+    assert texts("Get-Mailbox | Get") == ["Get-MailboxStatistics", "Get-Mailbox", "Get-MailboxPermission",
+                                          "Get-MobileDeviceMailboxPolicy", "Get-User", "Group-Object"]
+    assert texts("Get-Mailbox | Sort-Object Name | Get") == ["Group-Object"]
+    assert texts("$last | S") == ["Select-Object", "Sort-Object"]
+    assert analyze("Get-Mailbox | Sort-Object Name | ").local_only
+
+
+def test_no_catalog_yet_completes_local_cmdlets_only() -> None:
+    assert [c.text for c in complete("Sel", 3, None)] == ["Select-Object"]
+    assert complete("Get-Mai", 7, None) == []
+
+
 # -- parameters -------------------------------------------------------------------------------
 
 def test_parameters_with_type_and_mandatory_meta_given_ones_excluded() -> None:
