@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -79,7 +80,8 @@ class Invocation:
             self.ctx.verbose(text)
 
     def progress(self, activity: str, status: str, percent: int, completed: bool = False) -> None:
-        self.ctx.progress(activity, status, percent, 0, completed)
+        # One record id per activity, so a pipeline's cmdlets show separate progress bars.
+        self.ctx.progress(activity, status, percent, zlib.crc32(activity.encode()) & 0x7FFF, completed)
 
     def error(self, err: CmdletError) -> None:
         """A non-terminating error, honouring -ErrorAction (Stop makes it terminating)."""
@@ -228,10 +230,15 @@ def progress_every(inv: Invocation, items: list[Any], activity: str, noun: str,
     """Iterate ``items``, writing progress records when there are more than ``threshold``."""
     total = len(items)
     report = total > threshold
-    for i, item in enumerate(items):
-        inv.check()
-        if report and i % step == 0:
-            inv.progress(activity, f"Retrieved {i:,} of {total:,} {noun}", i * 100 // total)
-        yield item
+    done = 0
+    try:
+        for i, item in enumerate(items):
+            inv.check()
+            if report and i % step == 0:
+                inv.progress(activity, f"Retrieved {i:,} of {total:,} {noun}", i * 100 // total)
+            done = i + 1
+            yield item
+    except GeneratorExit:
+        pass  # closed early (a -ResultSize cut): still end the progress bar below
     if report:
-        inv.progress(activity, f"Retrieved {total:,} of {total:,} {noun}", 100, completed=True)
+        inv.progress(activity, f"Retrieved {done:,} of {total:,} {noun}", 100, completed=True)
