@@ -586,6 +586,9 @@ class _Parser:
         items = self.items_until_paren(at)
         if len(items) == 1:
             only = items[0]
+            if isinstance(only, str) and only.lower() == "get-date":
+                raise ParseError("Get-Date is not available here: type the date itself, e.g. "
+                                 "-StartDate 2024-05-01 or -StartDate '05/01/2024 08:00'.", at)
             if isinstance(only, str) and _COMMAND_LIKE.fullmatch(only):
                 raise ParseError(
                     f"Commands in parentheses ({only} …) are not supported: run it on its own line "

@@ -217,6 +217,8 @@ ERRORS: list[tuple[str, str, int]] = [
     ("Get-Mailbox (Get-User x)",
      "Commands and operators inside ( ) are not supported: list values separated by commas, or run the "
      "command on its own line ($name = Get-…).", 22),
+    ("Get-MessageTraceV2 -StartDate (Get-Date).AddDays(-2)", "Get-Date is not available here: type the date "
+     "itself, e.g. -StartDate 2024-05-01 or -StartDate '05/01/2024 08:00'.", 30),
     ("Get-Mailbox ()", "An expression was expected after '('.", 12),
     ("Get-Mailbox (a).Name", "Member access and indexing are not supported outside script blocks.", 15),
     ("'text'", "Expressions are not supported: a statement starts with a command name (e.g. Get-Mailbox) or a "
