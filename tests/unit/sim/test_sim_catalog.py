@@ -210,3 +210,26 @@ def test_command_metadata_wildcards():
     assert names == ["Add-DistributionGroupMember", "Get-DistributionGroupMember", "Get-Mailbox",
                      "Remove-DistributionGroupMember", "Update-DistributionGroupMember"]
     assert engine.command_metadata(["Nothing-Here*"]) == []
+
+
+@pytest.mark.parametrize("name", sorted(MODELED))
+def test_syntax_lines_parse_back_to_the_catalog_facts(name):
+    """The client's parser (tui.remoting.syntax_parse) recovers sets, mandatory, positions and valid values."""
+    from tui.remoting.syntax_parse import cmdlet_from_syntax
+
+    info = CAT[name]
+    lines = syntax_lines(info)
+    default = next(s for s, is_default, _ in lines if is_default)
+    parsed = cmdlet_from_syntax(name, [(s, line) for s, _, line in lines], default)
+    assert parsed.parameter_sets[:1] == info.parameter_sets[:1]
+    for param in info.parameters:
+        back = parsed.parameter(param.name)
+        assert back is not None, param.name
+        assert back.switch == param.switch
+        for set_name in parameter_sets(info):
+            if param.in_set(set_name) or set_name == "__AllParameterSets":
+                assert back.is_mandatory(set_name if set_name != "__AllParameterSets" else None) == \
+                    param.is_mandatory(set_name if set_name != "__AllParameterSets" else None), (param.name, set_name)
+        assert (back.position is None) == (param.position is None), param.name
+        if param.valid_values and param.type != "Boolean":
+            assert back.valid_values == param.valid_values
