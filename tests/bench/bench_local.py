@@ -41,7 +41,7 @@ def make_records(n: int) -> list[Record]:
     start = datetime(2020, 1, 1)
     out = []
     for i in range(n):
-        quota = 100 * GB if i % 4 else 49 * GB + i
+        quota = (99 * GB, 100 * GB, 49 * GB, 2 * GB)[i % 4]  # tenants use a handful of quota values
         out.append(Record({
             "Name": f"user{i:05d}",
             "Alias": f"u{i}",

@@ -24,7 +24,7 @@ from tui.shell.errors import ShellError
 from tui.shell.operators import (
     COMPARISON_OPERATORS,
     OperatorError,
-    apply_comparison,
+    comparison,
     get_member,
     regex,
     to_datetime,
@@ -568,9 +568,11 @@ def _binary_word(op: str, left: Node, right: Node, column: int) -> Node:
     if op not in COMPARISON_OPERATORS and op not in _OTHER_BINARY and op[:1] in ("c", "i"):
         base, case_sensitive = op[1:], op[0] == "c"
     if base in COMPARISON_OPERATORS:
+        fn = comparison(base)
+
         def compare(ctx: Context) -> Any:
             try:
-                return apply_comparison(base, left(ctx), right(ctx), case_sensitive)
+                return fn(left(ctx), right(ctx), case_sensitive)
             except OperatorError as exc:
                 raise ExpressionError(str(exc), column) from None
         return compare

@@ -36,7 +36,7 @@ from tui.shell.local_output import (
 from tui.shell.local_props import LocalError, Params, PropSpec, as_list, compile_block, prop_specs
 from tui.shell.operators import (
     OperatorError,
-    apply_comparison,
+    comparison,
     get_member,
     group_key,
     split_operator,
@@ -231,10 +231,12 @@ def where_object(cmd: BoundCommand, env: _Env) -> Stage:
         if not has_value:
             raise LocalError(f"Where-Object -{given[0]} needs a value: Where-Object {prop} -{given[0]} <value>.")
 
+    fn = comparison(op)
+
     def run_compare(stream: Iterator[Any]) -> Iterator[Any]:
         for item in stream:
             try:
-                hit = apply_comparison(op, spec.value(item), value, case_sensitive)
+                hit = fn(spec.value(item), value, case_sensitive)
             except OperatorError as exc:
                 raise LocalError(f"Where-Object: {exc}") from None
             if truthy(hit):

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from tui.shell.records import Record
-from tui.shell.sizes import ByteSize, is_exchange_size, parse_size
+from tui.shell.sizes import ByteSize, is_exchange_size, parse_size, parse_size_text
 
 _NUMBER = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)\s*([KMGTP]B)?\s*$", re.IGNORECASE)
 _HEX = re.compile(r"^\s*0x[0-9a-f]+\s*$", re.IGNORECASE)
@@ -159,6 +159,10 @@ def compare(left: Any, right: Any, case_sensitive: bool = False) -> int:
     tl, tr = type(left), type(right)
     if (tl is int or tl is float) and (tr is int or tr is float):  # fast path: plain numbers
         return -1 if left < right else (1 if left > right else 0)
+    if tl is str and (tr is int or tr is float) and len(left) <= 64:  # fast path: a quota against 50GB
+        size, service_form = parse_size_text(left)
+        if service_form and size is not None:
+            return _cmp(size.as_number(), right)
     if tl is str and (left[:1].isdigit() and iso_datetime(left) is not None):
         left, tl = iso_datetime(left), datetime  # a DateTime that crossed the wire as text
     if tl is str and tr is str and not is_exchange_size(left):  # fast path: plain text
@@ -313,6 +317,21 @@ def split_operator(name: str) -> tuple[str, bool]:
     raise OperatorError(f"Unknown comparison operator '-{name.lstrip('-')}'.")
 
 
+def comparison(op: str) -> Callable[[Any, Any, bool], Any]:
+    """The function for comparison operator ``op`` (resolved once, for hot loops); see apply_comparison."""
+    scalar = _SCALAR_OPS.get(op)
+    if scalar is not None:
+        def run(left: Any, right: Any, case_sensitive: bool) -> Any:
+            if isinstance(left, list | tuple):
+                return [x for x in left if scalar(x, right, case_sensitive)]
+            return scalar(left, right, case_sensitive)
+        return run
+    coll = _COLLECTION_OPS.get(op)
+    if coll is None:
+        raise OperatorError(f"Unknown comparison operator '-{op}'.")
+    return coll
+
+
 def apply_comparison(op: str, left: Any, right: Any, case_sensitive: bool = False) -> Any:
     """Apply a comparison operator as PowerShell does.
 
@@ -376,6 +395,9 @@ def group_key(v: Any, case_sensitive: bool = False) -> Any:
     return ("s", text if case_sensitive else text.casefold())
 
 
+_MISSING = object()
+
+
 def property_value(obj: Any, name: str) -> Any:
     """A property for display and export: the Record's own value (DateTime text as a date) or None;
     unlike ``get_member``, no ``Count``/``Length`` of the object itself stands in for a missing column."""
@@ -393,10 +415,14 @@ def property_value(obj: Any, name: str) -> Any:
 def get_member(obj: Any, name: str) -> Any:
     """``obj.Name`` as PowerShell resolves it: Record or mapping property (case-insensitive), member
     enumeration over collections, ``Length``/``Count`` of strings and collections; $null when missing."""
-    if isinstance(obj, Record):
-        key = obj.canonical_name(name)
-        if key is not None:
-            value = obj.properties[key]
+    if type(obj) is Record or isinstance(obj, Record):
+        props = obj.properties
+        if name in props:  # fast path: the name as the object spells it
+            value = props[name]
+        else:
+            key = obj.canonical_name(name)
+            value = props[key] if key is not None else _MISSING
+        if value is not _MISSING:
             if type(value) is str and value[:1].isdigit():
                 return iso_datetime(value) or value  # DateTime text from the wire behaves as a date
             return value

@@ -57,7 +57,7 @@ class ByteSize:
 
     def as_number(self) -> float:
         """Bytes as a number (Unlimited is infinity), for Measure-Object and sorting."""
-        return self._key()
+        return math.inf if self.unlimited else float(self.bytes)
 
     def __str__(self) -> str:
         return "Unlimited" if self.unlimited else format_size(self.bytes)
@@ -72,7 +72,7 @@ def parse_size(value: Any) -> ByteSize | None:
         return value
     if not isinstance(value, str) or not value or len(value) > 64:
         return None
-    return _parse_text(value)[0]
+    return parse_size_text(value)[0]
 
 
 def is_exchange_size(value: Any) -> bool:
@@ -81,12 +81,13 @@ def is_exchange_size(value: Any) -> bool:
         return True
     if not isinstance(value, str) or not value or len(value) > 64:
         return False
-    return _parse_text(value)[1]
+    return parse_size_text(value)[1]
 
 
 @lru_cache(maxsize=8192)
-def _parse_text(value: str) -> tuple[ByteSize | None, bool]:
-    """(size, written the service's way); cached because a column repeats the same few quotas."""
+def parse_size_text(value: str) -> tuple[ByteSize | None, bool]:
+    """(size, written the service's way) for any text; cached because a column repeats the same few
+    quotas."""
     if value.strip().lower() == "unlimited":
         return ByteSize.unlimited_size(), True
     m = _EXCHANGE.match(value)
