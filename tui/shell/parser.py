@@ -52,6 +52,7 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _VARIABLE_CHAR = re.compile(r"[\w?]")
+_REDIRECTION = re.compile(r"[1-6*]>")  # 2>&1, 2>err.txt, *>all.txt
 _COMMAND_LIKE = re.compile(r"[A-Za-z]+-[A-Za-z][\w]*")
 LITERALS: dict[str, Value] = {"true": True, "false": False, "null": None}
 
@@ -240,6 +241,8 @@ class _Parser:
             raise ParseError("Unexpected end of line.", at)
         if c == "&":
             raise ParseError("The call operator '&' is not supported: type the command name directly.", at)
+        if c == "<" and self.peek(1) == "#":
+            raise ParseError("Block comments <# … #> are not supported: use # for a comment.", at)
         if c in "<>":
             raise ParseError("Redirection is not supported: pipe to Out-File instead (… | Out-File <path>).", at)
         if c == ",":
@@ -323,10 +326,15 @@ class _Parser:
                 return self.after_closer(self.hashtable()), False
             if nxt and _VARIABLE_CHAR.match(nxt):
                 raise ParseError("Splatting (@name) is not supported: pass the parameters directly.", at)
+            if nxt and (nxt in SQUOTES or nxt in DQUOTES):
+                raise ParseError("Here-strings (@' … '@) are not supported: use a quoted string.", at)
         if c == "$":
             return self.variable(), False
         text, quoted, escaped = self.word()
         if not quoted and not escaped:
+            if _REDIRECTION.match(text):
+                raise ParseError("Redirection is not supported: pipe to Out-File instead (… | Out-File <path>).",
+                                 at)
             number = to_number(text)
             if number is not None:
                 return number, False

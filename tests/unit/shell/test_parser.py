@@ -204,6 +204,9 @@ ERRORS: list[tuple[str, str, int]] = [
     ("Set-Mailbox @params", "Splatting (@name) is not supported: pass the parameters directly.", 12),
     ("& Get-Mailbox", "The call operator '&' is not supported: type the command name directly.", 0),
     ("Get-Mailbox > out.txt", "Redirection is not supported: pipe to Out-File instead (… | Out-File <path>).", 12),
+    ("Get-Mailbox x 2>&1", "Redirection is not supported: pipe to Out-File instead (… | Out-File <path>).", 14),
+    ("Get-Mailbox <# note #> x", "Block comments <# … #> are not supported: use # for a comment.", 12),
+    ("Set-Mailbox x -Name @'\nA\n'@", "Here-strings (@' … '@) are not supported: use a quoted string.", 20),
     ("Get-Mailbox -Identity $m.Name",
      "Member access and indexing ($m.…) are not supported: use $m | Select-Object -ExpandProperty <Name> "
      "(or -First/-Skip).", 24),
