@@ -39,15 +39,17 @@ class TenantHeader(Widget):
             text.append(f" {tenant.domain}", Style(color=colour))
         if self.status:
             text.append(f"  {self.status}", Style(italic=True, dim=True))
+        width = self.content_size.width or self.size.width
+        sessions = Text(f"sessions {self.open_sessions}/{self.max_sessions}", Style(bold=True))
         right = Text(no_wrap=True)
         if self.account:
             right.append(self.account, Style(dim=True))
             right.append("  ")
-        right.append(f"sessions {self.open_sessions}/{self.max_sessions}", Style(bold=True))
-        width = self.content_size.width or self.size.width
+        right.append_text(sessions)
+        if text.cell_len + right.cell_len + 1 > width:
+            right = sessions  # narrow: the tenant and the status win over the account name
         gap = width - text.cell_len - right.cell_len
         if gap < 1:
-            # Narrow terminal: the tenant wins over the account name.
             text.truncate(max(1, width - right.cell_len - 1), overflow="ellipsis")
             gap = max(1, width - text.cell_len - right.cell_len)
         text.append(" " * gap)

@@ -52,7 +52,7 @@ def setup(sim: Simulator, cache_dir: Path, tmp_path: Path) -> Iterator[Callable[
               server: Simulator = sim) -> Controller:
         account = server.accounts[0]
         if cache is not None:
-            share_catalog(server, cache)
+            share_catalog(server, cache, source=sim)
         config = Config(settings=Settings(confirm=confirm),
                         accounts=[Account(account.upn, server.url, ca_file=server.ca_file, default=True)])
         tenants = TenantDirectory([Tenant(t.domain, t.name, tags=tuple(t.tags)) for t in server.tenants])
@@ -67,24 +67,32 @@ def setup(sim: Simulator, cache_dir: Path, tmp_path: Path) -> Iterator[Callable[
         ctl.close_all(5.0)
 
 
-def share_catalog(sim: Simulator, cache: Path) -> None:
+def share_catalog(sim: Simulator, cache: Path, source: Simulator | None = None) -> None:
     """Every simulated tenant serves the same commands: once one tenant's catalog is cached (by the
     first test's real import), cache it for the others too, so that opening them costs no import."""
-    account = sim.accounts[0]
+    origin = source or sim
     store = CatalogCache(cache)
-    first = store.load(sim.url, account.upn, account.tenants[0])
+    first = store.load(origin.url, origin.accounts[0].upn, origin.accounts[0].tenants[0])
     if first is None:
         return
-    for domain in account.tenants[1:]:
+    account = sim.accounts[0]
+    for domain in account.tenants:
         if store.load(sim.url, account.upn, domain) is None:
             store.save(sim.url, account.upn, domain, first)
+
+
+@pytest.fixture(scope="module")
+def big_sim() -> Iterator[Simulator]:
+    """4,000 mailboxes per tenant: `Get-Mailbox -ResultSize Unlimited` streams for several seconds."""
+    with Simulator(mailboxes=4000) as server:
+        yield server
 
 
 def delegated(sim: Simulator, n: int) -> list[str]:
     return list(sim.accounts[0].tenants[:n])
 
 
-async def wait_for(pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+async def wait_for(pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 60.0) -> None:
     end = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > end:
@@ -280,3 +288,59 @@ async def test_access_denied_marks_the_tenant_with_the_remedy(setup: Callable[..
         assert "Access is denied" in str(app.query_one("#tenant-detail").render())
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: not app.is_running)
+
+
+@sync
+async def test_ctrl_c_stops_a_long_command_and_the_session_stays_usable(
+        setup: Callable[..., Controller], big_sim: Simulator) -> None:
+    ctl = setup(server=big_sim)
+    app = make_app(ctl)
+    domain = delegated(big_sim, 1)[0]
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_tenant(app, pilot, domain)
+        console = app.console_for(domain)
+        console.input.value = "Get-Mailbox -ResultSize Unlimited"
+        console.input.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(console.last_result) > 0)
+        assert ctl.state(domain).status is TenantStatus.BUSY
+        started = time.monotonic()
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: not console.busy and domain not in ctl.runs)
+        assert time.monotonic() - started < 3.0
+        assert len(console.last_result) < 4000
+        assert "stopped" in scrollback(app, domain).lower()
+        assert ctl.state(domain).status is TenantStatus.READY
+        assert big_sim.stats()["requests"]["Signal"] >= 1
+        await run_line(app, pilot, domain, "Get-Mailbox -ResultSize 2")  # still usable
+        assert len(console.last_result) == 2
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+    assert sum(big_sim.stats()["open_shells"].values()) == 0
+
+
+@sync
+async def test_quit_while_a_command_runs_confirms_then_closes_every_shell(
+        setup: Callable[..., Controller], big_sim: Simulator) -> None:
+    ctl = setup(server=big_sim)
+    app = make_app(ctl)
+    first, second = delegated(big_sim, 2)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_tenant(app, pilot, second)
+        await open_tenant(app, pilot, first)
+        console = app.console_for(first)
+        console.input.value = "Get-Mailbox -ResultSize Unlimited"
+        console.input.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(console.last_result) > 0)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "running" in str(app.screen.query_one("#confirm-body").render())
+        started = time.monotonic()
+        await pilot.press("y")
+        await pilot.pause(0.05)
+        assert "Disconnecting 2 sessions" in app.query_one(TenantHeader).render().plain
+        await wait_for(pilot, lambda: not app.is_running, timeout=5)
+        assert time.monotonic() - started < 2.5
+    assert sum(big_sim.stats()["open_shells"].values()) == 0
+    assert big_sim.stats()["pipelines_running"] == 0
