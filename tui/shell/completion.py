@@ -23,11 +23,12 @@ from prompt_toolkit.document import Document
 from tui.catalog import ALL_SETS, Catalog, CmdletInfo, ParameterInfo
 from tui.shell.binder import COMMON_PARAMETERS
 from tui.shell.context import Context, Kind, analyze, local_cmdlet, state_at_word
+from tui.shell.errors import ParseError
 from tui.shell.local_catalog import LOCAL_CATALOG
 from tui.shell.matching import NameIndex, match_quality, normalize
-from tui.shell.parser import DQUOTES, SQUOTES
+from tui.shell.parser import DQUOTES, SQUOTES, parse
 
-__all__ = ["CmdletCompleter", "CompletionData", "complete", "index_for"]
+__all__ = ["CmdletCompleter", "CompletionData", "commands_in", "complete", "index_for", "learn"]
 
 DEFAULT_LIMIT = 100
 _META_WIDTH = 80
@@ -62,6 +63,71 @@ class CompletionData:
 
 _EMPTY = CompletionData()
 _NO_CATALOG = Catalog()
+
+# Properties whose values are worth offering as identities for -Identity, -User, -Trustee …
+IDENTITY_PROPERTIES = ("PrimarySmtpAddress", "UserPrincipalName", "Alias", "Name", "DisplayName", "Identity",
+                       "WindowsEmailAddress", "User", "Trustee")
+MAX_IDENTITIES = 5000
+
+
+def learn(data: CompletionData | None, source: str, records: Iterable[Mapping[str, Any]], *,
+          history_line: str | None = None) -> CompletionData:
+    """A new CompletionData that also knows what ``source`` returned (pure; the caller keeps it).
+
+    ``source`` is the cmdlet whose objects these are (``Plan.remote[-1].name``) or ``$name`` for a
+    variable: their property names become completions for Select-Object & co. after it, and their
+    identity-like values (PrimarySmtpAddress, Alias, Name, DisplayName …) completions for -Identity,
+    -User, -Trustee …, latest record first. ``history_line`` counts the cmdlets of a line that ran.
+    """
+    data = data or _EMPTY
+    properties = dict(data.properties)
+    names: list[str] = list(properties.get(source, ()))
+    known = {n.lower() for n in names}
+    fresh: list[list[str]] = []  # per record, in IDENTITY_PROPERTIES order
+    for record in records:
+        fresh.append([])
+        for key in record:
+            if key.lower() not in known:
+                known.add(key.lower())
+                names.append(key)
+        for key in IDENTITY_PROPERTIES:
+            value = _get(record, key)
+            if isinstance(value, str) and value and len(value) <= 256 and "\n" not in value:
+                fresh[-1].append(value)
+    if names:
+        properties[source] = names
+    identities = data.identities
+    if any(fresh):
+        seen: set[str] = set()
+        merged: list[str] = []
+        latest_first = [value for values in reversed(fresh) for value in values]
+        for value in [*latest_first, *data.identities]:
+            if value.lower() not in seen:
+                seen.add(value.lower())
+                merged.append(value)
+        identities = merged[:MAX_IDENTITIES]
+    history = data.history_counts
+    if history_line:
+        history = dict(history)
+        for name in commands_in(history_line):
+            history[name] = history.get(name, 0) + 1
+    return CompletionData(history, properties, identities, data.variables)
+
+
+def commands_in(line: str) -> list[str]:
+    """The command names of a line, as typed (an unparsable line gives none)."""
+    try:
+        script = parse(line)
+    except ParseError:
+        return []
+    return [c.name for statement in script.statements for c in statement.commands]
+
+
+def _get(record: Mapping[str, Any], key: str) -> Any:
+    try:
+        return record[key]
+    except KeyError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

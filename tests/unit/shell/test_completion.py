@@ -11,9 +11,10 @@ from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
 from tui.catalog import Catalog, CmdletInfo, ParameterInfo
-from tui.shell.completion import CmdletCompleter, CompletionData, complete, index_for
+from tui.shell.completion import CmdletCompleter, CompletionData, commands_in, complete, index_for, learn
 from tui.shell.context import Kind, analyze
 from tui.shell.matching import NameIndex, match_quality
+from tui.shell.records import Record
 
 
 def P(name: str, type_: str = "String", **kw: Any) -> ParameterInfo:
@@ -288,3 +289,20 @@ def test_index_built_once_per_catalog_instance_and_limit_respected() -> None:
     assert index_for(other) is not index_for(CATALOG)
     assert len(complete("", 0, CATALOG, DATA, limit=3)) == 3
     assert complete("Get-M", 5, CATALOG, None)  # data is optional
+
+
+def test_learn_collects_properties_identities_and_history() -> None:
+    records = [Record({"Name": "alice", "PrimarySmtpAddress": "alice@contoso.com", "ItemCount": 3}),
+               Record({"Name": "bob", "DisplayName": "Bob Lee", "Extra": None})]
+    data = learn(None, "Get-Mailbox", records, history_line="get-mailbox | select Name; Get-User x")
+    assert data.properties["Get-Mailbox"] == ["Name", "PrimarySmtpAddress", "ItemCount", "DisplayName", "Extra"]
+    assert data.identities == ["bob", "Bob Lee", "alice@contoso.com", "alice"]  # latest record first
+    assert data.history_counts == {"get-mailbox": 1, "select": 1, "Get-User": 1}
+    again = learn(data, "Get-Mailbox", [Record({"Name": "alice", "Alias": "al"})])
+    assert again.identities[:3] == ["al", "alice", "bob"] and again.identities.count("alice") == 1
+    assert texts_with(again, "Get-Mailbox | Select-Object A") == ["Alias"]
+    assert commands_in("Get-Mailbox 'x") == []
+
+
+def texts_with(data: CompletionData, text: str) -> list[str]:
+    return [c.text for c in complete(text, None, CATALOG, data)]
