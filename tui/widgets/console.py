@@ -225,9 +225,10 @@ class TenantConsole(Widget):
             self._run = run
         self._flush()
         self._finish_run()
-        self._write(self._summary_text(run, summary))
         if summary is not None and summary.error is not None and not self._error_shown:
-            self._render_failure(summary.error, run.line)
+            self._render_failure(summary.error, run.line)  # right under the echo: the caret lines up
+        if summary is None or summary.outcome != "invalid":  # "invalid": a parse/bind error, nothing ran
+            self._write(self._summary_text(run, summary))
         self._run = None
 
     def show_error(self, message: str, column: int | None = None, line: str | None = None) -> None:
