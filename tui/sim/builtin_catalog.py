@@ -375,10 +375,9 @@ _EXTRA = ("Test-OAuthConnectivity", "Test-ClientAccessRule", "Test-MAPIConnectiv
           "New-InboxRule", "Disable-TransportRule", "Enable-TransportRule", "Set-TransportRule", "New-TransportRule",
           "Remove-TransportRule", "Set-MailboxFolderPermission", "Remove-MailboxFolderPermission",
           "Set-DistributionGroup", "New-DistributionGroup", "Remove-DistributionGroup", "Update-HybridConfiguration",
-          "Get-EXOMailbox", "Get-ExoPhishSimOverrideRule", "Connect-ExchangeOnline", "Disconnect-ExchangeOnline",
-          "Get-ConnectionInformation", "Get-EXORecipient", "Get-EXOMailboxStatistics", "Get-EXOCasMailbox",
-          "Get-EXOMailboxPermission", "Get-EXORecipientPermission", "Get-EXOMobileDeviceStatistics",
-          "Get-EXOMailboxFolderStatistics", "Get-EXOMailboxFolderPermission", "Set-OrganizationConfig",
+          "Get-ExoPhishSimOverrideRule", "Set-OrganizationConfig", "Get-MailboxFolderPermission",
+          "Set-CalendarProcessing", "Get-CalendarProcessing", "Set-MailboxCalendarFolder", "Set-Clutter",
+          "Set-FocusedInbox", "Get-UnifiedGroupLinks", "Set-UnifiedGroup", "New-UnifiedGroup", "Remove-UnifiedGroup",
           "Get-DkimSigningConfig", "Set-AcceptedDomain", "New-AcceptedDomain", "Remove-AcceptedDomain")
 
 _GENERIC = ("Comment:String", "Enabled:Boolean", "AdminDisplayName", "Name",

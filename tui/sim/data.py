@@ -345,6 +345,9 @@ class TenantData:
             "OrganizationalUnit": f"{t.region}A003.PROD.OUTLOOK.COM/Microsoft Exchange Hosted Organizations/{t.domain}",
             "OrganizationId": t.domain,
         }
+        if user and r.random() < 0.04:  # an offboarded or compromised mailbox forwarding mail outside
+            props["ForwardingSmtpAddress"] = f"smtp:{first.lower()}.{last.lower()}@outlook.com"
+            props["DeliverToMailboxAndForward"] = r.random() < 0.5
         if props["LitigationHoldEnabled"]:
             props["LitigationHoldDate"] = created + timedelta(days=r.randint(1, 20))
             props["LitigationHoldOwner"] = f"admin@{t.domain}"

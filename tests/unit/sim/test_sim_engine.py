@@ -342,3 +342,11 @@ def test_get_command_syntax_writes_lines(engine):
     ctx = run(engine, ("Get-Command", [(None, "Get-MailboxStatistics"), ("Syntax", None)]))
     assert ctx.out[0].type_names[0] == "System.String"
     assert ctx.out[0].to_string.splitlines()[1].startswith("Get-MailboxStatistics -Database <DatabaseIdParameter>")
+
+
+def test_filter_finds_forwarding_mailboxes(engine):
+    ctx = run(engine, ("Get-Mailbox", [("Filter", "ForwardingSmtpAddress -ne $null"), ("ResultSize", "Unlimited")]))
+    assert ctx.out, "the generated tenant has some forwarding mailboxes to find"
+    assert all(o.properties["ForwardingSmtpAddress"].startswith("smtp:") for o in ctx.out)
+    rest = run(engine, ("Get-Mailbox", [("Filter", "ForwardingSmtpAddress -eq $null"), ("ResultSize", "Unlimited")]))
+    assert len(ctx.out) + len(rest.out) == 50
