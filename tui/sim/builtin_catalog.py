@@ -210,6 +210,13 @@ def _modeled() -> list[CmdletInfo]:
             "Identity:MailboxFolderIdParameter ! #1 |", f"AccessRights:MailboxFolderAccessRight[] ! {_FOLDER_RIGHTS}",
             "User:MailboxFolderUserIdParameter !", "SendNotificationToUser:Boolean",
             "SharingPermissionFlags:MailboxFolderPermissionFlags {None|Delegate|CanViewPrivateItems}"]),
+        c("Set-MailboxFolderPermission", "Use the Set-MailboxFolderPermission cmdlet to modify folder-level permissions for users in mailboxes.", [
+            "Identity:MailboxFolderIdParameter ! #1 |", f"AccessRights:MailboxFolderAccessRight[] ! {_FOLDER_RIGHTS}",
+            "User:MailboxFolderUserIdParameter !", "SendNotificationToUser:Boolean",
+            "SharingPermissionFlags:MailboxFolderPermissionFlags {None|Delegate|CanViewPrivateItems}"]),
+        c("Remove-MailboxFolderPermission", "Use the Remove-MailboxFolderPermission cmdlet to remove folder-level permissions for users in mailboxes.", [
+            "Identity:MailboxFolderIdParameter ! #1 |", "User:MailboxFolderUserIdParameter !",
+            "Force:switch", "ResetDelegateUserCollection:switch", "SendNotificationToUser:Boolean"]),
         c("Get-DistributionGroup", "Use the Get-DistributionGroup cmdlet to view existing distribution groups or mail-enabled security groups.", [
             "Identity:DistributionGroupIdParameter @Identity #1 |", "Anr @AnrSet", "Filter",
             "IncludeManagedByWithDisplayNames:switch", "ManagedBy:GeneralRecipientIdParameter @ManagedBySet",
@@ -373,7 +380,7 @@ _EXTRA = ("Test-OAuthConnectivity", "Test-ClientAccessRule", "Test-MAPIConnectiv
           "Import-ContactList", "Import-RecipientDataProperty", "Export-RecipientDataProperty",
           "Get-MailboxFolder", "Write-AdminAuditLog", "Disable-InboxRule", "Enable-InboxRule", "Set-InboxRule",
           "New-InboxRule", "Disable-TransportRule", "Enable-TransportRule", "Set-TransportRule", "New-TransportRule",
-          "Remove-TransportRule", "Set-MailboxFolderPermission", "Remove-MailboxFolderPermission",
+          "Remove-TransportRule",
           "Set-DistributionGroup", "New-DistributionGroup", "Remove-DistributionGroup", "Update-HybridConfiguration",
           "Get-ExoPhishSimOverrideRule", "Set-OrganizationConfig", "Get-MailboxFolderPermission",
           "Set-CalendarProcessing", "Get-CalendarProcessing", "Set-MailboxCalendarFolder", "Set-Clutter",

@@ -68,6 +68,8 @@ MODELED = {
     "Remove-RecipientPermission": {"Identity", "Trustee", "AccessRights"},
     "Get-MailboxFolderPermission": {"Identity", "User"},
     "Add-MailboxFolderPermission": {"Identity", "User", "AccessRights", "SharingPermissionFlags"},
+    "Set-MailboxFolderPermission": {"Identity", "User", "AccessRights", "SharingPermissionFlags"},
+    "Remove-MailboxFolderPermission": {"Identity", "User", "ResetDelegateUserCollection"},
     "Get-DistributionGroup": {"Identity", "Filter", "ManagedBy", "ResultSize"},
     "Get-DistributionGroupMember": {"Identity", "ResultSize"},
     "Add-DistributionGroupMember": {"Identity", "Member", "BypassSecurityGroupManagerCheck"},

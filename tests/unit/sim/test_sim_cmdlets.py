@@ -309,3 +309,22 @@ def test_user_and_statistics(engine):
     assert user.properties["FirstName"] == "Adele" and user.type_names[0].endswith("Management.User")
     stats = run(engine, ("Get-MailboxStatistics", [(None, "AdeleV")])).out[0].properties
     assert stats["DisplayName"] == "Adele Vance" and stats["TotalItemSize"].endswith(" bytes)")
+
+
+def test_calendar_permission_set_and_remove(engine):
+    err = fail(engine, ("Set-MailboxFolderPermission", [(None, "MeganB:\\Calendar"), ("User", "AdeleV"),
+                                                        ("AccessRights", "Reviewer")]))
+    assert err.message == "There is no existing permission entry found for user: Adele Vance."
+    run(engine, ("Add-MailboxFolderPermission", [(None, "MeganB:\\Calendar"), ("User", "AdeleV"),
+                                                 ("AccessRights", "Reviewer")]))
+    run(engine, ("Set-MailboxFolderPermission", [(None, "MeganB:\\Calendar"), ("User", "AdeleV"),
+                                                 ("AccessRights", "Editor")]))
+    got = run(engine, ("Get-MailboxFolderPermission", [(None, "MeganB:\\Calendar"), ("User", "AdeleV")])).out
+    assert got[0].properties["AccessRights"] == ["Editor"]
+    run(engine, ("Set-MailboxFolderPermission", [(None, "MeganB:\\Calendar"), ("User", "Default"),
+                                                 ("AccessRights", "LimitedDetails")]))
+    run(engine, ("Remove-MailboxFolderPermission", [(None, "MeganB:\\Calendar"), ("User", "AdeleV"),
+                                                    ("Confirm", False)]))
+    left = run(engine, ("Get-MailboxFolderPermission", [(None, "MeganB:\\Calendar")])).out
+    assert "Adele Vance" not in [o.properties["User"] for o in left]
+    assert left[0].properties["AccessRights"] == ["LimitedDetails"]

@@ -279,3 +279,53 @@ def add_mailbox_folder_permission(inv: Invocation) -> Iterator[SimObject]:
                  "SharingPermissionFlags": inv.get("SharingPermissionFlags")}
         entries.append(entry)
     yield _folder_permission(folder_id, folder, entry)
+
+
+def _existing_entry(inv: Invocation, entries: list[dict[str, Any]], user: str) -> dict[str, Any]:
+    found = next((e for e in entries if e["User"].lower() == user.lower()), None)
+    if found is None:
+        raise CmdletError(f"There is no existing permission entry found for user: {user}.", category="NotSpecified",
+                          error_id="UserNotFoundInPermissionEntryException",
+                          exception_type="Microsoft.Exchange.Management.StoreTasks."
+                                         "UserNotFoundInPermissionEntryException", target=user)
+    return found
+
+
+@cmdlet("Set-MailboxFolderPermission")
+def set_mailbox_folder_permission(inv: Invocation) -> Iterator[SimObject]:
+    data = inv.data
+    m, folder, folder_id = _folder(inv, inv.get("Identity"))
+    user = _folder_user(inv, inv.get("User"))
+    rights: list[str] = inv.get("AccessRights")
+    with data.lock:
+        entries = data.folder_permissions(m, folder)
+        entry = _existing_entry(inv, entries, user)
+        if not inv.should_process(f"Setting mailbox folder permission \"{', '.join(rights)}\" for user \"{user}\" "
+                                  f"on folder \"{folder_id}\"."):
+            return
+        changed = {**entry, "AccessRights": list(rights)}
+        if inv.has("SharingPermissionFlags"):
+            changed["SharingPermissionFlags"] = inv.get("SharingPermissionFlags")
+        if changed == entry:
+            inv.warning(f"The command completed successfully but no settings of '{folder_id}' have been modified.")
+            return
+        entries[entries.index(entry)] = changed
+    yield from ()
+
+
+@cmdlet("Remove-MailboxFolderPermission")
+def remove_mailbox_folder_permission(inv: Invocation) -> Iterator[SimObject]:
+    data = inv.data
+    m, folder, folder_id = _folder(inv, inv.get("Identity"))
+    user = _folder_user(inv, inv.get("User"))
+    with data.lock:
+        entries = data.folder_permissions(m, folder)
+        entry = _existing_entry(inv, entries, user)
+        if not inv.should_process(f"Removing mailbox folder permission for user \"{user}\" on folder "
+                                  f"\"{folder_id}\"."):
+            return
+        if user in ("Default", "Anonymous"):
+            entries[entries.index(entry)] = {**entry, "AccessRights": ["None"]}  # built-in entries stay, reset
+        else:
+            entries.remove(entry)
+    yield from ()
