@@ -1,9 +1,8 @@
 """The Import-PSSession step: the tenant's commands through GetCommandMetadata, with progress; the cache.
 
-``fetch_catalog`` runs pypsrp's public ``RunspacePool.get_command_metadata`` on a helper thread and,
-meanwhile, watches the pipeline's ``output`` list grow as each Receive arrives (PROTOCOL.md): the first
-object is the count, so progress reads "n of N commands" while the data streams in, with no private
-pypsrp call. Parameter detail (sets, positions, mandatory, valid values) comes later, per cmdlet,
+``fetch_catalog`` sends GetCommandMetadata and watches the pipeline's ``output`` list grow as each
+Receive arrives (PROTOCOL.md): the first object is the count, so progress reads "n of N commands"
+while the data streams in. Parameter detail (sets, positions, mandatory, valid values) comes later, per cmdlet,
 from ``Get-Command`` syntax lines (see ``syntax_parse`` and ``DelegatedSession.ensure_detail``).
 """
 
@@ -17,7 +16,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from pypsrp.powershell import RunspacePool
+from pypsrp.complex_objects import CommandType, PSInvocationState
+from pypsrp.messages import GetCommandMetadata
+from pypsrp.powershell import PowerShell, RunspacePool
+from pypsrp.shell import SignalCode
 
 from tui import catalog as catalog_io
 from tui.catalog import Catalog, CatalogError, CmdletInfo, ParameterInfo
@@ -35,7 +37,6 @@ DROPPED_COMMON = frozenset(n.lower() for n in (
     "InformationAction", "InformationVariable"))
 
 CACHE_VERSION = 1
-POLL_S = 0.02
 
 
 def short_type(type_name: str | None) -> str:
@@ -55,20 +56,44 @@ def short_type(type_name: str | None) -> str:
     return text.rsplit(".", 1)[-1].rsplit("+", 1)[-1] + suffix
 
 
+def _props(obj: Any) -> dict[str, Any]:
+    """Adapted then extended properties of a generic deserialized object (or a typed pypsrp object)."""
+    merged: dict[str, Any] = {}
+    for attr in ("adapted_properties", "extended_properties"):
+        value = getattr(obj, attr, None)
+        if isinstance(value, dict):
+            for k, v in value.items():
+                merged.setdefault(k, v)
+    return merged
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    to_string = getattr(value, "to_string", None)
+    return to_string if isinstance(to_string, str) else str(value)
+
+
 def cmdlet_from_metadata(meta: Any) -> CmdletInfo | None:
-    """One pypsrp CommandMetadata → CmdletInfo (None for the commands Import-PSSession skips)."""
-    name = getattr(meta, "name", None)
+    """One CommandMetadata (generic deserialized object, or pypsrp's typed one) → CmdletInfo.
+
+    None for the commands Import-PSSession skips (they run locally).
+    """
+    props = _props(meta)
+    name = props.get("Name", getattr(meta, "name", None))
     if not isinstance(name, str) or not name or name.lower() in SKIPPED_COMMANDS:
         return None
     params: list[ParameterInfo] = []
-    raw = getattr(meta, "parameters", None) or {}
-    for key, pm in raw.items():
-        pname = getattr(pm, "name", None) or str(key)
+    raw = props.get("Parameters", getattr(meta, "parameters", None)) or {}
+    for key, pm in (raw.items() if isinstance(raw, dict) else ()):
+        p = _props(pm)
+        pname = _text(p.get("Name", getattr(pm, "name", None))) or str(key)
         if pname.lower() in DROPPED_COMMON:
             continue
-        ptype = short_type(getattr(pm, "parameter_type", None))
-        switch = bool(getattr(pm, "switch_parameter", False)) or ptype == "SwitchParameter"
-        aliases = tuple(a for a in (getattr(pm, "aliases", None) or []) if isinstance(a, str))
+        ptype = short_type(_text(p.get("ParameterType", getattr(pm, "parameter_type", None))))
+        switch = bool(p.get("SwitchParameter", getattr(pm, "switch_parameter", False))) or ptype == "SwitchParameter"
+        aliases_raw = p.get("Aliases", getattr(pm, "aliases", None)) or []
+        aliases = tuple(a for a in aliases_raw if isinstance(a, str)) if isinstance(aliases_raw, list) else ()
         params.append(ParameterInfo(name=pname, type="SwitchParameter" if switch else ptype, switch=switch,
                                     aliases=aliases))
     return CmdletInfo(name=name, parameters=tuple(params))
@@ -79,61 +104,50 @@ def catalog_from_metadata(metas: Iterable[Any]) -> Catalog:
 
 
 def _count_of(obj: Any) -> int:
-    for attr in ("extended_properties", "adapted_properties"):
-        props = getattr(obj, attr, None) or {}
-        value = props.get("Count")
-        if isinstance(value, int):
-            return value
-    value = getattr(obj, "count", None)
+    value = _props(obj).get("Count", getattr(obj, "count", None))
     return value if isinstance(value, int) else 0
 
 
 def fetch_catalog(pool: RunspacePool, on_progress: Callable[[ImportProgress], None] | None = None,
                   patterns: Iterable[str] = ("*",), cancel: threading.Event | None = None) -> Catalog:
-    """GetCommandMetadata for ``patterns`` with "n of N commands" progress as the data arrives.
+    """GetCommandMetadata for ``patterns``, with "n of N commands" progress as each Receive arrives.
 
-    Blocks until the import is complete; raises what pypsrp raised (the caller maps it). When
-    ``cancel`` is set, the metadata pipeline is stopped and the partial result returned.
+    This is ``RunspacePool.get_command_metadata`` driven step by step: the same message through the
+    same ``PowerShell._invoke`` (its one private call, used only here), then public ``poll_invoke``
+    calls whose ``output`` growth gives the progress. The objects are read in their generic form,
+    which spares get_command_metadata's second deserialization of every command (a third of the
+    import's CPU). Raises what pypsrp raised (the caller maps it). When ``cancel`` is set, the
+    pipeline is stopped and what arrived so far is returned.
     """
-    before = set(pool.pipelines)
-    result: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            result["metas"] = pool.get_command_metadata(list(patterns))
-        except BaseException as exc:   # re-raised on the caller's thread
-            result["error"] = exc
-
-    worker = threading.Thread(target=work, name="exohop-import", daemon=True)
-    worker.start()
+    message = GetCommandMetadata(list(patterns), CommandType.ALL, None, None)
+    ps = PowerShell(pool)
+    ps._invoke(message)
     reported = (-1, -1)
-    pipeline: Any = None
-    while worker.is_alive():
-        worker.join(POLL_S)
-        if pipeline is None:
-            fresh = [p for k, p in list(pool.pipelines.items()) if k not in before]
-            pipeline = fresh[0] if fresh else None
-        if pipeline is None:
-            continue
-        if cancel is not None and cancel.is_set():
-            try:
-                pipeline.stop()
-            except Exception as exc:   # already done, or the connection failed: the worker reports it
-                log.debug("stopping the metadata pipeline: %s", type(exc).__name__)
-            cancel = None
-        output = pipeline.output
-        if on_progress is not None and output:
-            total = _count_of(output[0])
-            done = max(0, len(output) - 1)
-            if (done, total) != reported:
-                reported = (done, total)
-                on_progress(ImportProgress(done=done, total=total))
-    if "error" in result:
-        raise result["error"]
-    metas = result.get("metas", [])
+    stopped = False
+    try:
+        while ps.state == PSInvocationState.RUNNING:
+            if cancel is not None and cancel.is_set() and not stopped:
+                stopped = True
+                pool.shell.signal(SignalCode.PS_CTRL_C, str(ps.id).upper())
+            ps.poll_invoke()
+            output = ps.output
+            if on_progress is not None and output:
+                total = _count_of(output[0])
+                done = max(0, len(output) - 1)
+                if (done, total) != reported:
+                    reported = (done, total)
+                    on_progress(ImportProgress(done=done, total=total))
+    finally:
+        pool.pipelines.pop(ps.id, None)
+    metas = ps.output[1:]
+    if ps.state == PSInvocationState.FAILED:
+        reason = "; ".join(str(e) for e in ps.streams.error) or "the server failed the request"
+        raise RuntimeError(f"GetCommandMetadata failed: {reason}")
     catalog = catalog_from_metadata(metas)
     if on_progress is not None:
-        on_progress(ImportProgress(done=len(metas), total=max(len(metas), reported[1])))
+        total = max(len(metas), reported[1])
+        if (len(metas), total) != reported:
+            on_progress(ImportProgress(done=len(metas), total=total))
     return catalog
 
 
