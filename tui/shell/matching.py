@@ -67,7 +67,7 @@ def match_quality(q: str, lower: str, humps: frozenset[int] | None = None, name:
 class NameIndex:
     """Names prepared once for matching: lower-cased, joined for the regex scan, humps precomputed."""
 
-    __slots__ = ("_cache", "_humps", "_joined", "_starts", "lower", "names")
+    __slots__ = ("_cache", "_complete", "_humps", "_joined", "_starts", "lower", "names")
 
     def __init__(self, names: Sequence[str]) -> None:
         pairs = sorted({n.lower(): n for n in names}.items())
@@ -81,6 +81,7 @@ class NameIndex:
             offset += len(low) + 1
         self._starts = starts
         self._cache: OrderedDict[tuple[str, int | None], list[tuple[Quality, int]]] = OrderedDict()
+        self._complete: OrderedDict[str, list[int]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self.names)
@@ -109,13 +110,49 @@ class NameIndex:
         if "\n" in q:
             return []
         # ^(a)[^b\n]*(b)…: names starting with the first letter (exact, prefix, humps) first; then, when
-        # those are too few, ^[^a\n]*(a)[^b\n]*(b)…: the leftmost subsequence anywhere (fuzzy). Both run
+        # those are too few, ^[^a\n]+(a)[^b\n]*(b)…: the leftmost subsequence anywhere (fuzzy). Both run
         # in linear time (each class excludes the letter after it). A single letter matches name starts only.
         tail = "".join(f"[^{re.escape(ch)}\\n]*({re.escape(ch)})" for ch in q[1:])
         first = re.escape(q[0])
-        out = self._scan(re.compile(f"^({first}){tail}", re.MULTILINE), q, anchored=True)
-        if len(q) > 1 and (enough is None or len(out) < enough):
-            out += self._scan(re.compile(f"^[^{first}\\n]+({first}){tail}", re.MULTILINE), q, anchored=False)
+        anchored = re.compile(f"^({first}){tail}", re.MULTILINE)
+        fuzzy = re.compile(f"^[^{first}\\n]+({first}){tail}", re.MULTILINE) if len(q) > 1 else None
+        # Typing one more letter: the names that match are among those that matched one letter less.
+        narrower = self._complete.get(q[:-1]) if len(q) > 1 else None
+        if narrower is not None:
+            out = self._narrow(narrower, anchored, fuzzy, q)
+            self._remember(q, [i for _, i in out])
+            return out
+        out = self._scan(anchored, q, anchored=True)
+        if fuzzy is not None and (enough is None or len(out) < enough):
+            out += self._scan(fuzzy, q, anchored=False)
+            self._remember(q, [i for _, i in out])
+        return out
+
+    def _remember(self, q: str, found: list[int]) -> None:
+        """Keep every name a query matched (all tiers), so the next keystroke only looks at those."""
+        self._complete[q] = found
+        if len(self._complete) > 256:
+            self._complete.popitem(last=False)
+
+    def _narrow(self, candidates: list[int], anchored: re.Pattern[str], fuzzy: re.Pattern[str] | None,
+                q: str) -> list[tuple[Quality, int]]:
+        lower, humps = self.lower, self._humps
+        out: list[tuple[Quality, int]] = []
+        n = len(q)
+        for i in candidates:
+            name = lower[i]
+            m = anchored.match(name)
+            if m is not None:
+                if name.startswith(q):
+                    out.append(((EXACT, 0, 0) if len(name) == n else (PREFIX, 0, 0), i))
+                else:
+                    h = humps[i]
+                    hits = sum(1 for g in range(1, n + 1) if m.start(g) in h)
+                    out.append(((HUMPS, -hits, m.start(n)), i))
+            elif fuzzy is not None:
+                m = fuzzy.match(name)
+                if m is not None:
+                    out.append(((FUZZY, m.end(n) - m.start(1) - n, m.start(1)), i))
         return out
 
     def _scan(self, pattern: re.Pattern[str], q: str, anchored: bool) -> list[tuple[Quality, int]]:

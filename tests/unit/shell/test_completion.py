@@ -144,6 +144,16 @@ def test_name_index_agrees_with_match_quality() -> None:
             assert found.get(name) == q, (query, name)
 
 
+def test_typing_letter_by_letter_narrows_to_the_same_results_as_a_fresh_search() -> None:
+    names = [f"{verb}-{noun}" for verb in ("Get", "Set", "Add", "Remove")
+             for noun in ("Mailbox", "MailboxPermission", "MobileDevice", "MessageTrace", "User", "Group")]
+    typed = NameIndex(names)
+    for word in ("set-mailboxperm", "gmbxp", "mailbox", "rem-user", "xyz"):
+        for k in range(1, len(word) + 1):
+            fresh = NameIndex(names)
+            assert sorted(typed.search(word[:k])) == sorted(fresh.search(word[:k])), word[:k]
+
+
 def test_prefix_then_humps_then_fuzzy_then_alphabetical() -> None:
     assert texts("Get-Mailbox")[:3] == ["Get-Mailbox", "Get-MailboxStatistics", "Get-MailboxPermission"]
     assert texts("gmbxp")[0] == "Get-MailboxPermission"
