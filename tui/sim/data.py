@@ -216,6 +216,13 @@ class TenantData:
         forest = region[:3] + "PRD" + region[-2:]
         return f"{site}{region[3:5]}{region[-2:]}A{r.randint(1, 9):03d}DC{r.randint(1, 9):02d}.{forest}.PROD.OUTLOOK.COM"
 
+    @property
+    def mailbox_server(self) -> str:
+        """The mailbox server named in error ids, e.g. ``AM6PR05MB4321``."""
+        r = stable_rng(self.tenant.domain, "server")
+        site = {"EUR": "AM6", "NAM": "BN8", "APC": "SG2"}[self.tenant.region[:3]]
+        return f"{site}PR{self.tenant.region[-2:]}MB{r.randint(1000, 9999)}"
+
     def dn(self, name: str) -> str:
         region = self.tenant.region
         return (f"CN={name},OU={self.tenant.domain},OU=Microsoft Exchange Hosted Organizations,"

@@ -8,10 +8,13 @@ it produces them and calls ``inv.check()`` in its loops so a stop signal ends it
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import re
+import uuid
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tui.catalog import CmdletInfo
@@ -153,25 +156,25 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (2, str(value).lower())
 
 
+def service_error_id(data: TenantData, failure: str, cmdlet_name: str, target: str) -> str:
+    """Exchange Online's FullyQualifiedErrorId: ``[Server=…,RequestId=…,TimeStamp=…] [FailureCategory=Cmdlet-X] …``."""
+    now = datetime.now(UTC)
+    request_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{data.tenant.domain}|{target}|{now.timestamp()}")
+    return (f"[Server={data.mailbox_server},RequestId={request_id},TimeStamp={now:%a, %d %b %Y %H:%M:%S} GMT] "
+            f"[FailureCategory=Cmdlet-{failure}] {_hash8(cmdlet_name + failure)},{_task_name(cmdlet_name)}")
+
+
 def not_found_error(data: TenantData, cmdlet_name: str, identity: str) -> CmdletError:
     return CmdletError(
         f"The operation couldn't be performed because object '{identity}' couldn't be found on '{data.dc}'.",
         category="NotSpecified",
-        error_id=f"[Server={data.dc.split('.')[0]},RequestId={_request_id(data, identity)},"
-                 f"TimeStamp={data.start:%m/%d/%Y %I:%M:%S %p}] [FailureCategory=Cmdlet-"
-                 f"ManagementObjectNotFoundException] {_hash8(identity)},{_task_name(cmdlet_name)}",
+        error_id=service_error_id(data, "ManagementObjectNotFoundException", cmdlet_name, identity),
         exception_type="Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
         target=identity)
 
 
 def _hash8(text: str) -> str:
-    import hashlib
     return hashlib.sha256(text.encode()).hexdigest()[:8].upper()
-
-
-def _request_id(data: TenantData, text: str) -> str:
-    import uuid
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, data.tenant.domain + text))
 
 
 def _task_name(cmdlet_name: str) -> str:
@@ -184,8 +187,7 @@ def ambiguous_error(data: TenantData, cmdlet_name: str, identity: str) -> Cmdlet
     return CmdletError(
         f"The operation couldn't be performed because '{identity}' matches multiple entries.",
         category="NotSpecified",
-        error_id=f"[Server={data.dc.split('.')[0]}] [FailureCategory=Cmdlet-ManagementObjectAmbiguousException] "
-                 f"{_hash8(identity)},{_task_name(cmdlet_name)}",
+        error_id=service_error_id(data, "ManagementObjectAmbiguousException", cmdlet_name, identity),
         exception_type="Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException",
         target=identity)
 

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from tui.sim.cmdlets.base import Invocation, cmdlet, progress_every, resolve_mailbox
+from tui.sim.cmdlets.base import Invocation, cmdlet, progress_every, resolve_mailbox, service_error_id
 from tui.sim.cmdlets.mailbox import match_groups
 from tui.sim.data import MailboxRec
 from tui.sim.model import CmdletError, SimObject
@@ -222,9 +222,8 @@ def _folder(inv: Invocation, identity: str) -> tuple[MailboxRec, str, str]:
     if name is None:
         raise CmdletError(f"The operation couldn't be performed because '{identity}' couldn't be found.",
                           category="NotSpecified",
-                          error_id=f"[Server={inv.data.dc.split('.')[0]}] [FailureCategory=Cmdlet-"
-                                   "ManagementObjectNotFoundException] 8B4A3C21,Microsoft.Exchange.Management."
-                                   f"StoreTasks.{inv.info.name.replace('-', '')}",
+                          error_id=service_error_id(inv.data, "ManagementObjectNotFoundException", inv.info.name,
+                                                    identity),
                           exception_type="Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
                           target=identity)
     folder_id = f"{m.props['Identity']}:\\{name if folder_key else ''}"
