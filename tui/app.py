@@ -570,11 +570,12 @@ def demo_setup() -> tuple[Callable[[], Controller], list[Any]]:
     return setup, started
 
 
-NO_CONFIG = """exohop has no partner account or tenant configured yet.
+NO_CONFIG = """exohop has no partner account or tenant configured yet. To start:
 
-  exohop login admin@yourpartner.onmicrosoft.com            store an account's password in the keyring
-  exohop tenants add contoso.onmicrosoft.com --name "Contoso"   add a customer tenant
-  exohop tenants import customers.csv                        import a Partner Center customer export
+  exohop login admin@yourpartner.onmicrosoft.com         store the account's password in the keyring
+  exohop tenants add contoso.onmicrosoft.com --name "Contoso Ltd"
+                                                         add a customer tenant
+  exohop tenants import customers.csv                    import a Partner Center customer export
 
 Or try everything offline on the built-in simulator:  exohop --demo"""
 

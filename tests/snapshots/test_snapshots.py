@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.pilot import Pilot
+
 from tui.app import ExohopApp, make_app
 from tui.config import Account, Config
 from tui.controller import Controller, TenantStatus
+from tui.remoting.events import ErrorEvent, RecordEvent, RunSummary, WarningEvent
+from tui.shell.records import Record
 from tui.tenants import Tenant, TenantDirectory
 
 SIZE = (110, 30)
@@ -49,3 +53,75 @@ def test_tenant_error_detail(snap_compare: Any) -> None:
 
 def test_help_screen(snap_compare: Any) -> None:
     assert snap_compare(_offline_app(), press=["f1"], terminal_size=SIZE)
+
+
+# What `Select-Object Name,Alias,PrimarySmtpAddress,RecipientTypeDetails` makes of mailboxes.
+SELECTED_TYPE = ("Selected.Microsoft.Exchange.Data.Directory.Management.Mailbox",
+                 "System.Management.Automation.PSCustomObject", "System.Object")
+MAILBOXES = [
+    ("Adele Vance", "AdeleV", "AdeleV@contoso.com", "UserMailbox"),
+    ("Alex Wilber", "AlexW", "AlexW@contoso.com", "UserMailbox"),
+    ("Conf Room Adams", "Adams", "Adams@contoso.com", "RoomMailbox"),
+    ("Helpdesk", "helpdesk", "helpdesk@contoso.com", "SharedMailbox"),
+    ("Megan Bowen", "MeganB", "MeganB@contoso.com", "UserMailbox"),
+]
+
+
+def _mailbox(row: tuple[str, str, str, str]) -> Record:
+    name, alias, smtp, kind = row
+    return Record({"Name": name, "Alias": alias, "PrimarySmtpAddress": smtp, "RecipientTypeDetails": kind},
+                  SELECTED_TYPE)
+
+
+async def _show_result(pilot: Pilot[Any]) -> None:
+    """A finished command with a table, fed through the console's own API (fixed duration: no clock)."""
+    app = pilot.app
+    assert isinstance(app, ExohopApp)
+    tenant = app.tenant("contoso.onmicrosoft.com")
+    app.ctl.set_status(tenant.domain, TenantStatus.READY)
+    app.show_tenant(tenant)
+    await pilot.pause(0.1)  # laid out before writing: the scrollback renders at its real width
+    console = app.console_for(tenant.domain)
+    line = "Get-Mailbox -ResultSize 5 | Select-Object Name,Alias,PrimarySmtpAddress,RecipientTypeDetails"
+    console.begin_run(line)
+    for row in MAILBOXES:
+        console.append_event(RecordEvent(_mailbox(row)))
+    console.end_run(RunSummary(line=line, outcome="ok", records=5, duration_s=0.42))
+    await pilot.pause(0.3)
+
+
+async def _show_errors(pilot: Pilot[Any]) -> None:
+    """A bind error with its caret, then a service error with category and id, and a warning."""
+    app = pilot.app
+    assert isinstance(app, ExohopApp)
+    tenant = app.tenant("contoso.onmicrosoft.com")
+    app.ctl.set_status(tenant.domain, TenantStatus.READY)
+    app.show_tenant(tenant)
+    await pilot.pause(0.1)
+    console = app.console_for(tenant.domain)
+    bad = "Get-Mailbox -Identiy alice"
+    console.begin_run(bad)
+    console.show_error("A parameter cannot be found that matches parameter name 'Identiy'. Did you mean -Identity?",
+                       12, bad)
+    console.end_run(RunSummary(line=bad, outcome="failed", duration_s=0.0))
+    line = "Get-Mailbox -Identity nobody@contoso.com"
+    console.begin_run(line)
+    console.append_event(WarningEvent("The object nobody@contoso.com has been searched in the whole forest."))
+    console.append_event(ErrorEvent(
+        "The operation couldn't be performed because object 'nobody@contoso.com' couldn't be found on "
+        "'AM4PR05A001DC01.EURPR05A001.prod.outlook.com'.", category="NotSpecified",
+        error_id="[Server=AM0PR05MB1234,RequestId=00000000-0000-0000-0000-000000000000,TimeStamp=…] "
+                 "[FailureCategory=Cmdlet-ManagementObjectNotFoundException] 9F1F9C2E,"
+                 "Microsoft.Exchange.Management.RecipientTasks.GetMailbox",
+        target="nobody@contoso.com", terminating=True,
+        exception_type="ManagementObjectNotFoundException"))
+    console.end_run(RunSummary(line=line, outcome="failed", errors=1, warnings=1, duration_s=0.31))
+    await pilot.pause(0.3)
+
+
+def test_result_table(snap_compare: Any) -> None:
+    assert snap_compare(_offline_app(), terminal_size=SIZE, run_before=_show_result)
+
+
+def test_errors(snap_compare: Any) -> None:
+    assert snap_compare(_offline_app(), terminal_size=SIZE, run_before=_show_errors)

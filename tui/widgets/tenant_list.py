@@ -79,18 +79,27 @@ def _term_score(term: str, hay: str) -> int:
     return max(1, 30 - gaps)
 
 
+_COMMON_SUFFIX = ".onmicrosoft.com"
+
+
 def fuzzy_score(query: str, tenant: Any) -> int:
     """0 when ``tenant`` does not match ``query``; otherwise higher is better.
 
-    Every whitespace-separated term must match the name, the domain or a tag.
+    Every whitespace-separated term must match the name, the domain or a tag. The suffix every
+    tenant shares (``.onmicrosoft.com``) is left out, or one letter would match them all.
     """
     terms = query.lower().split()
     if not terms:
         return 1
-    fields = [display_name(tenant).lower(), tenant.domain.lower(), *(t.lower() for t in (tenant.tags or ()))]
+    domain = tenant.domain.lower()
+    if domain.endswith(_COMMON_SUFFIX):
+        domain = domain[: -len(_COMMON_SUFFIX)]
+    fields = [display_name(tenant).lower(), domain, *(t.lower() for t in (tenant.tags or ()))]
     total = 0
     for term in terms:
         best = max(_term_score(term, f) for f in fields)
+        if not best and "." in term:  # a full domain typed or pasted
+            best = _term_score(term, tenant.domain.lower())
         if not best:
             return 0
         total += best
@@ -262,6 +271,7 @@ class TenantList(Vertical):
         self.recent: dict[str, float] = {}
         self._query = ""
         self._last: tuple[str, list[Any]] | None = None
+        self._typing_ahead = False
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="/ filter: name, domain, tag", id="tenant-filter")
@@ -338,8 +348,11 @@ class TenantList(Vertical):
             event.stop()
             event.prevent_default()
             box = self.filter_input
-            box.value = event.character
+            # Keys typed quickly still arrive here until the focus has moved: append them.
+            box.value = (box.value if self._typing_ahead else "") + event.character
             box.cursor_position = len(box.value)
+            self._typing_ahead = True
+            box.select_on_focus = False  # keep the typed letters; "/" still selects the old filter
             box.focus()
             return
         # Arrow keys in the filter box move the list cursor, so the user never has to leave it.
@@ -353,6 +366,15 @@ class TenantList(Vertical):
         elif self.filter_input.has_focus and event.key == "escape" and self.filter_input.value:
             event.stop()
             self.filter_input.value = ""
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget is self.rows:
+            self._typing_ahead = False
+            self.filter_input.select_on_focus = True
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if event.widget is self.filter_input:
+            self.filter_input.select_on_focus = True
 
     @on(TenantRows.Highlighted)
     def _highlighted(self, event: TenantRows.Highlighted) -> None:

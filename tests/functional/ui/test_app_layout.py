@@ -146,3 +146,16 @@ async def test_help_screen_and_palette_entries() -> None:
 def test_accent_colour_is_stable(domain: str) -> None:
     assert accent_color(domain) == accent_color(domain.upper())
     assert accent_color(domain).startswith("#") and len(accent_color(domain)) == 7
+
+
+@sync
+async def test_typing_on_the_list_filters_it() -> None:
+    app = make_app(_controller())
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.press("ctrl+t", *"adat")
+        assert app.sidebar.filter_input.value == "adat"
+        assert [t.domain for t in app.sidebar.visible] == ["adatum.onmicrosoft.com"]
+        # one letter does not match every tenant through the shared .onmicrosoft.com suffix
+        app.sidebar.filter_input.value = "t"
+        await pilot.pause()
+        assert "fabrikam.onmicrosoft.com" not in [t.domain for t in app.sidebar.visible]
