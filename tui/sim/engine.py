@@ -16,7 +16,7 @@ from typing import Any
 
 from tui.catalog import Catalog, CmdletInfo
 from tui.sim.binding import Bound, bind_arguments, bind_input
-from tui.sim.builtin_catalog import builtin_catalog
+from tui.sim.builtin_catalog import builtin_catalog, modeled_names
 from tui.sim.cmdlets import load_behaviours
 from tui.sim.cmdlets.base import BEHAVIOURS, Behaviour, Invocation
 from tui.sim.data import TenantData, TenantStore
@@ -44,7 +44,12 @@ class SimEngine:
     def __init__(self, mailboxes: int = 50, extra_catalog: Catalog | None = None) -> None:
         load_behaviours()
         base = builtin_catalog()
-        self.catalog: Catalog = base.merged(extra_catalog) if extra_catalog is not None else base
+        self.catalog: Catalog = base
+        if extra_catalog is not None:
+            # Extra cmdlets add to the catalog and replace synthetic ones; a modeled cmdlet keeps its own
+            # definition, because its behaviour is written against those parameters.
+            modeled = modeled_names()
+            self.catalog = Catalog([*base, *(c for c in extra_catalog if c.name.lower() not in modeled)])
         self._builtin_names = frozenset(c.name.lower() for c in base)
         self.store = TenantStore(mailboxes)
 

@@ -350,3 +350,15 @@ def test_filter_finds_forwarding_mailboxes(engine):
     assert all(o.properties["ForwardingSmtpAddress"].startswith("smtp:") for o in ctx.out)
     rest = run(engine, ("Get-Mailbox", [("Filter", "ForwardingSmtpAddress -eq $null"), ("ResultSize", "Unlimited")]))
     assert len(ctx.out) + len(rest.out) == 50
+
+
+def test_extra_catalog_replaces_synthetic_but_not_modeled_cmdlets():
+    extra = Catalog([CmdletInfo("Get-Mailbox", "other", (), (ParameterInfo("Colour"),)),
+                     CmdletInfo("Get-AntiPhishPolicy", "Real one.", (), (ParameterInfo("Identity", position=1),
+                                                                        ParameterInfo("Detailed", "SwitchParameter",
+                                                                                      switch=True)))])
+    engine = SimEngine(mailboxes=5, extra_catalog=extra)
+    assert engine.catalog["Get-Mailbox"].parameter("Colour") is None
+    assert engine.catalog["Get-Mailbox"].parameter("ResultSize") is not None
+    assert [p.name for p in engine.catalog["Get-AntiPhishPolicy"].parameters] == ["Identity", "Detailed"]
+    assert len(engine.catalog) == 730
