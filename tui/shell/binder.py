@@ -32,7 +32,8 @@ from tui.shell.syntax import (
     Variable,
 )
 
-__all__ = ["COMMON_PARAMETERS", "BindError", "bind", "resolve_command", "resolve_parameter"]
+__all__ = ["COMMON_PARAMETERS", "BindError", "bind", "positional_parameters", "resolve_command",
+           "resolve_parameter"]
 
 _ACTIONS = ("SilentlyContinue", "Stop", "Continue", "Inquire", "Ignore", "Suspend")
 # PowerShell's common parameters that the service honours; resolved only when the cmdlet's own
@@ -379,12 +380,26 @@ def _shape(cmdlet: CmdletInfo) -> _Shape:
             if s != ALL_SETS and s not in names:
                 names.append(s)
     sets: list[str | None] = list(names) or [None]
-    shape = _Shape(sets, {s: cmdlet.positional(s) for s in sets},
+    shape = _Shape(sets, {s: positional_parameters(cmdlet, s) for s in sets},
                    {s: [p for p in cmdlet.parameters if p.in_set(s) and _mandatory_in(p, s)] for s in sets})
     if len(_SHAPES) > 2048:  # catalogs are swapped whole on refresh; forget the old cmdlets
         _SHAPES.clear()
     _SHAPES[id(cmdlet)] = (cmdlet, shape)
     return shape
+
+
+def positional_parameters(cmdlet: CmdletInfo, set_name: str | None) -> list[ParameterInfo]:
+    """Positional parameters of ``set_name`` in order.
+
+    A catalog built from GetCommandMetadata alone has no positions (the service sends none); then
+    ``Identity``, which is the first positional parameter of nearly every Exchange cmdlet, is taken
+    as position 0 so that ``Get-Mailbox john`` still works.
+    """
+    found = cmdlet.positional(set_name)
+    if found or any(p.position is not None for p in cmdlet.parameters):
+        return found
+    identity = cmdlet.parameter("Identity")
+    return [identity] if identity is not None and identity.in_set(set_name) else []
 
 
 def _is_script_block_type(type_name: str) -> bool:

@@ -21,7 +21,7 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
 from tui.catalog import ALL_SETS, Catalog, CmdletInfo, ParameterInfo
-from tui.shell.binder import COMMON_PARAMETERS
+from tui.shell.binder import COMMON_PARAMETERS, positional_parameters
 from tui.shell.context import Context, Kind, analyze, local_cmdlet, state_at_word
 from tui.shell.errors import ParseError
 from tui.shell.local_catalog import LOCAL_CATALOG
@@ -398,7 +398,7 @@ def _positional(cmdlet: CmdletInfo, entries: Sequence[_ParamEntry], ctx: Context
     given = [p for p in (_resolve(entries, g) for g in ctx.given) if p is not None]
     names = {p.name for p in given}
     for s in _candidate_sets(cmdlet, given):
-        slots = [p for p in cmdlet.positional(s) if p.name not in names]
+        slots = [p for p in positional_parameters(cmdlet, s) if p.name not in names]
         if position < len(slots):
             return slots[position]
     return None

@@ -267,3 +267,13 @@ def test_where_object_script_block_binds_filter_script_and_keeps_variables() -> 
 def test_select_object_calculated_property() -> None:
     bound = local("Select-Object Name, @{n='MB'; e={ $_.Size / 1MB }}")
     assert bound.parameters["Property"] == ["Name", {"n": "MB", "e": ScriptBlock(" $_.Size / 1MB ", 46)}]
+
+
+def test_identity_is_positional_when_the_catalog_has_no_positions() -> None:
+    # GetCommandMetadata gives no positions; Identity is then taken as the first positional parameter.
+    catalog = Catalog([CmdletInfo("Get-Thing", parameters=(P("Identity", "ThingIdParameter"), P("Filter")))])
+    bound = bind(parse("Get-Thing abc").statements[0].commands[0], catalog)
+    assert bound.parameters == {"Identity": "abc"}
+    # … but not when the catalog knows positions and Identity is not one of them.
+    catalog = Catalog([CmdletInfo("Get-Thing", parameters=(P("Identity"), P("Filter", position=0)))])
+    assert bind(parse("Get-Thing abc").statements[0].commands[0], catalog).parameters == {"Filter": "abc"}
