@@ -11,6 +11,7 @@ import shutil
 import socket
 import tempfile
 import threading
+import weakref
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -46,6 +47,7 @@ class Simulator:
         self.ca_file: str | None = None
         self.engine: Any = engine
         self._dir: Path | None = None
+        self._cleanup: weakref.finalize | None = None
         self._server: SimHTTPServer | None = None
         self._service: Service | None = None
         self._thread: threading.Thread | None = None
@@ -65,6 +67,8 @@ class Simulator:
         # Fresh random passwords at every start: nothing to leak from the source tree.
         self.accounts = [SimAccount(a.upn, secrets.token_urlsafe(18), tuple(a.tenants)) for a in ACCOUNTS]
         self._dir = Path(tempfile.mkdtemp(prefix="exohop-sim-"))
+        # Removed by stop(); also at interpreter exit if a caller forgot to stop the simulator.
+        self._cleanup = weakref.finalize(self, shutil.rmtree, str(self._dir), True)
         context = None
         if self.tls:
             from tui.sim.certs import generate
@@ -78,7 +82,7 @@ class Simulator:
             self._server = SimHTTPServer((self.host, self.port), self._service, context)
         except OSError:
             self._service.close_all()
-            shutil.rmtree(self._dir, ignore_errors=True)
+            self._cleanup()
             raise
         self.port = self._server.server_address[1]
         self._thread = serve_in_thread(self._server)
@@ -98,8 +102,8 @@ class Simulator:
             stopper.join(0.05)
         server.close_connections()
         server.server_close()
-        if self._dir is not None:
-            shutil.rmtree(self._dir, ignore_errors=True)
+        if self._cleanup is not None:
+            self._cleanup()
 
     def __enter__(self) -> Simulator:
         return self.start()
