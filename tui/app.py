@@ -144,6 +144,7 @@ class ExohopApp(App[int]):
     @on(TenantRows.Picked)
     def _picked(self, event: TenantRows.Picked) -> None:
         event.stop()
+        self.sidebar.clear_filter()  # the list shows every tenant (and its mark) again
         self.post_message(m.TenantSelected(event.tenant))
 
     @on(m.TenantSelected)

@@ -315,6 +315,15 @@ class TenantList(Vertical):
         self.rows.active = domain
         self.rows.refresh()
 
+    def clear_filter(self) -> None:
+        """Show every tenant again, the cursor staying on the current one (after a tenant is opened)."""
+        if not self._query and not self.filter_input.value:
+            return
+        self._query = ""
+        with self.filter_input.prevent(Input.Changed):
+            self.filter_input.value = ""
+        self.refilter(keep_cursor=True)
+
     def refilter(self, keep_cursor: bool = True) -> None:
         query = self._query
         pool: Sequence[Any] = self.tenants

@@ -1,0 +1,126 @@
+"""Regenerate the README screenshots from the running app on the embedded simulator.
+
+    python screenshots/make_screenshots.py            # writes screenshots/*.svg and *.png
+
+Drives ``exohop --demo``'s app with Textual's Pilot (real HTTPS sessions to the in-process
+simulator), saves an SVG of each screen with ``App.save_screenshot`` and converts it to PNG with
+cairosvg. Nothing is written outside this folder (the catalog cache and history go to a temp dir).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from textual.pilot import Pilot  # noqa: E402
+
+from tui import messages as m  # noqa: E402
+from tui.app import ExohopApp, make_app  # noqa: E402
+from tui.controller import Controller, TenantStatus  # noqa: E402
+from tui.demo import start_demo  # noqa: E402
+
+SIZE = (124, 34)
+PNG_WIDTH = 1600
+
+
+async def _wait(pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 90.0) -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise SystemExit("make_screenshots: the app did not get there in time")
+        await pilot.pause(0.02)
+
+
+def _save(app: ExohopApp, name: str) -> Path:
+    svg = HERE / f"{name}.svg"
+    app.save_screenshot(filename=svg.name, path=str(HERE))
+    import cairosvg
+
+    cairosvg.svg2png(url=str(svg), write_to=str(HERE / f"{name}.png"), output_width=PNG_WIDTH)
+    print(f"wrote {svg.relative_to(HERE.parent)} and .png")
+    return svg
+
+
+async def _select(app: ExohopApp, pilot: Pilot[Any], text: str) -> None:
+    await pilot.press("ctrl+t", "slash")
+    app.sidebar.filter_input.value = text
+    await pilot.pause()
+    await pilot.press("enter")
+
+
+async def _type_and_run(app: ExohopApp, pilot: Pilot[Any], domain: str, line: str) -> None:
+    console = app.console_for(domain)
+    console.input.value = line
+    console.input.cursor_position = len(line)
+    console.input.focus()
+    await pilot.press("enter")
+    await _wait(pilot, lambda: not console.busy and domain not in app.ctl.runs)
+    await pilot.pause(0.3)
+
+
+async def main() -> int:
+    demo = start_demo(mailboxes=50)
+    work = Path(tempfile.mkdtemp(prefix="exohop-shots-"))
+    ctl = Controller(demo.config, demo.tenants, password_source=demo.password_for,
+                     cache_dir=work / "cache", history_dir=work / "history")
+    progress: list[m.ImportProgressed] = []
+    app = make_app(ctl)
+    try:
+        async with app.run_test(size=SIZE, message_hook=lambda msg: isinstance(msg, m.ImportProgressed)
+                                and progress.append(msg)) as pilot:
+            contoso = "contoso.onmicrosoft.com"
+            fabrikam = "fabrikam.onmicrosoft.com"
+            # 1. import in progress (first contact: no cache)
+            await _select(app, pilot, "contoso")
+            await _wait(pilot, lambda: any(0 < p.done < p.total * 0.6 for p in progress))
+            await pilot.pause(0.05)
+            _save(app, "import-progress")
+            await _wait(pilot, lambda: ctl.state(contoso).status is TenantStatus.READY)
+            # 2. a result table
+            await _type_and_run(app, pilot, contoso,
+                                "Get-Mailbox -ResultSize 12 | Select-Object DisplayName,PrimarySmtpAddress,"
+                                "RecipientTypeDetails,ProhibitSendQuota")
+            _save(app, "result-table")
+            # 3. an error (bind error with its caret, then a service error)
+            app.console_for(contoso).action_clear_scrollback()
+            await _type_and_run(app, pilot, contoso, "Get-Mailbox -Identiy adele")
+            await _type_and_run(app, pilot, contoso, "Get-MailboxPermission -Identity nobody@contoso.com")
+            _save(app, "error")
+            # 4. the completion dropdown
+            console = app.console_for(contoso)
+            console.action_clear_scrollback()
+            await _type_and_run(app, pilot, contoso, "Get-Mailbox AdeleV | Format-List DisplayName,"
+                                "PrimarySmtpAddress,ProhibitSendQuota,IssueWarningQuota")
+            console.input.value = "Set-Mailbox -Identity AdeleV -Pro"
+            console.input.cursor_position = len(console.input.value)
+            console.input.focus()
+            await pilot.press("tab")
+            await _wait(pilot, lambda: console.input.menu.is_open)
+            await pilot.pause(0.1)
+            _save(app, "completion")
+            await pilot.press("escape")
+            console.input.value = ""
+            # 5. the tenant list with a few tenants open, filtered by a tag
+            await _select(app, pilot, "fabrikam")
+            await _wait(pilot, lambda: ctl.state(fabrikam).status is TenantStatus.READY)
+            await pilot.press("ctrl+t")
+            await pilot.pause(0.2)
+            _save(app, "tenant-list")
+            await pilot.press("ctrl+q")
+            await _wait(pilot, lambda: not app.is_running, timeout=10)
+    finally:
+        ctl.close_all(2.0)
+        demo.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))
