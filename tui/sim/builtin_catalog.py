@@ -154,6 +154,14 @@ def _modeled() -> list[CmdletInfo]:
             "IncludeMoveReport:switch", "IncludeSoftDeletedRecipients:switch @Identity",
             "UseCustomRouting:switch @Identity"],
           ("Identity", "Database")),
+        c("Get-MailboxFolderStatistics", "Use the Get-MailboxFolderStatistics cmdlet to retrieve information about the folders in a specified mailbox, including the number and size of items in the folder, the folder name and ID, and other information.", [
+            "Identity:GeneralMailboxOrMailUserIdParameter ! #1 |", "Archive:switch",
+            "Diagnostic:switch", "DiagnosticInfo", "FolderScope:ElcFolderType {All|Archive|Calendar|Contacts|"
+            "ConversationHistory|DeletedItems|Drafts|Inbox|JunkEmail|Journal|LegacyArchiveJournals|"
+            "ManagedCustomFolder|NonIpmRoot|Notes|Outbox|Personal|RecoverableItems|RssSubscriptions|SentItems|"
+            "SyncIssues|Tasks}", "IncludeAnalysis:switch", "IncludeOldestAndNewestItems:switch",
+            "IncludeSoftDeletedRecipients:switch", "ResultSize:Unlimited", "SkipCount:Int32",
+            "UseCustomRouting:switch"]),
         c("Get-CASMailbox", "Use the Get-CASMailbox cmdlet to view the Client Access settings that are configured on mailboxes.", [
             "Identity:MailboxIdParameter @Identity #1 |", "ActiveSyncDebugLogging:switch", "Anr @AnrSet",
             "Filter", "IgnoreDefaultScope:switch", "OrganizationalUnit:OrganizationalUnitIdParameter",
@@ -266,6 +274,11 @@ def _modeled() -> list[CmdletInfo]:
             "Identity:MobileDeviceIdParameter @Identity #1 |", "Mailbox:MailboxIdParameter @Mailbox !Mailbox |",
             "ActiveSync:switch", "Filter", "OrganizationalUnit:OrganizationalUnitIdParameter",
             "OWAforDevices:switch", "ResultSize:Unlimited", "RestApi:switch", "SortBy", "UniversalOutlook:switch"],
+          ("Identity", "Mailbox")),
+        c("Get-MobileDeviceStatistics", "Use the Get-MobileDeviceStatistics cmdlet to retrieve the list of mobile devices configured to synchronize with a specified user's mailbox and return a list of statistics about the mobile devices.", [
+            "Identity:MobileDeviceIdParameter @Identity !Identity #1 |", "Mailbox:MailboxIdParameter @Mailbox !Mailbox",
+            "ActiveSync:switch", "GetMailboxLog:switch", "NotificationEmailAddresses:MultiValuedProperty",
+            "OWAforDevices:switch", "RestApi:switch", "ShowRecoveryPassword:switch", "UniversalOutlook:switch"],
           ("Identity", "Mailbox")),
         c("Get-QuarantineMessage", "Use the Get-QuarantineMessage cmdlet to view quarantined messages and files in your cloud-based organization.", [
             "Identity:QuarantineMessageIdentity @Details !Details |",

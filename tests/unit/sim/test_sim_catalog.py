@@ -58,6 +58,8 @@ MODELED = {
     "Get-User": {"Identity", "Filter", "ResultSize", "RecipientTypeDetails"},
     "Get-MailboxStatistics": {"Identity", "Archive", "Database"},
     "Get-CASMailbox": {"Identity", "Filter", "ResultSize"},
+    "Get-MailboxFolderStatistics": {"Identity", "FolderScope", "IncludeOldestAndNewestItems", "Archive"},
+    "Get-MobileDeviceStatistics": {"Identity", "Mailbox", "ShowRecoveryPassword"},
     "Set-CASMailbox": {"Identity", "OWAEnabled", "ActiveSyncEnabled", "PopEnabled", "ImapEnabled", "EwsEnabled",
                        "SmtpClientAuthenticationDisabled"},
     "Get-MailboxPermission": {"Identity", "User", "Owner", "ResultSize"},

@@ -328,3 +328,29 @@ def test_calendar_permission_set_and_remove(engine):
     left = run(engine, ("Get-MailboxFolderPermission", [(None, "MeganB:\\Calendar")])).out
     assert "Adele Vance" not in [o.properties["User"] for o in left]
     assert left[0].properties["AccessRights"] == ["LimitedDetails"]
+
+
+def test_folder_statistics(engine):
+    folders = run(engine, ("Get-MailboxFolderStatistics", [(None, "AdeleV")])).out
+    names = [o.properties["Name"] for o in folders]
+    assert names[:3] == ["Top of Information Store", "Inbox", "Sent Items"]
+    stats = run(engine, ("Get-MailboxStatistics", [(None, "AdeleV")])).out[0].properties
+    assert sum(o.properties["ItemsInFolder"] for o in folders) <= stats["ItemCount"]
+    assert folders[1].properties["Identity"] == "AdeleV\\Inbox"
+    inbox = run(engine, ("Get-MailboxFolderStatistics", [(None, "AdeleV"), ("FolderScope", "Inbox"),
+                                                         ("IncludeOldestAndNewestItems", None)])).out
+    assert [o.properties["FolderType"] for o in inbox] == ["Inbox"]
+    assert "OldestItemReceivedDate" in inbox[0].properties
+    assert inbox[0].properties["FolderId"] == folders[1].properties["FolderId"]
+
+
+def test_mobile_device_statistics(engine):
+    owner = run(engine, ("Get-MobileDevice", [("ResultSize", 1)])).out[0].properties["Identity"].split("\\", 1)[0]
+    stats = run(engine, ("Get-MobileDeviceStatistics", [("Mailbox", owner)])).out
+    devices = run(engine, ("Get-MobileDevice", [("Mailbox", owner)])).out
+    assert [o.properties["DeviceID"] for o in stats] == [o.properties["DeviceId"] for o in devices]
+    assert {"LastSuccessSync", "DeviceOS", "Status"} <= set(stats[0].properties)
+    one = run(engine, ("Get-MobileDeviceStatistics", [(None, devices[0].properties["Identity"])])).out
+    assert [o.properties["DeviceID"] for o in one] == [devices[0].properties["DeviceId"]]
+    err = fail(engine, ("Get-MobileDeviceStatistics", []))
+    assert "missing mandatory parameters: Identity." in err.message

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from tui.sim.cmdlets.base import Invocation, cmdlet, progress_every, resolve_mailbox
-from tui.sim.data import MailboxRec
+from tui.sim.data import MailboxRec, stable_rng
 from tui.sim.model import SimObject
 
 MOBILE_DEVICE_TYPES = ("Microsoft.Exchange.Data.Directory.SystemConfiguration.MobileDevice",
@@ -52,3 +53,42 @@ def get_mobile_device(inv: Invocation) -> Iterator[SimObject]:
                 yield from _for_mailbox(inv, m)
         objects = every()
     yield from inv.limited(inv.filtered(objects))
+
+
+DEVICE_STATS_TYPES = ("Microsoft.Exchange.Management.Tasks.MobileDeviceConfiguration",
+                      "Microsoft.Exchange.Data.ConfigurableObject", "System.Object")
+
+
+def device_stats_object(inv: Invocation, m: MailboxRec, dev: dict[str, Any]) -> SimObject:
+    base = device_object(m, dev).properties
+    r = stable_rng(inv.data.tenant.domain, "devicestats", dev["DeviceId"])
+    last_success = inv.data.start - timedelta(minutes=r.randint(1, 60 * 24 * 20))
+    stale = inv.data.start - last_success > timedelta(days=14)
+    props = {"FirstSyncTime": dev["FirstSyncTime"], "LastPolicyUpdateTime": last_success - timedelta(hours=3),
+             "LastSyncAttemptTime": last_success + timedelta(seconds=r.randint(0, 30)), "LastSuccessSync": last_success,
+             "DeviceType": dev["DeviceType"], "DeviceID": dev["DeviceId"], "DeviceUserAgent": dev["DeviceUserAgent"],
+             "DeviceModel": dev["DeviceModel"], "DeviceOS": dev["DeviceOS"], "DeviceFriendlyName": dev["FriendlyName"],
+             "DeviceAccessState": dev["DeviceAccessState"], "DeviceAccessStateReason": dev["DeviceAccessStateReason"],
+             "ClientType": dev["ClientType"], "Status": "DeviceOk" if not stale else "DeviceDiscoveryInitiated",
+             "NumberOfFoldersSynced": r.randint(3, 40), "IsRemoteWipeSupported": True,
+             "Identity": base["Identity"], "Guid": dev["Guid"], "IsValid": True}
+    return SimObject(DEVICE_STATS_TYPES, props, base["Identity"])
+
+
+@cmdlet("Get-MobileDeviceStatistics")
+def get_mobile_device_statistics(inv: Invocation) -> Iterator[SimObject]:
+    if inv.has("Mailbox"):
+        m = resolve_mailbox(inv, inv.get("Mailbox"))
+        devices = list(inv.data.devices.get(m.guid, []))
+    else:
+        identity: str = inv.get("Identity")
+        owner, sep, device = identity.partition("\\")
+        m = resolve_mailbox(inv, owner)
+        devices = [d for d in inv.data.devices.get(m.guid, [])
+                   if not sep or device.rsplit("\u00a7", 1)[-1].lower() == d["DeviceId"].lower()
+                   or device.lower() == d["DeviceId"].lower()]
+        if sep and not devices:
+            raise inv.not_found(identity)
+    for dev in devices:
+        inv.check()
+        yield device_stats_object(inv, m, dev)

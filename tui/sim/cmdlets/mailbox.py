@@ -3,6 +3,7 @@ Get/Set-CASMailbox."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -336,3 +337,58 @@ def set_cas_mailbox(inv: Invocation) -> Iterator[SimObject]:
             inv.warning(f"The command completed successfully but no settings of '{m.props['Identity']}' have "
                         "been modified.")
     yield from ()
+
+
+# -- folder statistics -----------------------------------------------------------------------------
+
+FOLDER_STATS_TYPES = ("Microsoft.Exchange.Management.Tasks.MailboxFolderConfiguration",
+                      "Microsoft.Exchange.Data.ConfigurableObject", "System.Object")
+# (name, FolderType, share of the mailbox's items and bytes)
+_FOLDERS = (("Top of Information Store", "Root", 0.0), ("Inbox", "Inbox", 0.42), ("Sent Items", "SentItems", 0.2),
+            ("Deleted Items", "DeletedItems", 0.08), ("Drafts", "Drafts", 0.01), ("Junk Email", "JunkEmail", 0.03),
+            ("Archive", "Archive", 0.12), ("Calendar", "Calendar", 0.06), ("Contacts", "Contacts", 0.03),
+            ("Conversation History", "ConversationHistory", 0.02), ("Notes", "Notes", 0.0),
+            ("Outbox", "Outbox", 0.0), ("Tasks", "Tasks", 0.01), ("RSS Subscriptions", "RssSubscriptions", 0.0),
+            ("Sync Issues", "SyncIssues", 0.0), ("Recoverable Items", "RecoverableItemsRoot", 0.02))
+
+
+def _bytes_of(size_text: str) -> int:
+    inner = size_text.rsplit("(", 1)[-1].split(" ", 1)[0]
+    return int(inner.replace(",", "")) if inner.replace(",", "").isdigit() else 0
+
+
+def folder_stats_objects(data: TenantData, m: MailboxRec, scope: str | None, oldest_newest: bool) -> list[SimObject]:
+    items, total = m.stats["ItemCount"], _bytes_of(m.stats["TotalItemSize"])
+    owner = m.props["Identity"]
+    created = m.props["WhenCreated"]
+    out = []
+    for name, ftype, share in _FOLDERS:
+        if scope not in (None, "All") and ftype != scope and not (scope == "RecoverableItems"
+                                                                  and ftype == "RecoverableItemsRoot"):
+            continue
+        count = int(items * share)
+        size = int(total * share)
+        path = "/" if ftype == "Root" else f"/{name}"
+        props: dict[str, Any] = {
+            "Name": name, "FolderPath": path, "FolderType": ftype, "ItemsInFolder": count,
+            "DeletedItemsInFolder": 0, "FolderSize": byte_size(size), "ItemsInFolderAndSubfolders": count,
+            "FolderAndSubfolderSize": byte_size(size), "VisibleItemsInFolder": count,
+            "CreationTime": created, "LastModifiedTime": m.props["WhenChanged"],
+            "FolderId": "LgAAAA" + hashlib.sha256(f"{m.guid}|{name}".encode()).hexdigest()[:40].upper(), "Identity": f"{owner}\\{name}"}
+        if oldest_newest:
+            props["OldestItemReceivedDate"] = created if count else None
+            props["NewestItemReceivedDate"] = m.stats["LastLogonTime"] if count else None
+        out.append(SimObject(FOLDER_STATS_TYPES, props, f"{owner}\\{name}"))
+    return out
+
+
+@cmdlet("Get-MailboxFolderStatistics")
+def get_mailbox_folder_statistics(inv: Invocation) -> Iterator[SimObject]:
+    m = resolve_mailbox(inv, inv.get("Identity"))
+    if inv.get("Archive") and m.props["ArchiveStatus"] != "Active":
+        raise CmdletError(f"The archive mailbox of '{m.props['Identity']}' isn't enabled.",
+                          category="NotSpecified", error_id="ArchiveNotEnabled",
+                          exception_type="Microsoft.Exchange.Data.Storage.MailboxUnavailableException",
+                          target=m.props["Identity"])
+    objects = folder_stats_objects(inv.data, m, inv.get("FolderScope"), bool(inv.get("IncludeOldestAndNewestItems")))
+    yield from inv.limited(objects)
