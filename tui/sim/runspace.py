@@ -365,13 +365,19 @@ class Shell:
                 _fail_pipeline(run.pipeline, error_record(error))
         self._drain()
 
-    def _emit(self, run: _Run, write: Callable[[ServerPipeline], None]) -> None:
-        """Write to a pipeline's streams from its worker: waits out backpressure, stops when stopped."""
+    def _emit(self, run: _Run, write: Callable[[ServerPipeline], None], *, stop_raises: bool) -> None:
+        """Write to a pipeline's streams from its worker, waiting out backpressure.
+
+        Once the pipeline is stopped, output raises PipelineStopped (the cmdlet's work ends at once);
+        other streams are dropped quietly, because cmdlets write those from cleanup code too.
+        """
         with self.cond:
             while run.queued > BACKPRESSURE_BYTES and not run.stop.is_set() and not self.closed:
                 self.cond.wait()
             if run.stop.is_set() or run.finished or self.closed:
-                raise PipelineStopped()
+                if stop_raises:
+                    raise PipelineStopped()
+                return
             write(run.pipeline)
             self._drain()
 
@@ -386,27 +392,29 @@ class _Context:
         self.tenant = shell.tenant
 
     def write(self, value: Any) -> None:
-        self._shell._emit(self._run, lambda p: p.write_output(value))
+        self._shell._emit(self._run, lambda p: p.write_output(value), stop_raises=True)
 
     def output(self, obj: SimObject) -> None:
         self.write(to_psobject(obj))
 
     def warning(self, text: str) -> None:
-        self._shell._emit(self._run, lambda p: p.write_warning(text))
+        self._shell._emit(self._run, lambda p: p.write_warning(text), stop_raises=False)
 
     def verbose(self, text: str) -> None:
-        self._shell._emit(self._run, lambda p: p.write_verbose(text))
+        self._shell._emit(self._run, lambda p: p.write_verbose(text), stop_raises=False)
 
     def progress(self, activity: str, status: str, percent: int, record_id: int = 0,
                  completed: bool = False) -> None:
         kind = ProgressRecordType.Completed if completed else ProgressRecordType.Processing
         self._shell._emit(self._run, lambda p: p.write_progress(activity, record_id, status,
-                                                                 percent_complete=percent, record_type=kind))
+                                                                 percent_complete=percent, record_type=kind),
+                          stop_raises=False)
 
     def error(self, err: CmdletError) -> None:
         record = error_record(err)
         self._shell._emit(self._run, lambda p: p.write_error(
-            record.Exception, record.CategoryInfo, record.TargetObject, record.FullyQualifiedErrorId))
+            record.Exception, record.CategoryInfo, record.TargetObject, record.FullyQualifiedErrorId),
+            stop_raises=False)
 
     def check_stopped(self) -> None:
         if self._run.stop.is_set() or self._shell.closed:
