@@ -248,6 +248,23 @@ def _modeled() -> list[CmdletInfo]:
         c("Remove-InboxRule", "Use the Remove-InboxRule cmdlet to remove an Inbox rule.", [
             "Identity:InboxRuleIdParameter ! #1 |", "AlwaysDeleteOutlookRulesBlob:switch", "Force:switch",
             "Mailbox:MailboxIdParameter"]),
+        c("Enable-InboxRule", "Use the Enable-InboxRule cmdlet to enable an Inbox rule.", [
+            "Identity:InboxRuleIdParameter ! #1 |", "AlwaysDeleteOutlookRulesBlob:switch", "Force:switch",
+            "Mailbox:MailboxIdParameter"]),
+        c("Disable-InboxRule", "Use the Disable-InboxRule cmdlet to disable an Inbox rule.", [
+            "Identity:InboxRuleIdParameter ! #1 |", "AlwaysDeleteOutlookRulesBlob:switch", "Force:switch",
+            "Mailbox:MailboxIdParameter"]),
+        c("Get-CalendarProcessing", "Use the Get-CalendarProcessing cmdlet to view the calendar processing options for resource mailboxes.", [
+            "Identity:MailboxIdParameter ! #1 |", "ReadFromDomainController:switch", "ResultSize:Unlimited"]),
+        c("Set-CalendarProcessing", "Use the Set-CalendarProcessing cmdlet to modify calendar processing options for resource mailboxes.", [
+            "Identity:MailboxIdParameter ! #1 |", "AddAdditionalResponse:Boolean", "AdditionalResponse",
+            "AddOrganizerToSubject:Boolean", "AllBookInPolicy:Boolean", "AllowConflicts:Boolean",
+            "AllowRecurringMeetings:Boolean", "AllRequestInPolicy:Boolean",
+            "AutomateProcessing:CalendarProcessingFlags {None|AutoUpdate|AutoAccept}", "BookingWindowInDays:Int32",
+            "BookInPolicy:RecipientIdParameter[]", "DeleteComments:Boolean", "DeleteSubject:Boolean",
+            "MaximumDurationInMinutes:Int32", "ProcessExternalMeetingMessages:Boolean",
+            "RemovePrivateProperty:Boolean", "RequestInPolicy:RecipientIdParameter[]",
+            "ResourceDelegates:RecipientIdParameter[]"]),
         c("Get-MailboxAutoReplyConfiguration", "Use the Get-MailboxAutoReplyConfiguration cmdlet to retrieve Automatic Replies settings for a specific mailbox.", [
             "Identity:MailboxIdParameter ! #1 |", "ReadFromDomainController:switch", "ResultSize:Unlimited",
             "UseCustomRouting:switch"]),
@@ -391,12 +408,12 @@ _EXTRA = ("Test-OAuthConnectivity", "Test-ClientAccessRule", "Test-MAPIConnectiv
           "Add-PublicFolderClientPermission", "Add-AvailabilityAddressSpace", "Add-ComplianceCaseMember",
           "Invoke-ComplianceSecurityFilterAction", "Expedite-Delicensing", "Restore-RecoverableItems",
           "Import-ContactList", "Import-RecipientDataProperty", "Export-RecipientDataProperty",
-          "Get-MailboxFolder", "Write-AdminAuditLog", "Disable-InboxRule", "Enable-InboxRule", "Set-InboxRule",
+          "Get-MailboxFolder", "Write-AdminAuditLog", "Set-InboxRule",
           "New-InboxRule", "Disable-TransportRule", "Enable-TransportRule", "Set-TransportRule", "New-TransportRule",
           "Remove-TransportRule",
           "Set-DistributionGroup", "New-DistributionGroup", "Remove-DistributionGroup", "Update-HybridConfiguration",
           "Get-ExoPhishSimOverrideRule", "Set-OrganizationConfig", "Get-MailboxFolderPermission",
-          "Set-CalendarProcessing", "Get-CalendarProcessing", "Set-MailboxCalendarFolder", "Set-Clutter",
+          "Set-MailboxCalendarFolder", "Set-Clutter",
           "Set-FocusedInbox", "Get-UnifiedGroupLinks", "Set-UnifiedGroup", "New-UnifiedGroup", "Remove-UnifiedGroup",
           "Get-DkimSigningConfig", "Set-AcceptedDomain", "New-AcceptedDomain", "Remove-AcceptedDomain")
 

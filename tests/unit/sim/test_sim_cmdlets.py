@@ -354,3 +354,25 @@ def test_mobile_device_statistics(engine):
     assert [o.properties["DeviceID"] for o in one] == [devices[0].properties["DeviceId"]]
     err = fail(engine, ("Get-MobileDeviceStatistics", []))
     assert "missing mandatory parameters: Identity." in err.message
+
+
+def test_disable_and_enable_a_suspicious_inbox_rule(engine):
+    every = run(engine, ("Get-Mailbox", [("ResultSize", "Unlimited")]), ("Get-InboxRule", [])).out
+    rule = every[0].properties
+    run(engine, ("Disable-InboxRule", [(None, rule["Identity"]), ("Confirm", False)]))
+    again = run(engine, ("Get-InboxRule", [(None, rule["Identity"])])).out[0].properties
+    assert again["Enabled"] is False
+    run(engine, ("Enable-InboxRule", [("Mailbox", rule["MailboxOwnerId"]), (None, rule["Name"])]))
+    assert run(engine, ("Get-InboxRule", [(None, rule["Identity"])])).out[0].properties["Enabled"] is True
+
+
+def test_calendar_processing_for_rooms(engine):
+    room = run(engine, ("Get-Mailbox", [("RecipientTypeDetails", "RoomMailbox")])).out[0].properties["Name"]
+    got = run(engine, ("Get-CalendarProcessing", [(None, room)])).out[0].properties
+    assert got["AutomateProcessing"] == "AutoAccept"
+    run(engine, ("Set-CalendarProcessing", [(None, room), ("AllowConflicts", True), ("BookingWindowInDays", 365),
+                                            ("ResourceDelegates", ["AdeleV"])]))
+    got = run(engine, ("Get-CalendarProcessing", [(None, room)])).out[0].properties
+    assert (got["AllowConflicts"], got["BookingWindowInDays"], got["ResourceDelegates"]) == (True, 365, ["AdeleV"])
+    err = fail(engine, ("Set-CalendarProcessing", [(None, room), ("AutomateProcessing", "Always")]))
+    assert "None, AutoUpdate, AutoAccept" in err.message

@@ -156,3 +156,74 @@ def set_auto_reply(inv: Invocation) -> Iterator[SimObject]:
             name: _html(value) if name in ("InternalMessage", "ExternalMessage") else value
             for name, value in changes.items()}}
     yield from ()
+
+
+def _set_enabled(inv: Invocation, enabled: bool) -> Iterator[SimObject]:
+    m, rules = _find_rules(inv)
+    verb = "Enabling" if enabled else "Disabling"
+    for rule in list(rules):
+        inv.check()
+        if not inv.should_process(f"{verb} Inbox rule \"{rule['Name']}\" in mailbox \"{m.props['Identity']}\"."):
+            continue
+        with inv.data.lock:
+            current = inv.data.inbox_rules.get(m.guid, [])
+            if rule in current:
+                current[current.index(rule)] = {**rule, "Enabled": enabled}
+    yield from ()
+
+
+@cmdlet("Enable-InboxRule")
+def enable_inbox_rule(inv: Invocation) -> Iterator[SimObject]:
+    return _set_enabled(inv, True)
+
+
+@cmdlet("Disable-InboxRule")
+def disable_inbox_rule(inv: Invocation) -> Iterator[SimObject]:
+    return _set_enabled(inv, False)
+
+
+# -- calendar processing (resource booking) -----------------------------------------------------------
+
+CALENDAR_PROCESSING_TYPES = ("Microsoft.Exchange.Management.StoreTasks.CalendarConfiguration",
+                             "Microsoft.Exchange.Data.XsoMailboxConfigurationObject",
+                             "Microsoft.Exchange.Data.ConfigurableObject", "System.Object")
+
+
+def _calendar_processing(inv: Invocation, m: MailboxRec) -> dict[str, Any]:
+    overrides: dict[Any, dict[str, Any]] = inv.data.singleton("calendar_processing", lambda _: {})
+    resource = m.kind in ("RoomMailbox", "EquipmentMailbox")
+    base: dict[str, Any] = {
+        "AutomateProcessing": "AutoAccept" if resource else "AutoUpdate", "AllowConflicts": False,
+        "AllowRecurringMeetings": True, "BookingWindowInDays": 180, "MaximumDurationInMinutes": 1440,
+        "AllBookInPolicy": True, "AllRequestInPolicy": False, "BookInPolicy": [], "RequestInPolicy": [],
+        "ResourceDelegates": [], "AddOrganizerToSubject": resource, "DeleteComments": resource,
+        "DeleteSubject": resource, "RemovePrivateProperty": True, "ProcessExternalMeetingMessages": False,
+        "AddAdditionalResponse": False, "AdditionalResponse": None}
+    return {**base, **overrides.get(m.guid, {})}
+
+
+@cmdlet("Get-CalendarProcessing")
+def get_calendar_processing(inv: Invocation) -> Iterator[SimObject]:
+    m = resolve_mailbox(inv, inv.get("Identity"))
+    owner = m.props["Identity"]
+    props = {**_calendar_processing(inv, m), "MailboxOwnerId": owner, "Identity": owner, "IsValid": True}
+    yield SimObject(CALENDAR_PROCESSING_TYPES, props, owner)
+
+
+@cmdlet("Set-CalendarProcessing")
+def set_calendar_processing(inv: Invocation) -> Iterator[SimObject]:
+    m = resolve_mailbox(inv, inv.get("Identity"))
+    changes = {k: v for k, v in inv.bound.values.items() if k not in ("Identity", "Confirm", "WhatIf")}
+    for key in ("ResourceDelegates", "BookInPolicy", "RequestInPolicy"):
+        if key in changes:
+            changes[key] = [resolve_mailbox(inv, str(v)).props["Name"] for v in changes[key] or []]
+    if not inv.should_process(f"Setting the calendar processing of mailbox \"{m.props['Identity']}\"."):
+        return
+    with inv.data.lock:
+        overrides: dict[Any, dict[str, Any]] = inv.data.singleton("calendar_processing", lambda _: {})
+        before = _calendar_processing(inv, m)
+        overrides[m.guid] = {**overrides.get(m.guid, {}), **changes}
+        if _calendar_processing(inv, m) == before:
+            inv.warning(f"The command completed successfully but no settings of '{m.props['Identity']}' have "
+                        "been modified.")
+    yield from ()
