@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tui.shell.dotnet_format import format_with
 from tui.shell.operators import is_number, to_number, to_text
 from tui.shell.sizes import UNITS, ByteSize
 
@@ -44,6 +45,8 @@ _ADD_METHODS = {"adddays": "days", "addhours": "hours", "addminutes": "minutes",
 
 def call_method(target: Any, low: str, args: list[Any]) -> Any:
     n = len(args)
+    if low == "tostring" and n == 1 and args[0] is not None:
+        return format_with(target, to_text(args[0]))
     if low == "tostring" and n == 0:
         if isinstance(target, datetime):
             from tui.shell.formatting import format_value  # formatting → operators; keep this import lazy

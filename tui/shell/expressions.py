@@ -6,8 +6,10 @@ of closures; ``Expression.evaluate(item)`` runs it with ``$_`` bound to ``item``
 string/number/size literals (``50GB``), ``$true``/``$false``/``$null``, every comparison operator with its
 ``-c``/``-i`` variants, ``-and -or -xor -not !``, ``+ - * / %``, ``-replace -join -split``, ``,`` and
 ``@( )`` arrays, ``(…)``/``$(…)``, ``[datetime]``-style casts, ``(Get-Date)``, string expansion of
-``$var`` and ``$(…)`` in double quotes, and a handful of .NET methods (``ToString()``, ``ToLower()``,
-``StartsWith()``, ``AddDays()``, ``ToGB()`` …). Anything else raises ``ExpressionError`` with a column.
+``$var`` and ``$(…)`` in double quotes, ``-f`` composite formatting (``"{0:N2}" -f $x``), a handful of
+.NET methods (``ToString("N2")``, ``ToLower()``, ``StartsWith()``, ``AddDays()``, ``ToGB()`` …) and static
+members (``[math]::Round()``, ``[datetime]::Now``, ``[string]::IsNullOrEmpty()``). Anything else raises
+``ExpressionError`` with a column.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from tui.shell.dotnet_format import NO_MEMBER, STATIC_TYPES, FormatError, composite_format, static_member
 from tui.shell.dotnet_methods import NO_METHOD, call_method, type_label
 from tui.shell.errors import ShellError
 from tui.shell.operators import (
@@ -74,7 +77,7 @@ _CAST_TYPES: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    kind: str  # num str xstr var op punct word cast command end
+    kind: str  # num str xstr var op punct word cast static command end
     value: Any
     column: int
     space_before: bool = False
@@ -158,6 +161,14 @@ def _tokenize(text: str) -> list[Token]:
             end = text.find("]", i)
             inner = text[i + 1:end].strip().lower() if end != -1 else ""
             if end != -1 and re.fullmatch(r"[a-z_][a-z0-9_.]*(\[\])?", inner):
+                if text.startswith("::", end + 1):
+                    bare = inner.removeprefix("system.")
+                    if bare not in STATIC_TYPES:
+                        raise ExpressionError(f"The type [{text[i + 1:end]}] is not supported here "
+                                              f"(supported: [math], [datetime], [string], [timespan]).", i)
+                    tokens.append(Token("static", bare, i, space))
+                    i = end + 3
+                    continue
                 if inner not in _CAST_TYPES:
                     raise ExpressionError(f"The type [{text[i + 1:end]}] is not supported "
                                           f"(supported: [datetime], [string], [int], [double], [bool]).", i)
@@ -190,6 +201,7 @@ def _tokenize(text: str) -> list[Token]:
 
 
 _DIGITS = frozenset("0123456789")
+_MAX_STRING = 10_000_000
 
 
 def _word_start(ch: str) -> bool:
@@ -413,6 +425,8 @@ class _Parser:
             return self._expandable(str(tok.value), tok.column + 1)
         if tok.kind == "var":
             return _variable(str(tok.value))
+        if tok.kind == "static":
+            return self._static(tok)
         if tok.kind == "punct" and tok.value in ("(", "$(", "@("):
             if tok.value == "@(" and self.tok.kind == "punct" and self.tok.value == ")":
                 self.next()
@@ -436,6 +450,29 @@ class _Parser:
         if tok.kind == "end":
             raise self.error("An expression was expected after this point.", tok)
         raise self.error(f"Unexpected token '{self._tok_text(tok)}' in expression.", tok)
+
+    def _static(self, tok: Token) -> Node:
+        name_tok = self.tok
+        if name_tok.kind not in ("word", "command") or name_tok.space_before:
+            raise self.error("Missing member name after '::'.")
+        self.next()
+        member = str(name_tok.value)
+        type_name = str(tok.value)
+        column = name_tok.column + self.offset
+        args: list[Node] | None = None
+        if self.tok.kind == "punct" and self.tok.value == "(" and not self.tok.space_before:
+            self.next()
+            args = self._arguments()
+
+        def run(ctx: Context) -> Any:
+            values = None if args is None else [a(ctx) for a in args]
+            result = static_member(type_name, member, values)
+            if result is NO_MEMBER:
+                what = "method" if values is not None else "property"
+                raise ExpressionError(f"[{type_name}] has no static {what} '{member}' that exohop understands"
+                                      f"{'' if values is None else f' with {len(values)} argument(s)'}.", column)
+            return result
+        return run
 
     def _command(self) -> Node:
         tok = self.next()
@@ -605,6 +642,13 @@ def _binary_word(op: str, left: Node, right: Node, column: int) -> Node:
                 raise ExpressionError(str(exc), column) from None
             return [part for x in _items(left(ctx)) for part in rx.split(to_text(x))]
         return split
+    if op == "f":
+        def fmt(ctx: Context) -> Any:
+            try:
+                return composite_format(to_text(left(ctx)), _items(right(ctx)))
+            except FormatError as exc:
+                raise ExpressionError(str(exc), column) from None
+        return fmt
     if op == "as":
         return lambda ctx: _convert(_cast_name(right(ctx)), left(ctx), column, strict=False)
     raise ExpressionError(f"The operator '-{op}' is not supported in a local script block.", column)
@@ -647,6 +691,9 @@ def _arith(op: str, left: Node, right: Node, column: int) -> Node:
             times = to_number(b)
             if times is None:
                 raise ExpressionError(f"Cannot convert value '{to_text(b)}' to a number.", column)
+            if times < 0 or len(a) * times > _MAX_STRING:
+                raise ExpressionError(f"Cannot repeat a string {to_text(times)} times (at most "
+                                      f"{_MAX_STRING:,} characters).", column)
             return a * int(times)
         if op == "-" and isinstance(a, datetime) and isinstance(b, datetime):
             return a - b
@@ -720,18 +767,24 @@ def _method(obj: Node, name: str, args: list[Node], column: int) -> Node:
 class Expression:
     """A compiled script block; ``evaluate`` runs it with ``$_`` bound to an item."""
 
-    __slots__ = ("_node", "text")
+    __slots__ = ("_node", "column", "text")
 
-    def __init__(self, text: str, node: Node) -> None:
+    def __init__(self, text: str, node: Node, column: int = 0) -> None:
         self.text = text
         self._node = node
+        self.column = column
 
     def evaluate(self, item: Any = None, variables: Mapping[str, Any] | None = None) -> Any:
-        return self._node(Context(item, variables))
+        return self.run(Context(item, variables))
 
     def run(self, ctx: Context) -> Any:
         """Evaluate with a caller-owned Context (reused across items on hot paths)."""
-        return self._node(ctx)
+        try:
+            return self._node(ctx)
+        except (ArithmeticError, ValueError, MemoryError, RecursionError) as exc:
+            # Python's own limits (overflow, a math domain error) surface as a clear message, not a crash.
+            raise ExpressionError(f"The expression {{{self.text}}} failed: {exc or type(exc).__name__}.",
+                                  self.column) from None
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
@@ -743,7 +796,7 @@ def compile_expression(text: str, column: int = 0) -> Expression:
     if body.startswith("{") and body.endswith("}"):
         lead = text.index("{") + 1
         text, column = body[1:-1], column + lead
-    return Expression(text.strip(), _Parser(text, column).parse())
+    return Expression(text.strip(), _Parser(text, column).parse(), column)
 
 
 def script_text(value: Any) -> str | None:

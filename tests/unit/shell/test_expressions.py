@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -207,6 +208,7 @@ _PIECES = st.sampled_from([
     "$_", "$_.Name", "$_.ItemCount", ".", "(", ")", "[", "]", "'a'", '"b$($_.Alias)"', "1", "50GB", "-eq",
     "-like", "-and", "-or", "-not", "!", "+", "-", "*", "/", "%", ",", "@(", "$(", "[int]", ".ToUpper()",
     "(Get-Date)", "-contains", "-in", "$null", "$true", " ", "-replace", "-split", "-join", "{", "}", "=",
+    "-f", "'{0:N2}'", '"{1,-3}"', "[math]::", "Round", "::", "[datetime]::Now", ".ToString('yyyy')",
 ])
 
 
@@ -221,3 +223,50 @@ def test_fuzz_never_raises_anything_but_expression_error(text: str) -> None:
         expr.evaluate(MAILBOX)
     except ExpressionError:
         pass
+
+
+# -- .NET formatting and static members, as Exchange reports use them -------------------------------
+
+SIZES = Record({"TotalItemSize": "1.5 GB (1,610,612,736 bytes)", "N": 1234.5678, "Name": "x",
+                "When": datetime(2026, 3, 4, 17, 6, 7)})
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('"{0:N2}" -f ($_.TotalItemSize.Value.ToBytes() / 1GB)', "1.50"),
+    ('"{0,-5}|{1,5}|{2:yyyy-MM-dd HH:mm}" -f $_.Name, 42, $_.When', "x    |   42|2026-03-04 17:06"),
+    ('"{0} {{literal}}" -f 1', "1 {literal}"),
+    ('"{0:P1}" -f 0.256', "25.6 %"),
+    ('"{0:D4}" -f 7', "0007"),
+    ('"{0:X}" -f 255', "FF"),
+    ('$_.N.ToString("N1")', "1,234.6"),
+    ('$_.N.ToString("F0")', "1235"),
+    ('$_.When.ToString("dd/MM/yyyy h:mm tt")', "04/03/2026 5:06 PM"),
+    ('$_.When.ToString("s")', "2026-03-04T17:06:07"),
+    ("[math]::Round($_.TotalItemSize.Value.ToMB() / 1024, 2)", 1.5),
+    ("[math]::Round(2.5)", 2.0),  # banker's rounding, as .NET
+    ("[Math]::Max(3, 7)", 7),
+    ("[math]::Floor(2.7)", 2),
+    ("[string]::IsNullOrEmpty($_.Missing)", True),
+    ("[string]::Join(';', @('a', 'b'))", "a;b"),
+    ("[datetime]::Now -gt $_.When", True),
+    ("[System.DateTime]::Parse('2026-01-02').Day", 2),
+])
+def test_dotnet_formatting_and_static_members(text: str, expected: Any) -> None:
+    assert ev(text, SIZES) == expected
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[foo]::Bar", "The type [foo] is not supported here"),
+    ("[math]::Nope(1)", "[math] has no static method 'Nope'"),
+    ('"{1}" -f 5', "Index (zero based)"),
+])
+def test_dotnet_errors_are_clear(text: str, message: str) -> None:
+    with pytest.raises(ExpressionError, match=re.escape(message)):
+        ev(text, SIZES)
+
+
+@pytest.mark.parametrize("text", ["$_.Name * 3GB", "[math]::Floor(1e400)", "[math]::Sqrt(-1)",
+                                  "$_.WhenCreated.AddDays(1e12)", "[math]::Pow(10, 1000)"])
+def test_python_limits_become_clear_errors(text: str) -> None:
+    with pytest.raises(ExpressionError):
+        ev(text)
