@@ -203,6 +203,7 @@ class TenantConsole(Widget):
     def begin_run(self, line: str) -> None:
         if self._run is not None:
             self._finish_run()
+        self.scrollback.scroll_end(animate=False, immediate=True)  # a new command: follow its output
         self._write_echo(line)
         self._run = _Run(line)
         self._error_shown = False

@@ -102,9 +102,9 @@ class ResultViewer(Widget):
         self.hint = hint
         self.all_properties = False
         self.columns = viewer_columns(self.records, hint)
-        self._texts: list[tuple[str, ...]] | None = None  # cell texts per record, built lazily
+        self._texts: list[tuple[str, ...] | None] | None = None  # cell texts per record, built lazily
         self._search: list[str] | None = None
-        self._cells: list[tuple[Text, ...]] | None = None  # the DataTable's cell objects per record
+        self._cells: list[tuple[Text, ...] | None] | None = None  # the DataTable's cell objects per record
         self._filter_timer: Timer | None = None
         self.view: list[int] = list(range(len(self.records)))  # record indices in display order
         self.sorted_by: tuple[str, bool] | None = None  # (column, descending)
@@ -151,16 +151,28 @@ class ResultViewer(Widget):
     # -- data ----------------------------------------------------------------------------------
 
     def texts(self) -> list[tuple[str, ...]]:
-        if self._texts is None:
-            cols = self.columns
-            self._texts = [tuple(cell_text(value_of(rec, c)) for c in cols) for rec in self.records]
-        return self._texts
+        """Every row's cell texts (filtering needs them all)."""
+        return [self.row_text(i) for i in range(len(self.records))]
 
-    def cells(self) -> list[tuple[Text, ...]]:
-        # Text, not str: DataTable would parse a str as console markup ("[x]" in a display name).
+    def row_text(self, i: int) -> tuple[str, ...]:
+        if self._texts is None:
+            self._texts = [None] * len(self.records)
+        row = self._texts[i]
+        if row is None:
+            row = self._texts[i] = tuple(cell_text(value_of(self.records[i], c)) for c in self.columns)
+        return row
+
+    def row_cells(self, i: int) -> tuple[Text, ...]:
+        """Row ``i`` as the DataTable holds it, made when first shown (so opening the viewer is quick).
+
+        Text, not str: DataTable would parse a str as console markup ("[x]" in a display name).
+        """
         if self._cells is None:
-            self._cells = [tuple(Text(t, no_wrap=True) for t in row) for row in self.texts()]
-        return self._cells
+            self._cells = [None] * len(self.records)
+        row = self._cells[i]
+        if row is None:
+            row = self._cells[i] = tuple(Text(t, no_wrap=True) for t in self.row_text(i))
+        return row
 
     @property
     def loaded(self) -> int:
@@ -181,11 +193,10 @@ class ResultViewer(Widget):
     def _add_chunk(self, generation: int) -> None:
         if generation != self._generation:
             return
-        cells = self.cells()
         size = FIRST_CHUNK if self._loaded == 0 else CHUNK_ROWS
         chunk = self.view[self._loaded:self._loaded + size]
         if chunk:
-            self.table.add_rows(cells[i] for i in chunk)
+            self.table.add_rows(self.row_cells(i) for i in chunk)
             self._loaded += len(chunk)
         self._update_status()
         if self._loaded < len(self.view):
@@ -223,8 +234,7 @@ class ResultViewer(Widget):
             self.reload()
             return
         # Every row is in the table: reorder it in place instead of re-adding (and re-measuring) rows.
-        cells = self.cells()
-        rank = {id(cells[i][0]): pos for pos, i in enumerate(self.view)}
+        rank = {id(self.row_cells(i)[0]): pos for pos, i in enumerate(self.view)}
         first = self.columns[0]
         self.table.sort(first, key=lambda cell: rank[id(cell)])
         self._update_status()
