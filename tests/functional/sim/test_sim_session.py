@@ -190,3 +190,20 @@ def test_extra_catalog_cmdlets_are_served_and_answer_with_a_warning(make_sim: Ca
     ps = invoke(pool, ("Get-ContosoWidget", {"Identity": "w1"}))
     assert ps.output == [] and not ps.had_errors
     assert "no behaviour for Get-ContosoWidget" in ps.streams.warning[0].message
+
+
+def test_stopping_a_message_trace_mid_stream(session_sim: Simulator, pool: RunspacePool) -> None:
+    before = session_sim.stats()["requests"]["Signal"]
+    ps = PowerShell(pool).add_cmdlet("Get-MessageTraceV2").add_parameter("ResultSize", 5000)
+    ps.begin_invoke()
+    deadline = time.monotonic() + 10
+    while not ps.output and time.monotonic() < deadline:
+        ps.poll_invoke()
+    assert ps.output[0].types[0] == "Microsoft.Exchange.Management.FfoReporting.MessageTraceV2"
+    assert ps.streams.progress, "a long trace reports progress"
+    ps.stop()
+    while session_sim.stats()["pipelines_running"] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stats = session_sim.stats()
+    assert stats["pipelines_running"] == 0 and stats["requests"]["Signal"] == before + 1
+    assert invoke(pool, ("Get-Mailbox", {"ResultSize": 1})).output, "the shell stays usable"
