@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pypsrp.complex_objects import CommandType, PSInvocationState
 from pypsrp.messages import GetCommandMetadata
@@ -23,6 +24,7 @@ from pypsrp.shell import SignalCode
 
 from tui import catalog as catalog_io
 from tui.catalog import Catalog, CatalogError, CmdletInfo, ParameterInfo
+from tui.config import ConfigError, resolve_endpoint
 from tui.remoting.events import ImportProgress
 
 log = logging.getLogger(__name__)
@@ -151,6 +153,20 @@ def fetch_catalog(pool: RunspacePool, on_progress: Callable[[ImportProgress], No
     return catalog
 
 
+def _endpoint_key(endpoint: str) -> str:
+    """The endpoint as a cache key. A loopback endpoint (the simulator, whose port changes at every
+    start) is keyed without its port, so `exohop --demo` finds its catalog again."""
+    try:
+        endpoint = resolve_endpoint(endpoint)      # "worldwide" and its URL are one endpoint
+    except ConfigError:
+        pass
+    parts = urlsplit(endpoint.strip())
+    host = (parts.hostname or "").lower()
+    if host in ("127.0.0.1", "::1", "localhost"):
+        return f"{parts.scheme}://{host}{parts.path.rstrip('/').lower()}"
+    return endpoint.strip().rstrip("/").lower()
+
+
 class CatalogCache:
     """One JSON catalog per endpoint + account + tenant under ``<cache_dir>/catalogs``."""
 
@@ -158,7 +174,7 @@ class CatalogCache:
         self.directory = directory / "catalogs"
 
     def path_for(self, endpoint: str, upn: str, domain: str) -> Path:
-        key = "\n".join((endpoint.rstrip("/").lower(), upn.lower(), domain.lower()))
+        key = "\n".join((_endpoint_key(endpoint), upn.lower(), domain.lower()))
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
         return self.directory / f"v{CACHE_VERSION}-{digest}.json"
 
