@@ -105,6 +105,8 @@ def format_value(v: Any, limit: int | None = None) -> str:
 
 
 def _cell(v: Any) -> str:
+    if type(v) is str and not v[:1].isdigit() and "\n" not in v:
+        return v  # the common case, without format_value's checks
     text = format_value(v, ENUMERATION_LIMIT)
     return text.replace("\r\n", " ").replace("\n", " ") if "\n" in text else text
 
@@ -241,15 +243,16 @@ class TextFormatter:
 
     def _table(self, run: list[Any], view: View, out: list[str]) -> None:
         columns = view.columns
-        rows = [[_cell(property_value(r, c)) for c in columns] for r in run]
+        values = [[property_value(r, c) for c in columns] for r in run]
+        rows = [[_cell(v) for v in row] for row in values]
         if not self._widths:
             natural = [max([len(c), *(len(row[i]) for row in rows)]) for i, c in enumerate(columns)]
             minimum = [min(n, max(len(c), 6)) for n, c in zip(natural, columns, strict=True)]
             if not (self.hint is not None and self.hint.auto_size) or sum(natural) + len(natural) > self.width:
                 natural = _fit_widths(natural, minimum, self.width)
             self._widths = natural
-            self._numeric = [all(is_number(property_value(r, c)) or property_value(r, c) is None for r in run)
-                             and any(is_number(property_value(r, c)) for r in run) for c in columns]
+            self._numeric = [all(is_number(row[i]) or row[i] is None for row in values)
+                             and any(is_number(row[i]) for row in values) for i in range(len(columns))]
             keep = _columns_that_fit(self._widths, self.width)
             self._widths = self._widths[:keep]
             if not view.hide_headers:

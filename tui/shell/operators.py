@@ -402,10 +402,14 @@ def property_value(obj: Any, name: str) -> Any:
     """A property for display and export: the Record's own value (DateTime text as a date) or None;
     unlike ``get_member``, no ``Count``/``Length`` of the object itself stands in for a missing column."""
     if isinstance(obj, Record):
-        key = obj.canonical_name(name)
-        if key is None:
-            return None
-        value = obj.properties[key]
+        props = obj.properties
+        if name in props:
+            value = props[name]
+        else:
+            key = obj.canonical_name(name)
+            if key is None:
+                return None
+            value = props[key]
         if type(value) is str and value[:1].isdigit():
             return iso_datetime(value) or value
         return value
