@@ -10,6 +10,7 @@ the language, so their parameters are known here; remote parameters are resolved
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -213,9 +214,10 @@ def analyze(text: str) -> Context:
     statement = tokens[last_sep + 1:]
     if len(statement) >= 2 and statement[0].text.startswith("$") and statement[1].text == "=":
         statement = statement[2:]
-    elif statement and statement[0].text.startswith("$") and statement[0].text.endswith("=") \
-            and len(statement[0].text) > 1:
-        statement = statement[1:]
+    elif statement and (m := _ASSIGNMENT.match(statement[0].text)) is not None:
+        rest = statement[0].text[m.end():]  # ``$x=Get-M``: the command starts after '='
+        head = [_Tok("word", rest, statement[0].start + m.end())] if rest else []
+        statement = head + statement[1:]
     segments: list[list[_Tok]] = [[]]
     for tok in statement:
         if tok.kind == "pipe":
@@ -297,6 +299,7 @@ def _source(previous: list[list[_Tok]]) -> str | None:
     return None
 
 
+_ASSIGNMENT = re.compile(r"\$[\w:]+\s*=(?!=)")
 _OPERATOR_BREAK = frozenset(" \t(),;=!{}+*/%<>|")
 
 

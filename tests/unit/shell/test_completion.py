@@ -83,6 +83,8 @@ KINDS: list[tuple[str, Kind, dict[str, Any]]] = [
     ("Get-Mailbox | Get-Ma", Kind.COMMAND, {"word": "Get-Ma"}),
     ("Get-Mailbox x; Set-", Kind.COMMAND, {"word": "Set-"}),
     ("$x = Get-M", Kind.COMMAND, {"word": "Get-M"}),
+    ("$x=Get-M", Kind.COMMAND, {"word": "Get-M"}),
+    ("$x= Get-Mailbox -Re", Kind.PARAMETER, {"command": "Get-Mailbox"}),
     ("Get-Mailbox -", Kind.PARAMETER, {"command": "Get-Mailbox", "prefix": ""}),
     ("Get-Mailbox -Res", Kind.PARAMETER, {"command": "Get-Mailbox", "prefix": "Res"}),
     ("Get-Mailbox -Archive -Identity x -R", Kind.PARAMETER, {"given": ("Archive", "Identity")}),
