@@ -170,6 +170,10 @@ def compare(left: Any, right: Any, case_sensitive: bool = False) -> int:
     if left is None or right is None:
         return 0 if left is right else (-1 if left is None else 1)
     if isinstance(left, bool):
+        # PowerShell turns any non-empty string into $true ('False' included); a typed True/False means
+        # what it says here, so `Where-Object LitigationHoldEnabled -eq False` works.
+        if isinstance(right, str) and right.strip().lower() in ("true", "false", "$true", "$false"):
+            return _cmp(left, right.strip().lower().lstrip("$") == "true")
         return _cmp(left, truthy(right))
     if isinstance(left, ByteSize) or (isinstance(left, str) and is_exchange_size(left)
                                       and (is_number(right) or parse_size(right) is not None)):

@@ -446,3 +446,11 @@ def test_fuzz_local_pipelines(stages: list[str]) -> None:
             assert isinstance(item, Record | FormatHint | FileOutput | TextOutput)
     except ShellError as exc:
         assert exc.message
+
+
+def test_booleans_compare_with_typed_true_false() -> None:
+    recs = [Record({"N": 1, "Hold": True}), Record({"N": 2, "Hold": False})]
+    assert [r["N"] for r in run("Where-Object Hold -eq False", recs)] == [2]
+    assert [r["N"] for r in run("Where-Object Hold -eq $true", recs)] == [1]
+    assert [r["N"] for r in run("Where-Object { $_.Hold -eq 'true' }", recs)] == [1]
+    assert [r["N"] for r in run("Where-Object { -not $_.Hold }", recs)] == [2]
