@@ -104,7 +104,7 @@ class Shell:
     """A RunspacePool the simulator serves; all psrpcore access goes through ``self.cond``."""
 
     def __init__(self, shell_id: str, upn: str, tenant: str, engine: Engine, *, fragment_size: int,
-                 on_cpu: Callable[[float], None] = lambda s: None) -> None:
+                 idle_timeout: float = 900.0, on_cpu: Callable[[float], None] = lambda s: None) -> None:
         self.shell_id = shell_id
         self.upn = upn
         self.tenant = tenant
@@ -112,6 +112,7 @@ class Shell:
         self.cond = threading.Condition()
         self.closed = False
         self.last_activity = time.monotonic()
+        self.idle_timeout = idle_timeout
         self._fragment_size = max(fragment_size, 1024)
         self._on_cpu = on_cpu
         self._pool = ServerRunspacePool(application_private_data={

@@ -146,7 +146,7 @@ class Service:
         with self._lock:
             while not self._stopping:
                 now = time.monotonic()
-                expired = [s for s in self._shells.values() if now - s.last_activity >= self.idle_timeout]
+                expired = [s for s in self._shells.values() if now - s.last_activity >= s.idle_timeout]
                 for s in expired:
                     del self._shells[s.shell_id]
                 if expired:
@@ -159,7 +159,7 @@ class Service:
                         self._lock.acquire()
                     continue
                 if self._shells:
-                    nxt = min(s.last_activity for s in self._shells.values()) + self.idle_timeout
+                    nxt = min(s.last_activity + s.idle_timeout for s in self._shells.values())
                     self._lock.wait(max(nxt - now, 0.05))
                 else:
                     self._lock.wait()
@@ -236,7 +236,9 @@ class Service:
                                f"The WS-Management service cannot process the request. The resource URI "
                                f"({req.resource_uri}) was not found in the WS-Management catalog.",
                                subcode="w:DestinationUnreachable")
-        client_shell_id, creation, _idle = wsman.creation_xml(req.body)
+        client_shell_id, creation, idle_text = wsman.creation_xml(req.body)
+        # A client may ask for a shorter idle timeout (rsp:IdleTimeOut), never a longer one.
+        idle_timeout = min(self.idle_timeout, wsman.parse_duration(idle_text or "", self.idle_timeout))
         with self._lock:
             mine = sum(1 for s in self._shells.values() if s.upn == account.upn)
             if mine >= MAX_SHELLS_PER_ACCOUNT:
@@ -247,7 +249,7 @@ class Service:
             # ~Envelope budget for fragments: the client's MaxEnvelopeSize less the response's own XML.
             raw_budget = (req.max_envelope_size - wsman.receive_overhead(shell_id)) * 3 // 4
             shell = Shell(shell_id, account.upn, tenant, self.engine, fragment_size=min(raw_budget, 64 * 1024),
-                          on_cpu=lambda s: self.stats.add("cpu_seconds", s))
+                          idle_timeout=idle_timeout, on_cpu=lambda s: self.stats.add("cpu_seconds", s))
             self._shells[shell_id] = shell         # reserve the slot before the (slower) PSRP open
             self._lock.notify_all()
         try:
@@ -259,7 +261,7 @@ class Service:
         self.stats.add("shells_created")
         address = f"{base_url}{WSMAN_PATH}"
         return Response(200, wsman.create_response(req, address, shell_id, account.upn, client_ip,
-                                                   self.idle_timeout))
+                                                   idle_timeout))
 
     def _shell_for(self, req: wsman.Request, account: SimAccount) -> Shell:
         with self._lock:

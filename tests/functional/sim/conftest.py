@@ -52,7 +52,7 @@ class Connection:
 
 
 def open_pool(sim: Simulator, account: SimAccount | None = None, tenant: str | None = None, *,
-              password: str | None = None, **wsman_kwargs: Any) -> Connection:
+              password: str | None = None, idle_timeout: int | None = None, **wsman_kwargs: Any) -> Connection:
     account = account or sim.accounts[0]
     tenant = tenant or account.tenants[0]
     url = f"{sim.url}?DelegatedOrg={tenant}"
@@ -60,7 +60,7 @@ def open_pool(sim: Simulator, account: SimAccount | None = None, tenant: str | N
     for _ in range(5):
         wsman = make_wsman(url, account.upn, password if password is not None else account.password,
                            sim.ca_file, **wsman_kwargs)
-        pool = RunspacePool(wsman, configuration_name="Microsoft.Exchange")
+        pool = RunspacePool(wsman, configuration_name="Microsoft.Exchange", idle_timeout=idle_timeout)
         try:
             pool.open()
         except Redirected as r:

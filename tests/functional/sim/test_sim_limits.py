@@ -115,6 +115,16 @@ def test_idle_shells_expire_on_their_own(make_sim: Callable[..., Simulator], con
     assert stats["shells_expired"] == 1 and stats["open_shells"] == {}
 
 
+def test_a_client_may_ask_for_a_shorter_idle_timeout(make_sim: Callable[..., Simulator],
+                                                     connect: Callable[..., Any]) -> None:
+    sim = make_sim(mailboxes=5)                  # the server's own idle timeout stays 900 s
+    connect(sim, idle_timeout=1)
+    deadline = time.monotonic() + 10
+    while sim.stats()["shells_expired"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sim.stats()["shells_expired"] == 1
+
+
 def test_long_poll_receive_times_out_with_the_operation_timeout_fault(limits_sim: Simulator,
                                                                       connect: Callable[..., Any]) -> None:
     conn = connect(limits_sim, limits_sim.accounts[2], limits_sim.accounts[2].tenants[1])
