@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from tui.catalog import CmdletInfo
 from tui.sim.binding import UNLIMITED, Bound
 from tui.sim.data import MailboxRec, TenantData
-from tui.sim.model import CmdletError, RunContext, SimObject
+from tui.sim.model import CmdletError, PipelineStopped, RunContext, SimObject
 from tui.sim.opath import compile_filter
 
 if TYPE_CHECKING:
@@ -241,6 +241,12 @@ def progress_every(inv: Invocation, items: list[Any], activity: str, noun: str,
             done = i + 1
             yield item
     except GeneratorExit:
-        pass  # closed early (a -ResultSize cut): still end the progress bar below
+        # Closed early (a -ResultSize cut, or a stop): end the progress bar if the run can still write.
+        if report:
+            try:
+                inv.progress(activity, f"Retrieved {done:,} of {total:,} {noun}", 100, completed=True)
+            except PipelineStopped:
+                pass
+        return
     if report:
         inv.progress(activity, f"Retrieved {done:,} of {total:,} {noun}", 100, completed=True)
