@@ -49,6 +49,7 @@ from tui.shell.formatting import render_rich
 from tui.shell.records import Record
 from tui.tenants import Tenant
 from tui.widgets.command_input import CommandInput, CommandLine, ScrollRequested
+from tui.widgets.completion_memory import CompletionMemory
 from tui.widgets.history import History
 from tui.widgets.scrollback import ScrollbackLog
 
@@ -117,6 +118,8 @@ class TenantConsole(Widget):
         self.tenant = tenant
         self.prompt = prompt_for(tenant)
         self._history = History(history)
+        self._memory = CompletionMemory(self._history.entries)
+        self._explicit_data = False  # set_completion_data() called: the app's data wins over the console's
         self.scrollback = ScrollbackLog(id="scrollback")
         self.command_line = CommandLine(self.prompt, self._history, id="command-line")
         self._run: _Run | None = None
@@ -142,6 +145,7 @@ class TenantConsole(Widget):
         yield self.command_line
 
     def on_mount(self) -> None:
+        self._update_completion_data()
         self.input.focus()
 
     def focus(self, scroll_visible: bool = True) -> TenantConsole:
@@ -176,7 +180,13 @@ class TenantConsole(Widget):
                             group="completion-index", exit_on_error=False)
 
     def set_completion_data(self, data: Any) -> None:
-        self.input.completion_data = data
+        """Completion data from the app; without it the console uses what it has seen itself."""
+        self._explicit_data = data is not None
+        self.input.completion_data = data if data is not None else self._memory.data()
+
+    def _update_completion_data(self) -> None:
+        if not self._explicit_data:
+            self.input.completion_data = self._memory.data()
 
     def show_import_progress(self, done: int, total: int) -> None:
         row = self.query_one("#import-row")
@@ -230,6 +240,10 @@ class TenantConsole(Widget):
             self._render_failure(summary.error, run.line)  # right under the echo: the caret lines up
         if summary is None or summary.outcome != "invalid":  # "invalid": a parse/bind error, nothing ran
             self._write(self._summary_text(run, summary))
+        if run.records:
+            self._memory.saw_result(run.line, run.records[0], run.records,
+                                    summary.assigned_to if summary is not None else None)
+            self._update_completion_data()
         self._run = None
 
     def show_error(self, message: str, column: int | None = None, line: str | None = None) -> None:
@@ -472,6 +486,8 @@ class TenantConsole(Widget):
                         severity="warning", timeout=3)
             return
         self._history.add(line)
+        self._memory.count_line(line)
+        self._update_completion_data()
         self.input.value = ""
         self.post_message(self.Submitted(self, line))
 

@@ -241,3 +241,25 @@ def test_history_model_bounds_and_dedupes() -> None:
     assert h.entries == ["b", "c", "d"]
     assert h.search("b") == (0, "b")
     assert h.search("x") is None
+
+
+def test_completion_learns_properties_and_identities_from_results() -> None:
+    from tui.remoting.events import RecordEvent, RunSummary
+    from tui.shell.records import Record
+
+    async def body(app: Host, console: TenantConsole, pilot: Pilot[None]) -> None:
+        console.begin_run("Get-Mailbox -ResultSize 2")
+        for name in ("adele.vance", "megan.bowen"):
+            console.append_event(RecordEvent(Record({"Name": name, "Alias": name.split(".")[0],
+                                                     "ArchiveStatus": "Active"})))
+        console.end_run(RunSummary("Get-Mailbox -ResultSize 2", "ok", records=2))
+        await pilot.press(*"Get-Mailbox | Select-Object Arch", "tab")
+        await pilot.pause()
+        assert console.input.value == "Get-Mailbox | Select-Object ArchiveStatus"
+        console.input.value = ""
+        await pilot.press(*"Get-Mailbox -Identity ", "tab")
+        await pilot.pause()
+        names = [t for t, _ in menu_entries(console)]
+        assert "adele.vance" in names and "megan.bowen" in names
+
+    drive(body)
