@@ -78,6 +78,7 @@ class _Run:
         self.shown = 0  # records drawn inline so far (capped by INLINE_ROWS)
         self.progress: dict[int, ProgressEvent] = {}
         self.pending: list[Any] = []
+        self.stopping = False  # Ctrl+C sent a stop; the summary will say "stopped"
 
 
 class TenantConsole(Widget):
@@ -349,6 +350,9 @@ class TenantConsole(Widget):
             tail += self.scrollback.render_strips(Text(f"… {extra:,} more rows arriving", style="dim italic"))
         if run.progress:
             tail += self.scrollback.render_strips(self._render_progress(run.progress.values()))
+        if run.stopping:
+            tail += self.scrollback.render_strips(Text("stopping… (Ctrl+C sent a stop to the service)",
+                                                       style="yellow"))
         self.scrollback.set_live(tail)
         if tail:
             self._echo_is_last = False
@@ -494,9 +498,10 @@ class TenantConsole(Widget):
     @on(CommandInput.Interrupt)
     def _interrupt(self, event: CommandInput.Interrupt) -> None:
         event.stop()
-        if self.busy:
+        if self._run is not None:
             self.post_message(self.StopRequested(self))
-            self._write(Text("stopping…", style="yellow"))
+            self._run.stopping = True
+            self._set_tail(self._run)
         else:
             self.input.value = ""
             self._history.reset()

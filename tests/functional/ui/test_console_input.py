@@ -9,6 +9,7 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
 from tui.catalog import Catalog, CmdletInfo, ParameterInfo
+from tui.remoting.events import RunSummary
 from tui.tenants import Tenant
 from tui.widgets.console import TenantConsole
 from tui.widgets.history import History
@@ -221,6 +222,11 @@ def test_ctrl_c_clears_line_when_idle_and_requests_stop_when_busy() -> None:
         await pilot.press("ctrl+c")
         await pilot.pause()
         assert app.stops == 1
+        assert "stopping…" in "\n".join(console.scrollback.plain_lines())
+        console.end_run(RunSummary("Get-Mailbox -ResultSize Unlimited", "stopped", duration_s=1.0))
+        await pilot.pause()
+        lines = console.scrollback.plain_lines()
+        assert lines[-1].startswith("stopped") and not any("stopping…" in line for line in lines)
 
     drive(body)
 
@@ -244,7 +250,7 @@ def test_history_model_bounds_and_dedupes() -> None:
 
 
 def test_completion_learns_properties_and_identities_from_results() -> None:
-    from tui.remoting.events import RecordEvent, RunSummary
+    from tui.remoting.events import RecordEvent
     from tui.shell.records import Record
 
     async def body(app: Host, console: TenantConsole, pilot: Pilot[None]) -> None:
