@@ -244,6 +244,21 @@ class Printer:
         self.out.flush()
 
 
+def _progress_line(tenant: Tenant, err: TextIO) -> Callable[[Any], None] | None:
+    """Import progress on one terminal line ("… 312 of 742 commands"); nothing when stderr is not a TTY."""
+    if not err.isatty():
+        return None
+
+    def show(p: Any) -> None:
+        if p.from_cache:
+            return
+        end = "\n" if p.total and p.done >= p.total else ""
+        print(f"\rImporting commands from {tenant.display_name}: {p.done} of {p.total or '?'}", end=end,
+              file=err, flush=True)
+
+    return show
+
+
 def _exit_code_for(summary: RunSummary) -> int:
     if summary.outcome == "invalid":
         return EXIT_USAGE
@@ -299,7 +314,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
                 printer = Printer(args.format, out, err, tenant_label=label)
                 try:
                     account = env.account_for(tenant, getattr(args, "account", None))
-                    session = pool.acquire(tenant, account, env.password_for(account), on_event=printer)
+                    session = pool.acquire(tenant, account, env.password_for(account), on_event=printer,
+                                           on_progress=_progress_line(tenant, err))
                     summary = session.run(line, printer)
                 except RemotingError as exc:
                     printer.finish()
@@ -351,18 +367,12 @@ def cmd_shell(args: argparse.Namespace) -> int:
         with termination_signals():
             printer = Printer(None, sys.stdout, sys.stderr)
 
-            def progress(p: Any) -> None:
-                if sys.stderr.isatty():
-                    print(f"\r{p.text}", end="", file=sys.stderr, flush=True)
-
             try:
-                session = pool.acquire(tenant, account, env.password_for(account), on_progress=progress,
-                                       on_event=printer)
+                session = pool.acquire(tenant, account, env.password_for(account),
+                                       on_progress=_progress_line(tenant, sys.stderr), on_event=printer)
             except RemotingError as exc:
                 _err(exc.message)
                 return EXIT_CONNECTION
-            if sys.stderr.isatty():
-                print(file=sys.stderr)
             history_path = data_dir() / "history" / f"{tenant.domain}.txt"
             history_path.parent.mkdir(parents=True, exist_ok=True)
             prompt: PromptSession[str] = PromptSession(history=FileHistory(str(history_path)))

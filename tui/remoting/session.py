@@ -91,6 +91,7 @@ class DelegatedSession:
         self._io = threading.RLock()          # one pypsrp pipeline at a time on this pool
         self._run_lock = threading.Lock()     # one command line at a time
         self._current: RemotePipeline | None = None
+        self._sink: Callable[[Event], None] | None = None   # the running command's on_event
         self._stop_requested = threading.Event()
         self._detailed: set[str] = set()
         self._refresh_cancel = threading.Event()
@@ -161,6 +162,10 @@ class DelegatedSession:
         def waited(delay: float, attempt: int) -> None:
             self.throttle_waits += 1
             log.info("throttled by %s; retry %d in %.1fs", target.server, attempt, delay)
+            sink = self._sink
+            if sink is not None:
+                sink(WarningEvent(f"The service is throttling requests (HTTP 503); retrying in {delay:.0f} s "
+                                  f"(attempt {attempt})."))
 
         install_hooks(wsman, on_throttle_wait=waited)
         pool = RunspacePool(wsman, configuration_name=CONFIGURATION_NAME)
@@ -318,12 +323,14 @@ class DelegatedSession:
         summary: RunSummary
         try:
             self._stop_requested.clear()
+            self._sink = counts.emit
             self._cancel_refresh()
             with self._io:
                 summary = self._run_line(line, counts, self.variables if variables is None else variables, t0)
         finally:
             self.last_used = time.monotonic()
             self._current = None
+            self._sink = None
             self._run_lock.release()
         if self.transcript is not None and line.strip():
             try:
@@ -405,6 +412,9 @@ class DelegatedSession:
                     results.append(item)
                     if quiet:
                         counts.records += 1
+                    elif not item.properties and item.text is not None:
+                        counts.records += 1            # a string/number the service returned: shown as text
+                        counts.emit(TextEvent(item.text))
                     else:
                         counts.emit(RecordEvent(item))
                 else:

@@ -12,7 +12,7 @@ import pytest
 from tui.config import Account
 from tui.remoting import errors as E
 from tui.remoting.errors import RemotingError
-from tui.remoting.events import ErrorEvent
+from tui.remoting.events import ErrorEvent, WarningEvent
 from tui.remoting.session import DelegatedSession
 from tui.tenants import Tenant
 
@@ -145,9 +145,11 @@ def test_throttling_is_retried_honouring_retry_after_then_reported(make_sim, ope
     session = open_session(server)
     server.faults.throttle(1, retry_after=1)
     t0 = time.monotonic()
-    ok = session.run("Get-Mailbox -ResultSize 2", lambda e: None)
+    events: list[object] = []
+    ok = session.run("Get-Mailbox -ResultSize 2", events.append)
     assert ok.outcome == "ok" and ok.records == 2
     assert time.monotonic() - t0 >= 1.0 and session.throttle_waits == 1
+    assert any(isinstance(e, WarningEvent) and "throttling" in e.message for e in events)
     server.faults.throttle(10, retry_after=0)
     throttled = session.run("Get-Mailbox -ResultSize 2", lambda e: None)
     assert isinstance(throttled.error, RemotingError) and throttled.error.kind == E.THROTTLED
