@@ -136,8 +136,8 @@ def select_object(cmd: BoundCommand, env: _Env) -> Stage:
             source = _first_and_last(islice(stream, skip, None), first, last)
         elif first is not None:
             source = islice(stream, skip, skip + first)  # stops pulling once it has `first`
-        elif last is not None:
-            source = deque(islice(stream, skip, None), maxlen=last) if last else iter(())
+        elif last is not None:  # with -Last, -Skip counts from the end (PowerShell's documented rule)
+            source = deque(_drop_last(stream, skip) if skip else stream, maxlen=last) if last else iter(())
         elif skip or skip_last:
             source = islice(stream, skip, None)
             if skip_last:

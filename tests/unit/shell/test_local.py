@@ -158,6 +158,7 @@ def test_run_local_does_not_pull_before_iteration() -> None:
 @pytest.mark.parametrize(("line", "expected"), [
     ("Select-Object -Last 2", ["dave", "Eve"]),
     ("Select-Object -Skip 3", ["dave", "Eve"]),
+    ("Select-Object -Last 2 -Skip 1", ["Carol", "dave"]),
     ("Select-Object -Skip 1 -First 2", ["bob", "Carol"]),
     ("Select-Object -First 1 -Last 1", ["Alice", "Eve"]),
     ("Select-Object -Index 0,2", ["Alice", "Carol"]),
