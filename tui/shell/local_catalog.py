@@ -77,7 +77,7 @@ def _select_object() -> CmdletInfo:
             _sw("Unique"),
             _p("Last", "Int32", sets=(default,)),
             _p("First", "Int32", sets=(default,)),
-            _p("Skip", "Int32", sets=(default,)),
+            _p("Skip", "Int32", sets=(default, skiplast)),
             _p("SkipLast", "Int32", sets=(skiplast,)),
             _sw("Wait", sets=(default, index)),
             _p("Index", "Int32[]", sets=(index,)),
