@@ -100,7 +100,9 @@ def group_object(cmd: BoundCommand, variables: Mapping[str, Any]) -> Stage:
                 table[to_text(name) if not isinstance(name, str) else name] = members
             yield Record(table, ("System.Collections.Hashtable", "System.Object"))
             return
-        for values, members in groups.values():
+        # PowerShell 6.1+ emits the groups sorted by their values (Windows PowerShell: first seen).
+        ordered = sorted(groups.values(), key=lambda g: tuple(sort_key(v, case_sensitive) for v in g[0]))
+        for values, members in ordered:
             name = _group_name(values)
             if no_element:
                 yield Record({"Count": len(members), "Name": name, "Values": values},

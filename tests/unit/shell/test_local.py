@@ -238,10 +238,11 @@ def test_sort_case_sensitive_and_scalars() -> None:
 # -- Group-Object / Measure-Object ----------------------------------------------------------------
 
 
-def test_group_object_counts_case_insensitively_in_first_seen_order() -> None:
+def test_group_object_counts_case_insensitively_sorted_by_value() -> None:
     out = run("Group-Object Department")
-    assert [(g["Count"], g["Name"]) for g in out] == [(2, "Sales"), (2, "IT"), (1, "HR")]
-    assert names(out[0]["Group"]) == ["Alice", "Carol"]
+    assert [(g["Count"], g["Name"]) for g in out] == [(1, "HR"), (2, "IT"), (2, "Sales")]
+    assert names(out[2]["Group"]) == ["Alice", "Carol"]  # members keep their input order
+    assert [g["Name"] for g in run("Group-Object ItemCount -NoElement")] == ["0", "7", "120", "3000"]
     assert out[0].type_names[0] == "Microsoft.PowerShell.Commands.GroupInfo"
 
 
@@ -249,7 +250,7 @@ def test_group_object_no_element_several_properties_and_hashtable() -> None:
     out = run("Group-Object Department -NoElement")
     assert "Group" not in out[0] and out[0]["Count"] == 2
     out = run("Group-Object Department, ItemCount")
-    assert [g["Name"] for g in out] == ["Sales, 120", "IT, 7", "sales, 3000", "HR, 7", "IT, 0"]
+    assert [g["Name"] for g in out] == ["HR, 7", "IT, 0", "IT, 7", "Sales, 120", "sales, 3000"]
     table = run("Group-Object Department -AsHashTable")
     assert len(table) == 1 and names(table[0]["it"]) == ["bob", "Eve"]
 
