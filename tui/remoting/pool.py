@@ -36,6 +36,7 @@ class SessionPool:
         # keyed by (upn, domain): the same tenant may be opened with two partner accounts
         self._sessions: dict[tuple[str, str], DelegatedSession] = {}
         self._opening: dict[tuple[str, str], threading.Event] = {}
+        self._half_open: dict[tuple[str, str], DelegatedSession] = {}
         self._lock = threading.Lock()
 
     # -- queries -------------------------------------------------------------------------------------
@@ -87,6 +88,8 @@ class SessionPool:
             if victim is not None:
                 self._evict(victim, on_evict)
             session = self.factory(account, tenant, password, cache_dir=self.cache_dir, transcript=self.transcript)
+            with self._lock:
+                self._half_open[key] = session    # close_all reaches it even if a signal cuts open() short
             try:
                 session.open(on_progress=on_progress, on_event=on_event)
             except RemotingError as exc:
@@ -106,6 +109,7 @@ class SessionPool:
             return session
         finally:
             with self._lock:
+                self._half_open.pop(key, None)
                 done = self._opening.pop(key, None)
             if done is not None:
                 done.set()
@@ -152,8 +156,9 @@ class SessionPool:
     def close_all(self, deadline_s: float = 10.0) -> list[str]:
         """Stop running commands and delete every shell, in parallel; returns one message per failure."""
         with self._lock:
-            sessions = list(self._sessions.values())
+            sessions = [*self._sessions.values(), *self._half_open.values()]
             self._sessions.clear()
+            self._half_open.clear()
         failures: list[str] = []
         lock = threading.Lock()
 

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
+from pypsrp.complex_objects import RunspacePoolState
 from pypsrp.powershell import RunspacePool
 from pypsrp.wsman import WSMan
 
@@ -109,7 +110,7 @@ class DelegatedSession:
 
     @property
     def is_open(self) -> bool:
-        return self._pool is not None and not self._closed
+        return self._pool is not None and not self._closed and self._pool.state == RunspacePoolState.OPENED
 
     @property
     def busy(self) -> bool:
@@ -176,9 +177,12 @@ class DelegatedSession:
         hops = 0
         while True:
             wsman, pool = self._make_pool(uri)
+            # Known before open(): if a signal cuts the open short after the Create, close() still deletes it.
+            self._wsman, self._pool = wsman, pool
             try:
                 pool.open()
             except RedirectRequested as redirect:
+                self._wsman = self._pool = None
                 wsman.close()
                 uri = self._follow(uri, redirect, hops)
                 hops += 1
@@ -187,9 +191,14 @@ class DelegatedSession:
                     on_event(RedirectEvent(uri, f'Your connection has been redirected to the following URI: "{uri}"'))
                 continue
             except Exception as exc:
+                self._wsman = self._pool = None
+                if pool.shell.opened:      # the shell exists (e.g. the pool broke after Create): delete it
+                    try:
+                        pool.close()
+                    except Exception as close_exc:
+                        log.debug("closing a half-open pool: %s", type(close_exc).__name__)
                 wsman.close()
                 raise self._error(exc, "connect") from None
-            self._wsman, self._pool = wsman, pool
             return
 
     def _follow(self, current: str, redirect: RedirectRequested, hops: int) -> str:
