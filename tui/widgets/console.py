@@ -148,6 +148,7 @@ class TenantConsole(Widget):
     def on_mount(self) -> None:
         self._update_completion_data()
         self.input.focus()
+        self.call_after_refresh(self._thread_console)  # made now, not in the middle of a first result
 
     def focus(self, scroll_visible: bool = True) -> TenantConsole:
         """Focusing the console focuses its input line (the app calls this when switching tenants)."""

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from rich.console import RenderableType
 from rich.segment import Segment
 from rich.text import Text
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -31,6 +32,7 @@ class ScrollbackLog(ScrollView, can_focus=True):
         self._frozen: list[Strip] = []
         self._live: list[Strip] = []
         self._width = 0  # widest line, for horizontal scrolling
+        self._line_cache: LRUCache[tuple[int, int, int], tuple[Strip, Strip]] = LRUCache(2048)
 
     # -- rendering -----------------------------------------------------------------------------
 
@@ -92,7 +94,12 @@ class ScrollbackLog(ScrollView, can_focus=True):
         live, self._live = self._live, []
         self.append_strips(live)
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._line_cache.clear()  # the background style is baked into cached lines
+
     def clear(self) -> None:
+        self._line_cache.clear()
         self._frozen = []
         self._live = []
         self._width = 0
@@ -119,4 +126,12 @@ class ScrollbackLog(ScrollView, can_focus=True):
             strip = self._live[index - frozen]
         else:
             return Strip.blank(width, self.rich_style)
-        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style).apply_style(self.rich_style)
+        # Lines never change once rendered, so their cropped, styled form is cached (repaints and
+        # scrolling then cost a dict lookup per line). The source strip is kept to rule out id reuse.
+        key = (id(strip), scroll_x, width)
+        cached = self._line_cache.get(key)
+        if cached is not None and cached[0] is strip:
+            return cached[1]
+        line = strip.crop_extend(scroll_x, scroll_x + width, self.rich_style).apply_style(self.rich_style)
+        self._line_cache[key] = (strip, line)
+        return line
