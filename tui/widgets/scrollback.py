@@ -32,6 +32,7 @@ class ScrollbackLog(ScrollView, can_focus=True):
         self._frozen: list[Strip] = []
         self._live: list[Strip] = []
         self._width = 0  # widest line, for horizontal scrolling
+        self._known_width = 0  # last visible width, used while the console is hidden
         self._line_cache: LRUCache[tuple[int, int, int], tuple[Strip, Strip]] = LRUCache(2048)
 
     # -- rendering -----------------------------------------------------------------------------
@@ -39,7 +40,11 @@ class ScrollbackLog(ScrollView, can_focus=True):
     @property
     def render_width(self) -> int:
         """The width new content is rendered at (the visible width; at least 40 columns)."""
-        width = self.scrollable_content_region.width or self.size.width
+        width = self.scrollable_content_region.width
+        if width:
+            self._known_width = width
+        else:  # hidden (another tenant's console is in front): the width it had, or the screen's
+            width = self._known_width or (self.app.size.width - 2 if self.is_attached else 0)
         return max(40, width)
 
     def render_strips(self, renderable: RenderableType, width: int | None = None) -> list[Strip]:
