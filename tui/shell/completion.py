@@ -152,21 +152,29 @@ class _CatalogIndex:
         self.meta = [_short(cmdlets[low].synopsis) for low in self.names.lower]
         self.is_local = [low in local_names for low in self.names.lower]
         self._params: dict[str, list[_ParamEntry]] = {}
-        self._history: tuple[Mapping[str, int], int, list[int]] | None = None
+        self._history: tuple[tuple[int, int, int], list[int]] | None = None
+        # Ranked command completions per (word, local only, limit, history stamp): the first letters of
+        # every line ("G", "Ge", "Get-") are typed again and again.
+        self.ranked: OrderedDict[tuple[str, bool, int, tuple[int, int, int] | None], list[Completion]] = \
+            OrderedDict()
         self._lock = threading.Lock()
 
-    def history_vector(self, history: Mapping[str, int]) -> list[int]:
-        """``-count`` per indexed name (sort key), rebuilt only when the caller passes another mapping."""
+    def history_vector(self, history: Mapping[str, int]) -> tuple[list[int], tuple[int, int, int]]:
+        """(``-count`` per indexed name as a sort key, a stamp that changes when the counts do).
+
+        Callers often keep one dict and bump its counts in place, so the stamp includes the total.
+        """
+        stamp = (id(history), len(history), sum(history.values()))
         cached = self._history
-        if cached is not None and cached[0] is history and cached[1] == len(history):
-            return cached[2]
+        if cached is not None and cached[0] == stamp:
+            return cached[1], stamp
         lower_counts: dict[str, int] = {}
         for name, count in history.items():
             low = name.lower()
             lower_counts[low] = lower_counts.get(low, 0) + count
         vector = [-lower_counts.get(low, 0) for low in self.names.lower]
-        self._history = (history, len(history), vector)
-        return vector
+        self._history = (stamp, vector)
+        return vector, stamp
 
     def cmdlet(self, name: str) -> CmdletInfo | None:
         found = local_cmdlet(name)
@@ -251,19 +259,32 @@ class CmdletCompleter(Completer):
 # -- routes -------------------------------------------------------------------------------------
 
 def _commands(ctx: Context, index: _CatalogIndex, data: CompletionData, limit: int) -> list[Completion]:
+    used: list[int] | None = None
+    stamp: tuple[int, int, int] | None = None
+    if data.history_counts:
+        used, stamp = index.history_vector(data.history_counts)
+    key = (ctx.word, ctx.local_only, limit, stamp)
+    cached = index.ranked.get(key)
+    if cached is not None:
+        index.ranked.move_to_end(key)
+        return list(cached)
     names, meta = index.names.names, index.meta
     matches = index.names.search(ctx.prefix, enough=None if ctx.local_only else limit)
     if ctx.local_only:
         is_local = index.is_local
         matches = [m for m in matches if is_local[m[1]]]
     # Names are indexed in alphabetical order, so the index breaks ties alphabetically.
-    if data.history_counts:
-        used = index.history_vector(data.history_counts)
-        ranked = sorted(matches, key=lambda m: (m[0], used[m[1]], m[1]))[:limit]
+    if used is not None:
+        vector = used
+        ranked = sorted(matches, key=lambda m: (m[0], vector[m[1]], m[1]))[:limit]
     else:
         ranked = sorted(matches)[:limit]
     start = -len(ctx.word)
-    return [Completion(names[i], start, names[i], meta[i]) for _, i in ranked]
+    found = [Completion(names[i], start, names[i], meta[i]) for _, i in ranked]
+    index.ranked[key] = found
+    if len(index.ranked) > 128:
+        index.ranked.popitem(last=False)
+    return list(found)
 
 
 def _candidate_sets(cmdlet: CmdletInfo, given: Sequence[ParameterInfo]) -> list[str | None]:

@@ -173,6 +173,15 @@ def test_history_counts_rank_within_the_same_quality() -> None:
     assert texts("Get-Mailbox")[:3] == ["Get-Mailbox", "Get-MailboxStatistics", "Get-MailboxPermission"]
 
 
+def test_history_counts_bumped_in_place_change_the_ranking() -> None:
+    counts = {"Get-MailboxPermission": 1}
+    data = CompletionData(history_counts=counts)
+    assert texts("Get-Mailbox", data=data)[:3] == ["Get-Mailbox", "Get-MailboxPermission", "Get-MailboxStatistics"]
+    counts["get-mailboxstatistics"] = 1
+    counts["get-mailboxstatistics"] += 2  # the same dict, mutated: the ranking follows
+    assert texts("Get-Mailbox", data=data)[:3] == ["Get-Mailbox", "Get-MailboxStatistics", "Get-MailboxPermission"]
+
+
 def test_command_completion_carries_synopsis_and_start_position() -> None:
     c = complete("Get-Mailbox | get-mailboxs", None, CATALOG, DATA)[0]
     assert c.text == "Get-MailboxStatistics" and c.start_position == -len("get-mailboxs")
