@@ -127,6 +127,7 @@ class TenantConsole(Widget):
         self._last_records: list[Record] = []
         self._last_hint: Any = None
         self._last_line = ""
+        self._last_result_line = ""
         self._echo_is_last = False  # nothing written since the echo of _last_line (caret goes under it)
         self._flush_timer: Timer | None = None
         self._flush_interval = FLUSH_S
@@ -172,7 +173,7 @@ class TenantConsole(Widget):
     @property
     def last_result(self) -> list[Record]:
         """Every record of the last finished (or running) command, for the viewer and exports."""
-        return self._run.records if self._run is not None else self._last_records
+        return self._run.records if self._run is not None and self._run.records else self._last_records
 
     def set_catalog(self, catalog: Catalog) -> None:
         """Swap the completer's catalog whole; its index is built in a thread, not on the next keystroke."""
@@ -406,8 +407,10 @@ class TenantConsole(Widget):
         if extra > 0:
             self._write(Text(f"{extra:,} more rows — press F6 to open all {len(run.records):,} in the viewer",
                              style="bold cyan"))
-        self._last_records = run.records
-        self._last_hint = run.hint
+        if run.records:  # a command with no output (Set-…) keeps the previous result viewable
+            self._last_records = run.records
+            self._last_hint = run.hint
+            self._last_result_line = run.line
 
     def _summary_text(self, run: _Run, summary: RunSummary | None) -> Text:
         records = summary.records if summary is not None else len(run.records)
@@ -535,8 +538,11 @@ class TenantConsole(Widget):
             return
         from tui.widgets.result_view import ResultScreen
 
-        self.app.push_screen(ResultScreen(list(records), title=f"{self.prompt}> {self._last_line}",
-                                          hint=self._last_hint))
+        running = self._run is not None and bool(self._run.records)
+        line = self._run.line if running and self._run is not None else self._last_result_line
+        hint = self._run.hint if running and self._run is not None else self._last_hint
+        title = f"{self.prompt}> {line}" + (" (still running: the rows so far)" if running else "")
+        self.app.push_screen(ResultScreen(list(records), title=title, hint=hint))
 
 
 def _warm_completion_index(catalog: Catalog) -> None:
