@@ -379,9 +379,10 @@ def cmd_shell(args: argparse.Namespace) -> int:
             print(f"Connected to {tenant.display_name} ({tenant.domain}) as {account.upn}; "
                   f"{len(session.catalog)} commands. Ctrl+C stops a command, Ctrl+D or `exit` leaves.")
             counts: dict[str, int] = {}
+            seen = _Seen()
             while True:
-                data = CompletionData(history_counts=counts, properties={}, identities=[],
-                                      variables=sorted(session.variables))
+                data = CompletionData(history_counts=counts, properties=dict(seen.properties),
+                                      identities=list(seen.identities), variables=sorted(session.variables))
                 try:
                     line = prompt.prompt(f"[{tenant.display_name}] PS> ",
                                          completer=CmdletCompleter(session.catalog, data),
@@ -397,7 +398,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
                 first = line.strip().split()[0]
                 counts[first] = counts.get(first, 0) + 1
                 printer = Printer(None, sys.stdout, sys.stderr)
-                summary = _run_interruptible(session, line, printer)
+                summary = _run_interruptible(session, line, seen.wrap(first, printer))
                 printer.finish()
                 if summary is None:
                     continue
@@ -415,7 +416,32 @@ def cmd_shell(args: argparse.Namespace) -> int:
     return code
 
 
-def _run_interruptible(session: Any, line: str, printer: Printer) -> RunSummary | None:
+class _Seen:
+    """Property names per cmdlet and identities seen in results: what the completer offers next."""
+
+    IDENTITY_KEYS = ("Identity", "Name", "Alias", "PrimarySmtpAddress", "UserPrincipalName")
+    MAX_IDENTITIES = 2000
+
+    def __init__(self) -> None:
+        self.properties: dict[str, list[str]] = {}
+        self.identities: dict[str, None] = {}     # ordered set
+
+    def wrap(self, cmdlet: str, sink: Callable[[Event], None]) -> Callable[[Event], None]:
+        def on_event(event: Event) -> None:
+            if isinstance(event, RecordEvent):
+                record = event.record
+                if cmdlet not in self.properties:
+                    self.properties[cmdlet] = list(record.properties)
+                for key in self.IDENTITY_KEYS:
+                    value = record.get(key)
+                    if isinstance(value, str) and value and len(self.identities) < self.MAX_IDENTITIES:
+                        self.identities[value] = None
+            sink(event)
+
+        return on_event
+
+
+def _run_interruptible(session: Any, line: str, printer: Callable[[Event], None]) -> RunSummary | None:
     """Run on a worker thread so Ctrl+C in the main thread can send the PSRP stop."""
     result: dict[str, Any] = {}
 

@@ -162,3 +162,13 @@ def test_tenants_commands_and_malformed_file(exohop_dirs, tmp_path, capsys) -> N
     err = capsys.readouterr().err
     assert str(path) in err and "line" in err
     assert path.read_text() == broken                                   # never overwritten
+
+
+def test_login_without_a_keyring_backend_says_how_to_get_one(exohop_dirs, tmp_path) -> None:   # type: ignore[no-untyped-def]
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHON_KEYRING_BACKEND",)}
+    env["DBUS_SESSION_BUS_ADDRESS"] = f"unix:path={tmp_path / 'no-bus'}"    # no Secret Service anywhere
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")                          # no keyringrc.cfg either
+    result = _exohop(["login", "admin@partner.onmicrosoft.com", "--password-stdin"], env, stdin="S3cret-pw\n")
+    assert result.returncode == 3
+    assert "gnome-keyring" in result.stderr and "S3cret-pw" not in result.stderr + result.stdout
+    assert not (exohop_dirs["config"] / "config.toml").exists()
