@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from tui.remoting.events import ErrorEvent, FileEvent, RecordEvent, TextEvent, WarningEvent
+from tui.remoting.events import (
+    ErrorEvent,
+    FileEvent,
+    ProgressEvent,
+    RecordEvent,
+    TextEvent,
+    VerboseEvent,
+    WarningEvent,
+)
 from tui.remoting.invoke import RemotePipeline
 from tui.remoting.transcript import Transcript
 from tui.shell.bound import BoundCommand
@@ -19,25 +27,31 @@ from tui.shell.bound import BoundCommand
 def big_sim():   # type: ignore[no-untyped-def]
     from tui.sim import Simulator
 
-    with Simulator(mailboxes=800) as server:
+    with Simulator(mailboxes=1200) as server:
         yield server
 
 
 def test_records_stream_before_the_pipeline_ends(big_sim, open_session) -> None:   # type: ignore[no-untyped-def]
     session = open_session(big_sim)
     first: dict[str, object] = {}
+    progress: list[ProgressEvent] = []
 
     def on_event(event: object) -> None:
         if isinstance(event, RecordEvent) and not first:
             first["at"] = time.monotonic()
             first["running"] = big_sim.stats()["pipelines_running"]
+        if isinstance(event, ProgressEvent):
+            progress.append(event)
 
     t0 = time.monotonic()
     summary = session.run("Get-Mailbox -ResultSize Unlimited", on_event)
     total = time.monotonic() - t0
-    assert summary.outcome == "ok" and summary.records == 800
+    assert summary.outcome == "ok" and summary.records == 1200
     assert first["running"] == 1, "the first record must reach the caller while the server is still sending"
     assert float(first["at"]) - t0 < total / 2   # type: ignore[arg-type]
+    # Progress records arrive with the data ("Retrieved 500 of 1,200 mailboxes"), the last one completed.
+    assert len(progress) >= 3 and progress[-1].completed and not progress[1].completed
+    assert 0 < progress[1].percent < 100 and "of 1,200" in progress[1].status
 
 
 def test_stop_ends_the_remote_pipeline_and_session_stays_usable(big_sim, open_session) -> None:   # type: ignore[no-untyped-def]
@@ -52,7 +66,7 @@ def test_stop_ends_the_remote_pipeline_and_session_stays_usable(big_sim, open_se
 
     summary = session.run("Get-Mailbox -ResultSize Unlimited", on_event)
     assert summary.outcome == "stopped"
-    assert 10 <= summary.records < 800
+    assert 10 <= summary.records < 1200
     assert not any(isinstance(e, ErrorEvent) for e in got)           # a stop is not an error
     assert big_sim.stats()["requests"]["Signal"] == signals + 1
     assert big_sim.stats()["pipelines_running"] == 0
@@ -90,6 +104,13 @@ def test_terminating_and_non_terminating_errors_are_both_reported(sim, open_sess
     errs = [e for e in events if isinstance(e, ErrorEvent)]
     assert len(errs) == 1 and not errs[0].terminating and "Get-Nothing" in errs[0].message
     assert not pipeline.ps.had_errors
+
+
+def test_verbose_records_arrive_with_verbose(sim, open_session) -> None:   # type: ignore[no-untyped-def]
+    session = open_session(sim)
+    events: list[object] = []
+    assert session.run("Get-Mailbox -ResultSize 1 -Verbose", events.append).outcome == "ok"
+    assert any(isinstance(e, VerboseEvent) and "Beginning processing" in e.message for e in events)
 
 
 def test_warnings_variables_and_last(sim, open_session) -> None:   # type: ignore[no-untyped-def]
