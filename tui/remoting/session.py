@@ -270,6 +270,27 @@ class DelegatedSession:
         except Exception as exc:   # a failed refresh keeps the cached catalog; the next command reports trouble
             log.info("background catalog refresh failed: %s", type(exc).__name__)
 
+    def reimport(self, on_progress: Callable[[ImportProgress], None] | None = None) -> Catalog:
+        """Import the catalog afresh on the open session (with progress), replacing cache and detail."""
+        if self._run_lock.locked():
+            raise RemotingError(f"{self.tenant.domain} is running a command; re-import when it is done.",
+                                E.BUSY, account=self.account.upn, tenant=self.tenant.domain)
+        self._cancel_refresh()
+        with self._io:
+            if self._pool is None:
+                self._reopen()
+            assert self._pool is not None
+            try:
+                catalog = fetch_catalog(self._pool, on_progress, self.import_patterns)
+            except Exception as exc:
+                raise self._error(exc, "import") from None
+        self.catalog = catalog
+        self._detailed = set()
+        self._save_cache()
+        if self.on_catalog_changed is not None:
+            self.on_catalog_changed(catalog)
+        return catalog
+
     def wait_for_refresh(self, timeout_s: float = 30.0) -> bool:
         thread = self._refresh_thread
         if thread is None:

@@ -146,3 +146,20 @@ def test_lazy_detail_from_get_command_is_merged_and_cached(sim, seeded_cache: Pa
         assert cached is not None and cached.get("Set-Mailbox") == detail and cached.get("Add-MailboxPermission") == perm
     finally:
         session.close()
+
+
+def test_reimport_replaces_catalog_and_detail(sim, open_session) -> None:   # type: ignore[no-untyped-def]
+    from tui.catalog import Catalog
+    from tui.remoting.importer import CatalogCache
+
+    session = open_session(sim)
+    session.ensure_detail("Set-Mailbox")
+    session.catalog = Catalog(c for c in session.catalog if c.name != "Get-Mailbox")   # stale
+    progress: list[ImportProgress] = []
+    catalog = session.reimport(progress.append)
+    assert "Get-Mailbox" in catalog and session.catalog is catalog
+    assert progress and progress[-1].done == progress[-1].total
+    bare = catalog.get("Set-Mailbox")
+    assert bare is not None and not any(p.position for p in bare.parameters)        # detail fetched afresh later
+    saved = CatalogCache(session.cache.directory.parent).load(sim.url, session.account.upn, session.tenant.domain)
+    assert saved == catalog
