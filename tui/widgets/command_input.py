@@ -212,6 +212,7 @@ class CommandInput(Input):
     BINDINGS = [  # noqa: RUF012 - Textual's declaration style
         Binding("tab", "complete", "Complete", tooltip="Complete the word (Tab/Ctrl+Space; again: take the pick)"),
         Binding("ctrl+space,ctrl+@,ctrl+at", "complete", "Complete", show=False),
+        Binding("shift+tab", "menu_back", "Previous completion", show=False),
         Binding("up", "up", "History back", show=False),
         Binding("down", "down", "History forward", show=False),
         Binding("pageup", "page(-1)", show=False),
@@ -315,12 +316,15 @@ class CommandInput(Input):
             return
         self.open_menu(found)
 
+    def action_menu_back(self) -> None:
+        self.menu.move(-1)
+
     def action_close_menu(self) -> None:
         self.menu.hide()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Escape only matters with the dropdown open; otherwise it bubbles to the app.
-        if action == "close_menu":
+        if action in ("close_menu", "menu_back"):
             return self._menu is not None and self.menu.is_open
         return True
 

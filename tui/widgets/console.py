@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -542,7 +543,10 @@ class TenantConsole(Widget):
         line = self._run.line if running and self._run is not None else self._last_result_line
         hint = self._run.hint if running and self._run is not None else self._last_hint
         title = f"{self.prompt}> {line}" + (" (still running: the rows so far)" if running else "")
-        self.app.push_screen(ResultScreen(list(records), title=title, hint=hint))
+        words = line.split()
+        command = re.sub(r"[^\w.-]", "", words[0]) if words else ""
+        stem = f"{self.prompt}-{command}" if command else self.prompt
+        self.app.push_screen(ResultScreen(list(records), title=title, hint=hint, export_stem=stem))
 
 
 def _warm_completion_index(catalog: Catalog) -> None:

@@ -96,9 +96,12 @@ class ResultViewer(Widget):
             self.path = path
             self.rows = rows
 
-    def __init__(self, records: Sequence[Record], *, hint: Any = None, id: str | None = None) -> None:
+    def __init__(self, records: Sequence[Record], *, hint: Any = None, export_stem: str = "result",
+                 id: str | None = None) -> None:
         super().__init__(id=id)
         self.records = list(records)
+        self.export_stem = export_stem  # default file name for exports, e.g. "contoso-Get-Mailbox"
+        self._overwrite_ok: Path | None = None  # the existing file the user agreed to replace
         self.hint = hint
         self.all_properties = False
         self.columns = viewer_columns(self.records, hint)
@@ -316,7 +319,8 @@ class ResultViewer(Widget):
         row.add_class("active")
         self.query_one("#export-label", Label).update(f"Export {fmt.upper()} to:")
         box = self.query_one("#export-path", Input)
-        box.value = str(Path.cwd() / f"result.{fmt}")
+        box.value = str(Path.cwd() / f"{self.export_stem}.{fmt}")
+        self._overwrite_ok = None
         box.focus()
 
     @on(Input.Submitted, "#export-path")
@@ -326,6 +330,13 @@ class ResultViewer(Widget):
         if not raw:
             return
         path = Path(raw).expanduser()
+        if path.is_dir():
+            path = path / f"{self.export_stem}.{self._export_format}"
+        if path.exists() and self._overwrite_ok != path:
+            # Never replace an earlier export silently: a second Enter confirms.
+            self._overwrite_ok = path
+            self.query_one("#export-label", Label).update(f"{path.name} exists — Enter again to replace it:")
+            return
         try:
             rows = self.export(path, self._export_format)
         except OSError as exc:
@@ -364,16 +375,18 @@ class ResultScreen(ModalScreen[None]):
         Binding("q", "close", "Close", show=False),
     ]
 
-    def __init__(self, records: Sequence[Record], *, title: str = "", hint: Any = None) -> None:
+    def __init__(self, records: Sequence[Record], *, title: str = "", hint: Any = None,
+                 export_stem: str = "result") -> None:
         super().__init__()
         self.records = records
+        self.export_stem = export_stem
         self.title_text = title
         self.hint = hint
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text or "Result", id="viewer-title")
-            yield ResultViewer(self.records, hint=self.hint, id="result-viewer")
+            yield ResultViewer(self.records, hint=self.hint, export_stem=self.export_stem, id="result-viewer")
 
     @property
     def viewer(self) -> ResultViewer:

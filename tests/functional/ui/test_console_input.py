@@ -109,6 +109,8 @@ def test_dropdown_filters_as_you_type_and_arrows_pick_and_enter_accepts() -> Non
         names = [t for t, _ in menu_entries(console)]
         assert "Get-MailboxStatistics" in names
         target = names.index("Get-MailboxStatistics")
+        await pilot.press("down", "shift+tab")  # Shift+Tab goes back up in the dropdown
+        assert console.input.menu.highlighted == 0
         await pilot.press(*["down"] * target, "enter")
         await pilot.pause()
         assert console.input.value == "Get-MailboxStatistics"

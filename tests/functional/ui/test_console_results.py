@@ -264,6 +264,17 @@ def test_large_result_shows_first_rows_then_viewer_sorts_filters_exports(tmp_pat
             line for line in out.read_text(encoding="utf-8").splitlines(keepends=True) if not line.startswith("#")))))
         assert len(rows) == 10 and {r["Name"] for r in rows} == {f"user{i:05d}" for i in range(40, 50)}
         assert not list(out.parent.glob(".*.tmp"))  # written atomically: no temp file left
+        # Exporting to the same file again asks first: one Enter warns, a second replaces.
+        viewer.apply_filter("user00049")
+        await pilot.press("e")
+        box.value = str(out)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "exists" in str(viewer.query_one("#export-label").render())
+        assert len(out.read_text(encoding="utf-8").splitlines()) == 11  # untouched so far
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len(out.read_text(encoding="utf-8").splitlines()) == 2  # header + user00049
 
         await pilot.press("escape")
         await pilot.pause()
