@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import shutil
 import signal
 import sys
@@ -244,6 +243,40 @@ class Printer:
         self.out.flush()
 
 
+def remote_command_names(line: str) -> list[str]:
+    """The command names of a line that are not local cmdlets (what the service must know)."""
+    from tui.shell import parse
+    from tui.shell.local_catalog import LOCAL_ALIASES, LOCAL_CATALOG
+
+    names: list[str] = []
+    for statement in parse(line).statements:
+        for command in statement.commands:
+            name = command.name
+            if name in LOCAL_CATALOG or name.lower() in LOCAL_ALIASES or name.lower() in (n.lower() for n in names):
+                continue
+            names.append(name)
+    return names
+
+
+def _one_shot_factory(names: list[str]) -> Callable[..., Any]:
+    """Sessions for `exohop run`: the cached catalog as is (no background refresh, the process ends
+    soon); with no cache, only the line's own commands are imported (like Import-PSSession
+    -CommandName) and that narrow catalog is not cached, so a full import still happens later."""
+    from tui.remoting.importer import CatalogCache
+    from tui.remoting.session import DelegatedSession
+
+    def factory(account: Account, tenant: Tenant, password: str, **kwargs: Any) -> Any:
+        cache = kwargs.get("cache_dir")
+        cached = cache is not None and CatalogCache(cache).path_for(account.endpoint, account.upn,
+                                                                      tenant.domain).is_file()
+        if cached or not names:
+            return DelegatedSession(account, tenant, password, refresh_in_background=False, **kwargs)
+        return DelegatedSession(account, tenant, password, refresh_in_background=False, import_patterns=names,
+                                save_cache=False, **kwargs)
+
+    return factory
+
+
 def _progress_line(tenant: Tenant, err: TextIO) -> Callable[[Any], None] | None:
     """Import progress on one terminal line ("… 312 of 742 commands"); nothing when stderr is not a TTY."""
     if not err.isatty():
@@ -285,7 +318,6 @@ def _resolve_tenants(env: Environment, queries: list[str]) -> list[Tenant]:
 
 def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     from tui.remoting.pool import SessionPool
-    from tui.remoting.session import DelegatedSession
     from tui.remoting.transcript import Transcript
     from tui.shell import ParseError, parse
 
@@ -302,10 +334,9 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
     pool: SessionPool | None = None
     try:
         tenants = _resolve_tenants(env, list(args.tenant))
-        # One-shot: the cached catalog is used as is (a background refresh would only be cancelled).
         pool = SessionPool(env.config.settings.max_sessions_per_account, cache_dir=cache_dir(),
                            transcript=Transcript(data_dir() / "transcripts"),
-                           factory=functools.partial(DelegatedSession, refresh_in_background=False))
+                           factory=_one_shot_factory(remote_command_names(line)))
         with termination_signals():
             for tenant in tenants:
                 label = f"{tenant.display_name} ({tenant.domain})"

@@ -69,7 +69,8 @@ class DelegatedSession:
     def __init__(self, account: Account, tenant: Tenant, password: str, *, cache_dir: Path | None = None,
                  transcript: Transcript | None = None, refresh_in_background: bool = True,
                  operation_timeout_s: int = OPERATION_TIMEOUT_S, connect_timeout_s: float = CONNECT_TIMEOUT_S,
-                 read_timeout_s: float = READ_TIMEOUT_S, import_patterns: Sequence[str] = ("*",)) -> None:
+                 read_timeout_s: float = READ_TIMEOUT_S, import_patterns: Sequence[str] = ("*",),
+                 save_cache: bool = True) -> None:
         self.account = account
         self.tenant = tenant
         self.__password = password
@@ -77,6 +78,7 @@ class DelegatedSession:
         self.transcript = transcript
         self.refresh_in_background = refresh_in_background
         self.import_patterns = tuple(import_patterns)   # like Import-PSSession -CommandName; "*" = everything
+        self.save_cache = save_cache                     # False: a narrowed import must not pose as the catalog
         # The read timeout must exceed the operation timeout (a Receive long-polls that long); the defaults do.
         self.timeouts = (operation_timeout_s, connect_timeout_s, read_timeout_s)
         self.uri = delegated_uri(account.endpoint, tenant.domain)
@@ -237,7 +239,7 @@ class DelegatedSession:
         self._save_cache()
 
     def _save_cache(self) -> None:
-        if self.cache is None or not len(self.catalog):
+        if self.cache is None or not self.save_cache or not len(self.catalog):
             return
         try:
             self.cache.save(self.account.endpoint, self.account.upn, self.tenant.domain, self.catalog)

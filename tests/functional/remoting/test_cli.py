@@ -172,3 +172,19 @@ def test_login_without_a_keyring_backend_says_how_to_get_one(exohop_dirs, tmp_pa
     assert result.returncode == 3
     assert "gnome-keyring" in result.stderr and "S3cret-pw" not in result.stderr + result.stdout
     assert not (exohop_dirs["config"] / "config.toml").exists()
+
+
+def test_run_with_no_cache_imports_only_the_lines_commands(sim, secret_service, exohop_dirs, capsys) -> None:   # type: ignore[no-untyped-def]
+    a = sim.accounts[0]
+    _write_config(exohop_dirs, sim, [a.tenants[0]])
+    accounts.set_password(a.upn, a.password)
+    try:
+        t0 = time.monotonic()
+        code = main(["run", "-t", "contoso", "Get-Mailbox -ResultSize 2 | Get-MailboxStatistics | Sort-Object ItemCount"])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        assert "ItemCount" in out and time.monotonic() - t0 < 20
+        # The narrow catalog is not cached (it would hide the other ~700 commands from the next session).
+        assert not list((exohop_dirs["cache"]).rglob("*.json"))
+    finally:
+        accounts.delete_password(a.upn)
