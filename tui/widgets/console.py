@@ -138,6 +138,8 @@ class TenantConsole(Widget):
         self._block_gen = 0
         self._render_inflight = False
         self._render_again = False
+        self._render_timer: Timer | None = None
+        self._next_render_at = 0.0
         self._render_console: Console | None = None
 
     def compose(self) -> ComposeResult:
@@ -362,12 +364,24 @@ class TenantConsole(Widget):
 
     def _render_table_offthread(self, run: _Run) -> None:
         """Render the growing table in a thread (a 200-row Rich table takes ~50 ms: not on the UI thread)."""
-        if self._render_inflight:
+        if self._render_inflight or self._render_timer is not None:
             self._render_again = True
+            return
+        # A trickling result would otherwise re-render a growing table on every flush: keep the
+        # render thread busy at most a third of the time (it shares the GIL with the UI thread).
+        wait = self._next_render_at - time.monotonic()
+        if wait > 0:
+            def later() -> None:
+                self._render_timer = None
+                if run is self._run and run.block:
+                    self._render_table_offthread(run)
+
+            self._render_timer = self.set_timer(wait, later)
             return
         self._render_inflight = True
         self._render_again = False
         rows = list(run.block)
+        started = time.monotonic()
         gen = self._block_gen
         width = self.scrollback.render_width
         future = asyncio.get_running_loop().run_in_executor(
@@ -375,6 +389,7 @@ class TenantConsole(Widget):
 
         def done(fut: asyncio.Future[list[Strip]]) -> None:
             self._render_inflight = False
+            self._next_render_at = time.monotonic() + 2 * (time.monotonic() - started)
             if fut.cancelled() or fut.exception() is not None:
                 if not fut.cancelled():
                     self.log.error(f"rendering a result failed: {fut.exception()!r}")
