@@ -152,7 +152,9 @@ class TenantConsole(Widget):
     def on_mount(self) -> None:
         self._update_completion_data()
         self.input.focus()
-        self.call_after_refresh(self._thread_console)  # made now, not in the middle of a first result
+        # Made now, not in the middle of a first result.
+        self.call_after_refresh(self._thread_console)
+        self.call_after_refresh(_render_pool().submit, time.sleep, 0)  # starts the render thread
 
     def focus(self, scroll_visible: bool = True) -> TenantConsole:
         """Focusing the console focuses its input line (the app calls this when switching tenants)."""
