@@ -46,7 +46,7 @@ from tui.remoting.events import (
     VerboseEvent,
     WarningEvent,
 )
-from tui.shell.formatting import render_rich
+from tui.shell.formatting import choose_view, render_rich
 from tui.shell.records import Record
 from tui.tenants import Tenant
 from tui.widgets.command_input import CommandInput, CommandLine, ScrollRequested
@@ -55,6 +55,7 @@ from tui.widgets.history import History
 from tui.widgets.scrollback import ScrollbackLog
 
 INLINE_ROWS = 200  # rows drawn in the scrollback; beyond that the ResultViewer holds the rest
+INLINE_LIST_OBJECTS = 20  # the same for list views (Format-List, wide objects): each takes many lines
 FLUSH_S = 0.05  # records are drawn in batches at most this often
 MAX_FLUSH_S = 0.5  # …and the interval grows with the cost of redrawing a big table
 
@@ -77,6 +78,8 @@ class _Run:
         self.block: list[Record] = []  # records of the table being drawn in the live tail
         self.block_type = ""
         self.shown = 0  # records drawn inline so far (capped by INLINE_ROWS)
+        self.cap: int | None = None  # INLINE_ROWS, or INLINE_LIST_OBJECTS when the first record is a list
+        self.unit = "rows"
         self.progress: dict[int, ProgressEvent] = {}
         self.pending: list[Any] = []
         self.stopping = False  # Ctrl+C sent a stop; the summary will say "stopped"
@@ -319,7 +322,11 @@ class TenantConsole(Widget):
         self._flush_interval = min(MAX_FLUSH_S, max(FLUSH_S, spent * 4))
 
     def _add_record(self, run: _Run, record: Record) -> bool:
-        if run.shown >= INLINE_ROWS:
+        if run.cap is None:
+            is_list = isinstance(record, Record) and choose_view([record], run.hint).kind == "list"
+            run.cap = INLINE_LIST_OBJECTS if is_list else INLINE_ROWS
+            run.unit = "objects" if is_list else "rows"
+        if run.shown >= run.cap:
             return False  # counted in run.records; offered in the viewer
         type_name = getattr(record, "type_name", "")  # scalars (-ExpandProperty) have none
         if run.block and type_name != run.block_type:
@@ -354,7 +361,7 @@ class TenantConsole(Widget):
         # Records not drawn yet: beyond the inline cap, or still being rendered.
         extra = len(run.records) - (run.shown - len(run.block)) - self._live_rows
         if extra > 0:
-            tail += self.scrollback.render_strips(Text(f"… {extra:,} more rows arriving", style="dim italic"))
+            tail += self.scrollback.render_strips(Text(f"… {extra:,} more {run.unit} arriving", style="dim italic"))
         if run.progress:
             tail += self.scrollback.render_strips(self._render_progress(run.progress.values()))
         if run.stopping:
@@ -423,7 +430,7 @@ class TenantConsole(Widget):
         self.scrollback.set_live([])
         extra = len(run.records) - run.shown
         if extra > 0:
-            self._write(Text(f"{extra:,} more rows — press F6 to open all {len(run.records):,} in the viewer",
+            self._write(Text(f"{extra:,} more {run.unit} — press F6 to open all {len(run.records):,} in the viewer",
                              style="bold cyan"))
         if run.records:  # a command with no output (Set-…) keeps the previous result viewable
             self._last_records = run.records

@@ -296,3 +296,20 @@ def test_viewer_copies_the_cell_under_the_cursor() -> None:
         assert app.clipboard == "user00001"  # what copy_to_clipboard sent (OSC 52) to the terminal
 
     drive(body)
+
+
+def test_list_view_results_show_fewer_objects_inline() -> None:
+    def wide(i: int) -> Record:  # no known view and more than four properties: PowerShell lists it
+        return Record({"Name": f"obj{i:03d}", "A": 1, "B": 2, "C": 3, "D": 4, "E": 5})
+
+    async def body(app: Host, console: TenantConsole, pilot: Pilot[None]) -> None:
+        console.begin_run("Get-Thing")
+        for i in range(50):
+            console.append_event(RecordEvent(wide(i)))
+        console.end_run(RunSummary("Get-Thing", "ok", records=50))
+        await pilot.pause()
+        shown = text(console)
+        assert "obj019" in shown and "obj020" not in shown
+        assert "30 more objects — press F6 to open all 50 in the viewer" in shown
+
+    drive(body)
