@@ -14,6 +14,7 @@ Blocking calls throughout: the UI runs them in thread workers, the CLI on its ma
 from __future__ import annotations
 
 import logging
+import string
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -99,6 +100,8 @@ class DelegatedSession:
         self._detailed: set[str] = set()
         self._refresh_cancel = threading.Event()
         self._refresh_thread: threading.Thread | None = None
+        self._waiting = 0                     # detail lookups waiting for the pool (the refresh yields to them)
+        self._waiting_lock = threading.Lock()
         self._closed = False
 
     def __repr__(self) -> str:
@@ -220,6 +223,12 @@ class DelegatedSession:
         if "delegatedorg=" not in location.lower():
             # A pod URI without the tenant would land in the partner's own organization: keep the tenant.
             location = delegated_uri_with(location, self.tenant.domain)
+        try:
+            split_uri(location)
+        except ValueError:
+            raise RemotingError(f"{host_of(current)} redirected the connection to {who} to an unusable address "
+                                f"({location!r}).", E.REDIRECT, account=self.account.upn,
+                                tenant=self.tenant.domain) from None
         return location
 
     def _load_catalog(self, on_progress: Callable[[ImportProgress], None] | None) -> None:
@@ -253,12 +262,25 @@ class DelegatedSession:
         thread.start()
 
     def _refresh(self) -> None:
-        """Background: import the catalog again; swap it in (keeping fetched detail) and save it."""
+        """Background: import the catalog again; swap it in (keeping fetched detail) and save it.
+
+        The import goes in small chunks (commands by first letter), and between chunks it gives way
+        to the engineer: a command or a detail lookup waits for one chunk at most, never for the
+        whole import, and the refresh carries on once the session is idle.
+        """
+        patterns = self.import_patterns
+        chunks = [[f"{c}*"] for c in string.ascii_uppercase] if patterns == ("*",) else [[p] for p in patterns]
+        found: dict[str, CmdletInfo] = {}
         try:
-            with self._io:
-                if self._refresh_cancel.is_set() or self._pool is None:
-                    return
-                fresh = fetch_catalog(self._pool, None, self.import_patterns, cancel=self._refresh_cancel)
+            for chunk in chunks:
+                while (self._run_lock.locked() or self._waiting) and not self._refresh_cancel.is_set():
+                    time.sleep(0.02)
+                with self._io:
+                    if self._refresh_cancel.is_set() or self._pool is None:
+                        return
+                    part = fetch_catalog(self._pool, None, chunk, cancel=self._refresh_cancel)
+                found.update((c.name.lower(), c) for c in part)
+            fresh = Catalog(found.values())
             if self._refresh_cancel.is_set() or not len(fresh):
                 return
             current = self.catalog
@@ -317,7 +339,14 @@ class DelegatedSession:
         base = self.catalog.get(cmdlet_name)
         if base is None or base.name.lower() in self._detailed or not self.is_open:
             return base
-        if not self._io.acquire(blocking=wait):
+        with self._waiting_lock:
+            self._waiting += 1               # the background refresh gives way between its chunks
+        try:
+            acquired = self._io.acquire(blocking=wait)
+        finally:
+            with self._waiting_lock:
+                self._waiting -= 1
+        if not acquired:
             return base
         try:
             if base.name.lower() in self._detailed:
@@ -356,8 +385,7 @@ class DelegatedSession:
         try:
             self._stop_requested.clear()
             self._sink = counts.emit
-            self._cancel_refresh()
-            with self._io:
+            with self._io:                    # a background refresh yields within one chunk
                 summary = self._run_line(line, counts, self.variables if variables is None else variables, t0)
         finally:
             self.last_used = time.monotonic()

@@ -163,3 +163,26 @@ def test_reimport_replaces_catalog_and_detail(sim, open_session) -> None:   # ty
     assert bare is not None and not any(p.position for p in bare.parameters)        # detail fetched afresh later
     saved = CatalogCache(session.cache.directory.parent).load(sim.url, session.account.upn, session.tenant.domain)
     assert saved == catalog
+
+
+def test_commands_during_the_background_refresh_wait_one_chunk_at_most(sim, seeded_cache: Path) -> None:   # type: ignore[no-untyped-def]
+    from tui.catalog import Catalog
+
+    a = sim.accounts[0]
+    account = Account(upn=a.upn, endpoint=sim.url, ca_file=sim.ca_file)
+    tenant = Tenant(a.tenants[2])
+    cache = CatalogCache(seeded_cache)
+    full = cache.load(sim.url, a.upn, tenant.domain)
+    assert full is not None
+    cache.save(sim.url, a.upn, tenant.domain, Catalog(c for c in full if c.name != "Get-Recipient"))
+    session = DelegatedSession(account, tenant, a.password, cache_dir=seeded_cache, import_patterns=TEST_COMMANDS)
+    try:
+        session.open()                                    # the refresh starts at once, in chunks
+        for _ in range(3):
+            assert session.run("Get-Mailbox -ResultSize 1", lambda e: None).outcome == "ok"
+        assert session.wait_for_refresh(60)
+        assert "Get-Recipient" in session.catalog          # the refresh went on after the commands
+        detailed = session.catalog.get("Get-Mailbox")
+        assert detailed is not None and detailed.parameter_sets   # and kept the detail fetched meanwhile
+    finally:
+        session.close()
