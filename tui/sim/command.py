@@ -29,8 +29,9 @@ def main(args: argparse.Namespace) -> int:
         try:
             catalog = load(args.catalog)
         except (CatalogError, OSError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            print(f"exohop simulate: cannot use the catalog {args.catalog}: {reason}. "
+            # CatalogError messages already name the file; OSError's strerror does not.
+            reason = f"{args.catalog}: {exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)
+            print(f"exohop simulate: cannot use the catalog {reason}. "
                   "Give a catalog JSON file in exohop's schema (see README).", file=sys.stderr)
             return EXIT_USAGE
 
