@@ -225,8 +225,9 @@ class Shell:
                 if event is None:
                     break
                 self._handle(event)
-        except (PSRPCoreError, ValueError, KeyError) as exc:
-            raise ProtocolFailure(str(exc)) from None
+        except (PSRPCoreError, ValueError, KeyError, AttributeError, TypeError) as exc:
+            # e.g. pypsrp's SET_MAX_RUNSPACES names its call id "CI" where psrpcore reads "ci".
+            raise ProtocolFailure(f"a PSRP message could not be processed ({type(exc).__name__}: {exc})") from None
         finally:
             self._drain()
 

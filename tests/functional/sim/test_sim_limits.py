@@ -141,3 +141,14 @@ def test_stats_endpoint_serves_json_to_loopback(limits_sim: Simulator) -> None:
     data = r.json()
     assert set(data["requests"]) >= {"Create", "Command", "Receive", "Send", "Signal", "Delete"}
     assert {"open_shells", "shells_created", "shells_deleted", "shells_expired"} <= set(data)
+
+
+def test_pool_level_requests_are_answered_and_is_alive_sees_expiry(make_sim: Callable[..., Simulator],
+                                                                    connect: Callable[..., Any]) -> None:
+    sim = make_sim(mailboxes=5)
+    pool = connect(sim).pool
+    assert pool.get_available_runspaces() == 1
+    pool.reset_runspace_state()
+    assert pool.is_alive(timeout=5)
+    sim.expire_shells()
+    assert not pool.is_alive(timeout=5)
