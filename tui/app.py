@@ -9,6 +9,7 @@ import re
 import sys
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -42,7 +43,7 @@ def console_id(domain: str) -> str:
 
 
 class ExohopApp(App[int]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses elsewhere find it too
     TITLE = "exohop"
     COMMANDS = App.COMMANDS | {ExohopCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -77,6 +78,10 @@ class ExohopApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Workers decode results (pypsrp XML) on threads; a shorter GIL switch interval gives the UI
+        # thread the interpreter back sooner, so typing stays responsive while a large result streams.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, 0.001))
         if self.controller is not None:
             self._apply_controller()
         elif self._setup is not None:
@@ -84,6 +89,9 @@ class ExohopApp(App[int]):
             self.workers_.setup(self._setup)
         if self._handle_signals:
             self._install_signal_handlers()
+
+    def on_unmount(self) -> None:
+        sys.setswitchinterval(self._switch_interval)
 
     def _apply_controller(self) -> None:
         ctl = self.controller

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
+import signal
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
@@ -344,3 +346,37 @@ async def test_quit_while_a_command_runs_confirms_then_closes_every_shell(
         assert time.monotonic() - started < 2.5
     assert sum(big_sim.stats()["open_shells"].values()) == 0
     assert big_sim.stats()["pipelines_running"] == 0
+
+
+@sync
+async def test_palette_disconnects_the_active_tenant(setup: Callable[..., Controller], sim: Simulator) -> None:
+    ctl = setup()
+    app = make_app(ctl)
+    domain = delegated(sim, 1)[0]
+    upn = sim.accounts[0].upn
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_tenant(app, pilot, domain)
+        assert sim.stats()["open_shells"].get(upn, 0) == 1
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.1)
+        await pilot.press(*"disconnect")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: ctl.state(domain).status is TenantStatus.IDLE)
+        assert sim.stats()["open_shells"].get(upn, 0) == 0
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+
+
+@sync
+async def test_sigterm_closes_every_session_and_exits(setup: Callable[..., Controller], sim: Simulator) -> None:
+    ctl = setup()
+    app = make_app(ctl, handle_signals=True)
+    first, second = delegated(sim, 2)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_tenant(app, pilot, first)
+        await open_tenant(app, pilot, second)
+        assert sum(sim.stats()["open_shells"].values()) == 2
+        os.kill(os.getpid(), signal.SIGTERM)
+        await wait_for(pilot, lambda: not app.is_running, timeout=5)
+    assert sum(sim.stats()["open_shells"].values()) == 0
