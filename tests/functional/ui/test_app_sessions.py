@@ -380,3 +380,37 @@ async def test_sigterm_closes_every_session_and_exits(setup: Callable[..., Contr
         os.kill(os.getpid(), signal.SIGTERM)
         await wait_for(pilot, lambda: not app.is_running, timeout=5)
     assert sum(sim.stats()["open_shells"].values()) == 0
+
+
+@sync
+async def test_completion_dropdown_from_the_imported_catalog(setup: Callable[..., Controller],
+                                                            sim: Simulator) -> None:
+    ctl = setup()
+    app = make_app(ctl)
+    domain = delegated(sim, 1)[0]
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_tenant(app, pilot, domain)
+        box = app.console_for(domain).input
+        box.focus()
+        requests = sim.stats()["requests"]
+
+        async def dropdown(text: str) -> list[str]:
+            box.menu.hide()
+            box.value = text
+            box.cursor_position = len(text)
+            await pilot.press("tab")
+            await pilot.pause(0.05)
+            return [c.text for c in box.menu.candidates] if box.menu.is_open else []
+
+        cmdlets = await dropdown("Get-Mailbo")  # cmdlet names
+        assert "Get-Mailbox" in cmdlets and "Get-MailboxPermission" in cmdlets
+        assert cmdlets[0].lower().startswith("get-mailbo")  # prefix matches rank first
+        params = await dropdown("Get-Mailbox -Res")  # parameters of that cmdlet
+        assert any(p.lower().startswith("-resultsize") for p in params)
+        setters = await dropdown("Set-Mailbox -Identity x -")  # Set-Mailbox's own parameters
+        assert "-ProhibitSendQuota" in setters and "-ResultSize" not in setters
+        # completion never waits on the network
+        assert sim.stats()["requests"] == requests
+        await pilot.press("escape")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
