@@ -33,7 +33,8 @@ class Workers:
 
     @property
     def ctl(self) -> Controller:
-        return self.app.ctl  # type: ignore[no-any-return]
+        ctl: Controller = self.app.ctl
+        return ctl
 
     def _post(self, message: Any) -> None:
         self.app.post_message(message)  # thread-safe in Textual

@@ -290,7 +290,8 @@ class TenantList(Vertical):
         return self.query_one("#tenant-filter", Input)
 
     @property
-    def visible(self) -> list[Any]:
+    def shown(self) -> list[Any]:
+        """The tenants the list shows now (filtered and ordered)."""
         return self.rows.rows
 
     def set_tenants(self, tenants: Sequence[Any]) -> None:
