@@ -475,18 +475,22 @@ class _Seen:
 def _run_interruptible(session: Any, line: str, printer: Callable[[Event], None]) -> RunSummary | None:
     """Run on a worker thread so Ctrl+C in the main thread can send the PSRP stop."""
     result: dict[str, Any] = {}
+    done = threading.Event()
 
     def work() -> None:
         try:
             result["summary"] = session.run(line, printer)
         except RemotingError as exc:
             result["error"] = exc
+        finally:
+            done.set()
 
     worker = threading.Thread(target=work, name="exohop-run", daemon=True)
     worker.start()
-    while worker.is_alive():
+    # An Event, not Thread.join(): a join interrupted by Ctrl+C can report a live thread as finished.
+    while not done.is_set():
         try:
-            worker.join(0.1)
+            done.wait(0.1)
         except KeyboardInterrupt:
             session.stop()
     if "error" in result:

@@ -188,3 +188,66 @@ def test_run_with_no_cache_imports_only_the_lines_commands(sim, secret_service, 
         assert not list((exohop_dirs["cache"]).rglob("*.json"))
     finally:
         accounts.delete_password(a.upn)
+
+
+def test_shell_repl_runs_stops_with_ctrl_c_and_closes(make_sim, secret_service, exohop_dirs,
+                                                      seeded_catalog) -> None:   # type: ignore[no-untyped-def]
+    import pty
+    import re
+    import select
+
+    server = make_sim(mailboxes=3000, latency_ms=20)
+    a = server.accounts[0]
+    seed_cache(exohop_dirs["cache"], server, seeded_catalog)
+    _write_config(exohop_dirs, server, [a.tenants[0]])
+    accounts.set_password(a.upn, a.password)
+    pid, fd = pty.fork()
+    if pid == 0:   # the child: exohop shell on a terminal
+        env = {**_env(secret_service), "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm", "COLUMNS": "120"}
+        os.execve(sys.executable, [sys.executable, "-m", "tui", "shell", "-t", "contoso"], env)
+    buffer = b""
+
+    ansi = re.compile(rb"\x1b\[[0-9;?]*[a-zA-Z]")
+
+    def read_until(pattern: bytes, timeout: float = 30) -> bytes:
+        nonlocal buffer
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            clean = ansi.sub(b"", buffer)
+            if re.search(pattern, clean):
+                return clean
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if ready:
+                try:
+                    buffer += os.read(fd, 65536)
+                except OSError:
+                    break
+        tail = ansi.sub(b"", buffer)[-2000:]
+        raise AssertionError(f"no {pattern!r} in {tail!r}")
+
+    try:
+        read_until(rb"PS>")
+        os.write(fd, b"Get-Mailbox -ResultSize 2 | Select-Object Name\r")
+        read_until(rb"Name\s*\r?\n-+")
+        buffer = b""
+        os.write(fd, b"Get-Mailbox -ResultSize Unlimited\r")
+        read_until(rb"ProhibitSendQuota")        # records are streaming in (the table has begun)
+        signals = server.stats()["requests"]["Signal"]
+        os.write(fd, b"\x03")                                     # Ctrl+C: the PSRP stop
+        read_until(rb"\(stopped\)")
+        assert server.stats()["requests"]["Signal"] == signals + 1
+        assert server.stats()["open_shells"] == {a.upn: 1}        # the session stays open and usable
+        os.write(fd, b"exit\r")
+        _, status = os.waitpid(pid, 0)
+        assert os.WEXITSTATUS(status) == 0
+        assert server.stats()["open_shells"] == {}
+        history = (exohop_dirs["data"] / "history" / f"{a.tenants[0]}.txt").read_text()
+        assert "Get-Mailbox -ResultSize Unlimited" in history
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(fd)
+        accounts.delete_password(a.upn)
