@@ -99,7 +99,10 @@ class RemotePipeline:
                 self.ps.poll_invoke()
         finally:
             if not finished:
-                self._stop_and_wait()
+                try:
+                    self._stop_and_wait()
+                except Exception as exc:   # the connection is gone: nothing left to stop; keep the first error
+                    log.debug("stopping after an early exit failed: %s", type(exc).__name__)
             self._finish()
 
     def run_to_end(self) -> list[Record]:
