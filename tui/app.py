@@ -63,6 +63,7 @@ class ExohopApp(App[int]):
         self.active: str | None = None
         self.consoles: dict[str, Widget] = {}
         self.pending: dict[str, str] = {}  # domain -> line to run once the session is open
+        self._to_remember: dict[str, str] = {}  # upn -> password to store once it has been accepted
         self.quitting = False
         self.workers_ = Workers(self)
 
@@ -197,13 +198,17 @@ class ExohopApp(App[int]):
         tenant = event.tenant
         ctl = self.ctl
         ctl.set_status(tenant.domain, TenantStatus.IDLE)
+        self._to_remember.pop(event.upn.lower(), None)  # refused: never store that one
         self.refresh_marks()
 
         def done(result: LoginResult | None) -> None:
             if result is None:
-                self.notify(f"Not connected to {display_name(tenant)}: no password given.", severity="warning")
+                self.notify(f"Not connected to {display_name(tenant)}: no password given.",
+                            severity="warning")
                 return
-            self.workers_.remember_password(event.upn, result.password, result.remember)
+            self.workers_.remember_password(event.upn, result.password, persist=False)
+            if result.remember:  # stored in the keyring once the service has accepted it
+                self._to_remember[event.upn.lower()] = result.password
             self.connect(tenant, result.password)
 
         label = f"{display_name(tenant)} ({tenant.domain})"
@@ -223,6 +228,9 @@ class ExohopApp(App[int]):
     def _session_opened(self, event: m.SessionOpened) -> None:
         ctl = self.ctl
         ctl.set_status(event.domain, TenantStatus.READY)
+        upn = getattr(getattr(event.session, "account", None), "upn", "")
+        if upn and (password := self._to_remember.pop(upn.lower(), None)) is not None:
+            self.workers_.remember_password(upn, password, persist=True)
         console = self.console_for(event.domain)
         if console is not None:
             console.hide_import_progress()

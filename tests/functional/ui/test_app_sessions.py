@@ -51,7 +51,7 @@ def setup(sim: Simulator, cache_dir: Path, tmp_path: Path) -> Iterator[Callable[
     made: list[Controller] = []
 
     def build(*, confirm: str = "always", password: bool = True, cache: Path | None = cache_dir,
-              server: Simulator = sim) -> Controller:
+              server: Simulator = sim, store: Callable[[str, str], None] | None = None) -> Controller:
         account = server.accounts[0]
         if cache is not None:
             share_catalog(server, cache, source=sim)
@@ -59,6 +59,7 @@ def setup(sim: Simulator, cache_dir: Path, tmp_path: Path) -> Iterator[Callable[
                         accounts=[Account(account.upn, server.url, ca_file=server.ca_file, default=True)])
         tenants = TenantDirectory([Tenant(t.domain, t.name, tags=tuple(t.tags)) for t in server.tenants])
         ctl = Controller(config, tenants, password_source=lambda upn: account.password if password else None,
+                         password_store=store,
                          cache_dir=cache, history_dir=tmp_path / "history",
                          refresh_in_background=False)  # the UI is under test here, not the cache refresh
         made.append(ctl)
@@ -250,7 +251,8 @@ async def test_fourth_tenant_evicts_the_least_recently_used(setup: Callable[...,
 @sync
 async def test_login_dialog_when_the_keyring_has_no_password(setup: Callable[..., Controller],
                                                             sim: Simulator) -> None:
-    ctl = setup(password=False)
+    stored: list[tuple[str, str]] = []  # what "Remember in keyring" hands to the store (tui.accounts.set_password)
+    ctl = setup(password=False, store=lambda upn, pw: stored.append((upn, pw)))
     app = make_app(ctl)
     domain = delegated(sim, 1)[0]
     async with app.run_test(size=(120, 36)) as pilot:
@@ -267,6 +269,9 @@ async def test_login_dialog_when_the_keyring_has_no_password(setup: Callable[...
         app.screen.query_one("#login-password", Input).value = sim.accounts[0].password
         await pilot.press("enter")
         await wait_for(pilot, lambda: ctl.state(domain).status is TenantStatus.READY)
+        # "Remember" was ticked both times (the default): only the accepted password is stored
+        await wait_for(pilot, lambda: len(stored) == 1)
+        assert stored == [(sim.accounts[0].upn, sim.accounts[0].password)]
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: not app.is_running)
 
