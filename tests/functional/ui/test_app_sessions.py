@@ -190,6 +190,9 @@ async def test_switching_tenants_keeps_scrollback_and_costs_no_round_trip(
         assert scrollback(app, first) == before_text
         assert after == before, f"switching back made requests: {before} -> {after}"
         assert "Get-AcceptedDomain" in console.history
+        # the history is persisted per tenant, for the next start
+        await wait_for(pilot, lambda: "Get-AcceptedDomain" in ctl.load_history(first))
+        assert ctl.load_history(second) == []
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: not app.is_running)
     assert sum(sim.stats()["open_shells"].values()) == 0
