@@ -34,6 +34,7 @@ from psrpcore import (
     SetMinRunspacesEvent,
     StreamType,
 )
+from psrpcore._payload import PSRPMessage, create_message
 from psrpcore.types import (
     CommandMetadataCount,
     CommandTypes,
@@ -47,11 +48,13 @@ from psrpcore.types import (
     PSNoteProperty,
     PSObject,
     PSPropertyInfo,
+    PSRPMessageType,
     PSSecureString,
     RunspacePoolState,
 )
 
 from tui.catalog import CmdletInfo
+from tui.sim import clixml
 from tui.sim.model import CmdletError, PipelineStopped, SimObject
 
 log = logging.getLogger(__name__)
@@ -397,7 +400,8 @@ class _Context:
         self._shell._emit(self._run, lambda p: p.write_output(value), stop_raises=True)
 
     def output(self, obj: SimObject) -> None:
-        self.write(to_psobject(obj))
+        data = clixml.dumps(obj)          # serialized outside the shell lock
+        self._shell._emit(self._run, lambda p: _queue_output(p, data), stop_raises=True)
 
     def warning(self, text: str) -> None:
         self._shell._emit(self._run, lambda p: p.write_warning(text), stop_raises=False)
@@ -448,6 +452,19 @@ def _exception_bases(exception_type: str) -> list[str]:
     if exception_type.startswith("System.Management.Automation.") and exception_type.endswith("Exception"):
         return ["System.Management.Automation.RuntimeException", "System.SystemException"]
     return ["System.SystemException"] if exception_type.startswith("System.") else []
+
+
+def _queue_output(pipeline: ServerPipeline, data: bytes) -> None:
+    """Queue pre-serialized CLIXML as PIPELINE_OUTPUT: the steps of psrpcore's ``prepare_message``
+    minus its (slow, generic) serializer. psrpcore has no public way to send ready CLIXML, so this
+    is the one place that touches its send buffer and fragment counter.
+    """
+    pool = pipeline.runspace_pool
+    message = create_message(False, PSRPMessageType.PipelineOutput, data, pool.runspace_pool_id,
+                             pipeline.pipeline_id)
+    pool._send_buffer.append(PSRPMessage(PSRPMessageType.PipelineOutput, bytearray(message),
+                                         pool.runspace_pool_id, pipeline.pipeline_id, pool._fragment_counter,
+                                         StreamType.default))
 
 
 def _fail_pipeline(pipeline: ServerPipeline, record: ErrorRecord) -> None:
