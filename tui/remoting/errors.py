@@ -22,6 +22,8 @@ from pypsrp.exceptions import (
     WSManFaultError,
 )
 
+from tui.remoting.redirect import RedirectRequested
+
 # kinds
 AUTH = "auth"                      # 401: wrong password
 ACCESS_DENIED = "access_denied"    # no delegated admin rights for the tenant
@@ -120,6 +122,9 @@ def from_exception(exc: BaseException, *, account: str | None, tenant: str | Non
     def make(message: str, kind: str, retryable: bool = False) -> RemotingError:
         return RemotingError(scrub(message, password), kind, account=account, tenant=tenant, retryable=retryable)
 
+    if isinstance(exc, RedirectRequested):   # only the Create may be redirected; later requests may not
+        return make(f"{where} redirected a request of the open session to {who} ({exc.location or 'nowhere'}). "
+                    "Reconnect to the tenant.", REDIRECT)
     reason = _reason_of(exc)
     low = reason.lower()
     if SESSION_LIMIT_TEXT in low:
