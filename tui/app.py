@@ -554,79 +554,8 @@ def make_app(controller: Controller | None = None, *, setup: Callable[[], Contro
     return ExohopApp(controller, setup=setup, handle_signals=handle_signals)
 
 
-def controller_from_config(account: str | None = None) -> Controller:
-    """A Controller over the user's config.toml and tenants.toml (keyring passwords)."""
-    from tui.accounts import get_password, set_password
-    from tui.config import cache_dir, data_dir, load_config
-    from tui.tenants import TenantDirectory
-
-    config = load_config()
-    tenants = TenantDirectory.load()
-    ctl = Controller(config, tenants, password_source=get_password, password_store=set_password,
-                     cache_dir=cache_dir(), transcript_dir=data_dir() / "transcripts",
-                     history_dir=data_dir() / "history")
-    if account:
-        ctl.preferred_account = config.resolve_account(account)
-    return ctl
-
-
-def demo_setup() -> tuple[Callable[[], Controller], list[Any]]:
-    """A setup callable that starts the in-process simulator, and a list the demo lands in (to stop it)."""
-    started: list[Any] = []
-
-    def setup() -> Controller:
-        from tui.config import data_dir
-        from tui.demo import start_demo
-
-        demo = start_demo()
-        started.append(demo)
-        # No catalog cache: the demo's endpoint (a random port) changes every run, so it would never hit.
-        return Controller(demo.config, demo.tenants, password_source=demo.password_for, password_store=None,
-                          cache_dir=None, history_dir=data_dir() / "history", demo=demo)
-
-    return setup, started
-
-
-NO_CONFIG = """exohop has no partner account or tenant configured yet. To start:
-
-  exohop login admin@yourpartner.onmicrosoft.com         store the account's password in the keyring
-  exohop tenants add contoso.onmicrosoft.com --name "Contoso Ltd"
-                                                         add a customer tenant
-  exohop tenants import customers.csv                    import a Partner Center customer export
-
-Or try everything offline on the built-in simulator:  exohop --demo"""
-
-
 def run_app(args: Any) -> int:
-    """``exohop`` and ``exohop --demo``: run the UI; every session is closed on exit, crash or SIGTERM."""
-    started: list[Any] = []
-    if getattr(args, "demo", False):
-        setup, started = demo_setup()
-        app = make_app(setup=setup, handle_signals=True)
-    else:
-        from tui.config import ConfigError
+    """``exohop`` / ``exohop --demo`` (tui.cli calls this); the start-up and shutdown live in tui.startup."""
+    from tui.startup import run
 
-        try:
-            ctl = controller_from_config(getattr(args, "account", None))
-        except ConfigError as exc:
-            print(f"exohop: {exc.message}", file=sys.stderr)
-            return 2
-        if not ctl.config.accounts or not ctl.tenants:
-            print(NO_CONFIG, file=sys.stderr)
-            return 2
-        app = make_app(ctl, handle_signals=True)
-    try:
-        result = app.run()
-    finally:
-        ctl_ = app.controller
-        if ctl_ is not None:
-            try:
-                failures = ctl_.close_all(2.0)
-            except Exception as exc:
-                failures = [f"{type(exc).__name__}: {exc}"]
-            for failure in failures:
-                print(f"exohop: {failure}", file=sys.stderr)
-        for demo in started:
-            demo.stop()
-    code = app.return_code if app.return_code is not None else (result or 0)
-    return int(code)
+    return run(args)

@@ -50,7 +50,8 @@ if mode == "bare":
             self.exit()
     Probe().run(headless=True)
 else:
-    from tui.app import ExohopApp, demo_setup
+    from tui.app import ExohopApp
+    from tui.startup import demo_setup
 
     class Probe(ExohopApp):
         def on_mount(self):
@@ -84,11 +85,14 @@ def first_frame(mode: str, runs: int = 5) -> dict[str, float]:
         proc = subprocess.Popen([sys.executable, "-c", FIRST_FRAME_CHILD, mode], stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True, cwd=ROOT, env=env)
         assert proc.stdout is not None
+        frame = ready = None
         for line in proc.stdout:
-            if line.startswith("FRAME"):
-                frames.append(time.perf_counter() - t0)
-            elif line.startswith("READY"):
-                readies.append(time.perf_counter() - t0)
+            if line.startswith("FRAME") and frame is None:
+                frame = time.perf_counter() - t0
+                frames.append(frame)
+            elif line.startswith("READY") and ready is None:
+                ready = time.perf_counter() - t0
+                readies.append(ready)
         proc.wait(timeout=60)
     out = {"median_s": round(statistics.median(frames), 3), "min_s": round(min(frames), 3)}
     if readies:
