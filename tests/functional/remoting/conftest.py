@@ -111,16 +111,6 @@ def exohop_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Pa
     return dirs
 
 
-@pytest.fixture
-def sim_login(sim):   # type: ignore[no-untyped-def]
-    """(Account, password, [delegated Tenant…], [not delegated Tenant…]) for the shared simulator."""
-    account = sim.accounts[0]
-    cfg = Account(upn=account.upn, endpoint=sim.url, ca_file=sim.ca_file, default=True)
-    delegated = [Tenant(domain=t.domain, name=t.name) for t in sim.tenants if t.domain in account.tenants]
-    other = [Tenant(domain=t.domain, name=t.name) for t in sim.tenants if t.domain not in account.tenants]
-    return cfg, account.password, delegated, other
-
-
 # The commands these tests use (Import-PSSession -CommandName style): a full import costs seconds and
 # is tested once, in test_connect.py.
 TEST_COMMANDS = ("*-Mailbox", "*-MailboxStatistics", "*-MailboxPermission", "Get-Recipient", "*-DistributionGroup",
