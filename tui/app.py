@@ -109,6 +109,9 @@ class ExohopApp(App[int]):
     def _controller_ready(self, event: m.ControllerReady) -> None:
         self.controller = event.controller
         self._apply_controller()
+        if event.controller.demo is not None:
+            self.notify(f"{len(event.controller.tenants)} customer tenants on the built-in Exchange Online "
+                        "simulator (HTTPS on loopback); nothing leaves this machine.", title="Demo")
 
     @on(m.SetupFailed)
     def _setup_failed(self, event: m.SetupFailed) -> None:

@@ -21,6 +21,8 @@ KEYS: list[tuple[str, str, str]] = [
     ("Console", "Enter", "run the line (asks first when it changes the tenant)"),
     ("Console", "↑ ↓ / Ctrl+R", "history of this tenant / search it"),
     ("Console", "Ctrl+C", "stop the running command (clear the line when idle)"),
+    ("Console", "F6", "open the last result in the viewer (sort, filter, copy, export CSV/JSON)"),
+    ("Console", "Ctrl+L", "clear this tenant's scrollback"),
     ("App", "Ctrl+P", "command palette (tenant: Connect, Disconnect, Refresh commands, …)"),
     ("App", "F1 or ?", "this help"),
     ("App", "Ctrl+Q", "disconnect every session and quit"),
@@ -47,8 +49,8 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Static(Text("exohop — keys", style="bold"))
             yield Static(table)
-            yield Static(Text("Marks: ○ not connected  … connecting  ◐ importing  ● ready  ▶ busy  × error  ♥ favorite",
-                              style="dim"))
+            yield Static(Text("Marks: ○ not connected  … connecting  ◐ importing  ● ready\n"
+                              "       ▶ busy  × error (its message below the list)  ♥ favorite", style="dim"))
             yield Static(Text("Esc closes this help.", style="dim"))
 
     def action_close(self) -> None:
