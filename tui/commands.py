@@ -174,6 +174,7 @@ class Printer:
         self.pending: list[Any] = []
         self.all_records: list[Any] = []
         self.first_at: float | None = None
+        self.flushed = False
         self.csv_header_done = False
         self.csv_columns: list[str] | None = None
 
@@ -222,15 +223,17 @@ class Printer:
         if self.first_at is None:
             self.first_at = time.monotonic()
         self.pending.append(record)
-        started = self.formatter._started if hasattr(self.formatter, "_started") else True
         waited = time.monotonic() - self.first_at
-        if len(self.pending) >= self.BATCH or (started and len(self.pending) >= 20) or waited >= self.FIRST_BATCH_S:
+        # The first batch decides the table's column widths: wait a moment for it; then print in small batches.
+        if (len(self.pending) >= self.BATCH or (self.flushed and len(self.pending) >= 20)
+                or waited >= self.FIRST_BATCH_S):
             self._flush()
 
     def _flush(self) -> None:
         if self.pending:
             text = self.formatter.feed(self.pending)
             self.pending = []
+            self.flushed = True
             self.out.write(text)
             self.out.flush()
 
