@@ -234,6 +234,7 @@ class Printer:
             text = self.formatter.feed(self.pending)
             self.pending = []
             self.flushed = True
+            self.first_at = None
             self.out.write(text)
             self.out.flush()
 
