@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -195,12 +194,3 @@ class CatalogCache:
         catalog_io.save(catalog, path)
         return path
 
-
-def wait_until(predicate: Callable[[], bool], timeout_s: float, step_s: float = 0.01) -> bool:
-    """Poll ``predicate`` until true or ``timeout_s`` passed (for background refresh joins in tests)."""
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(step_s)
-    return predicate()

@@ -81,8 +81,6 @@ def from_wire(value: Any) -> Any:
         return [from_wire(v) for v in value]
     if isinstance(value, dict):
         return {(k if isinstance(k, str) else str(from_wire(k))): from_wire(v) for k, v in value.items()}
-    if isinstance(value, str) and value.startswith("<") and value.endswith(">") and "RefId" in value:
-        return value  # an object pypsrp could not type; kept as its XML text rather than dropped
     return value
 
 
