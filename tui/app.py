@@ -518,7 +518,7 @@ class ExohopApp(App[int]):
         if ctl is None:
             self.exit(0)
             return
-        count = sum(1 for d in ctl.states if ctl.session(d) is not None)
+        count = sum(1 for d in ctl.states if ctl.session(d) is not None) + ctl.opening
         if count == 0 and not ctl.running():
             self.exit(0)
             return

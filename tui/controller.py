@@ -186,7 +186,10 @@ class Controller:
         self.states: dict[str, TenantState] = {}
         self.runs: dict[str, RunHandle] = {}
         self.preferred_account: Any = None  # `exohop --account UPN` overrides the default
+        self.closing = False  # set by close_all: no new session may open after it
         self._lock = threading.Lock()
+        self._opens_lock = threading.Condition()
+        self._opens_in_flight = 0
 
     @property
     def pool(self) -> Any:
@@ -336,7 +339,22 @@ class Controller:
                      on_evict: Callable[[Any], None] | None = None) -> Any:
         """Acquire ``tenant``'s session from the pool (opening and importing it if needed)."""
         account = self.account_for(tenant)
-        return self.pool.acquire(tenant, account, password, on_progress=on_progress, on_evict=on_evict)
+        with self._opens_lock:
+            self._opens_in_flight += 1
+        try:
+            if self.closing:
+                raise LookupError("exohop is quitting: not opening another session")
+            return self.pool.acquire(tenant, account, password, on_progress=on_progress, on_evict=on_evict)
+        finally:
+            with self._opens_lock:
+                self._opens_in_flight -= 1
+                self._opens_lock.notify_all()
+
+    @property
+    def opening(self) -> int:
+        """Sessions being opened right now (by workers)."""
+        with self._opens_lock:
+            return self._opens_in_flight
 
     def refresh_catalog(self, tenant: Any, password: str, on_progress: Callable[[Any], None] | None = None,
                         on_evict: Callable[[Any], None] | None = None) -> Any:
@@ -380,11 +398,23 @@ class Controller:
         self.pool.close(domain)
 
     def close_all(self, deadline_s: float = 2.0) -> list[str]:
-        """Stop running pipelines, then close every shell; returns the failures (already worded)."""
+        """Stop running pipelines, then close every shell; returns the failures (already worded).
+
+        A session still opening when quitting would land in the pool after it was emptied: wait for
+        those opens (within the deadline) and close what they opened too.
+        """
+        self.closing = True
         if self._pool is None:
             return []
+        end = time.monotonic() + deadline_s
         self.stop_all()
-        return list(self._pool.close_all(deadline_s) or [])
+        failures = list(self._pool.close_all(deadline_s) or [])
+        with self._opens_lock:
+            while self._opens_in_flight and time.monotonic() < end:
+                self._opens_lock.wait(max(0.01, end - time.monotonic()))
+        if self._pool.sessions():
+            failures += list(self._pool.close_all(max(0.5, end - time.monotonic())) or [])
+        return failures
 
     def open_domains(self, domains: Iterable[str]) -> list[str]:
         return [d for d in domains if self.pool.get(d) is not None]

@@ -422,3 +422,20 @@ async def test_completion_dropdown_from_the_imported_catalog(setup: Callable[...
         await pilot.press("escape")
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: not app.is_running)
+
+
+@sync
+async def test_quit_while_a_tenant_is_still_connecting_leaves_no_shell(
+        setup: Callable[..., Controller], sim: Simulator) -> None:
+    ctl = setup()
+    app = make_app(ctl)
+    domain = delegated(sim, 1)[0]
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("slash")
+        app.sidebar.filter_input.value = domain
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: ctl.opening > 0 or ctl.session(domain) is not None)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running, timeout=5)
+    assert sum(sim.stats()["open_shells"].values()) == 0
