@@ -5,6 +5,9 @@ psrpcore is sans-I/O and not thread-safe, so every call into it happens under th
 Receive requests long-poll on the same condition (no busy loops). Output produced by psrpcore is
 drained after every call into per-target queues (the pool, or one pipeline), so a Receive for
 CommandId X returns only X's fragments, packed up to the client's MaxEnvelopeSize.
+
+Two private psrpcore touches, each in one function: ``_fail_pipeline`` (no public way to fail a
+pipeline with an ErrorRecord) and ``_queue_output`` (no public way to queue ready CLIXML).
 """
 
 from __future__ import annotations
@@ -493,7 +496,8 @@ def _pipeline_id_from_fragment(fragment: bytes) -> str:
 # -- values: SimObject → PSObject and psrpcore → plain Python ------------------------------------------------
 
 def to_psobject(obj: SimObject) -> PSObject:
-    """An output object as Exchange sends it: type-name chain, adapted properties, ToString."""
+    """An output object as Exchange sends it, built from psrpcore's types: type-name chain, adapted
+    properties, ToString. Output goes through the faster ``clixml.dumps``; this is its reference."""
     ps = PSObject()
     ps.PSObject.type_names = list(obj.type_names)
     props: list[PSPropertyInfo] = []
