@@ -47,3 +47,9 @@ def split_uri(uri: str) -> WSManTarget:
 
 def host_of(uri: str) -> str:
     return urlsplit(uri).hostname or uri
+
+
+def with_delegated_org(location: str, domain: str) -> str:
+    """``location`` with ``DelegatedOrg=<domain>`` appended (a redirect target that lost the tenant)."""
+    sep = "&" if "?" in location else "?"
+    return f"{location}{sep}DelegatedOrg={quote(domain, safe='')}"

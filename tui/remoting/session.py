@@ -18,7 +18,6 @@ import string
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -29,15 +28,13 @@ from pypsrp.wsman import WSMan
 
 from tui.catalog import Catalog, CmdletInfo
 from tui.config import Account
-from tui.files import atomic_write_text
 from tui.remoting import errors as E
-from tui.remoting.endpoints import delegated_uri, host_of, split_uri
+from tui.remoting.detail import detail_from_records, has_detail
+from tui.remoting.endpoints import delegated_uri, host_of, split_uri, with_delegated_org
 from tui.remoting.errors import RemotingError, from_exception
 from tui.remoting.events import (
     ErrorEvent,
     Event,
-    FileEvent,
-    FormatEvent,
     ImportProgress,
     RecordEvent,
     RedirectEvent,
@@ -47,8 +44,8 @@ from tui.remoting.events import (
 )
 from tui.remoting.importer import CatalogCache, fetch_catalog
 from tui.remoting.invoke import RemotePipeline, run_simple
+from tui.remoting.output import Counts, side_output
 from tui.remoting.redirect import RedirectRequested, install_hooks
-from tui.remoting.syntax_parse import cmdlet_from_syntax, definition_lines
 from tui.remoting.transcript import Transcript
 from tui.remoting.values import UnsendableValue
 from tui.shell.bound import BoundCommand
@@ -222,7 +219,7 @@ class DelegatedSession:
                                 E.REDIRECT, account=self.account.upn, tenant=self.tenant.domain)
         if "delegatedorg=" not in location.lower():
             # A pod URI without the tenant would land in the partner's own organization: keep the tenant.
-            location = delegated_uri_with(location, self.tenant.domain)
+            location = with_delegated_org(location, self.tenant.domain)
         try:
             split_uri(location)
         except ValueError:
@@ -235,7 +232,7 @@ class DelegatedSession:
         cached = self.cache.load(self.account.endpoint, self.account.upn, self.tenant.domain) if self.cache else None
         if cached is not None:
             self.catalog = cached
-            self._detailed = {c.name.lower() for c in cached if _has_detail(c)}
+            self._detailed = {c.name.lower() for c in cached if has_detail(c)}
             if on_progress is not None:
                 on_progress(ImportProgress(done=len(cached), total=len(cached), phase="cache", from_cache=True))
             if self.refresh_in_background:
@@ -357,7 +354,7 @@ class DelegatedSession:
             except Exception as exc:
                 raise self._error(exc, "command") from None
             self._detailed.add(base.name.lower())
-            detail = _detail_from_records(base, records)
+            detail = detail_from_records(base, records)
             if detail is None:
                 return base
             merged = base.merged_with(detail)
@@ -380,7 +377,7 @@ class DelegatedSession:
                                 E.BUSY, account=self.account.upn, tenant=self.tenant.domain)
         started_at = datetime.now(UTC)
         t0 = time.monotonic()
-        counts = _Counts(on_event)
+        counts = Counts(on_event)
         summary: RunSummary
         try:
             self._stop_requested.clear()
@@ -400,7 +397,7 @@ class DelegatedSession:
                 on_event(WarningEvent(f"could not write the transcript: {exc.strerror}"))
         return summary
 
-    def _run_line(self, line: str, counts: _Counts, variables: dict[str, Any], t0: float) -> RunSummary:
+    def _run_line(self, line: str, counts: Counts, variables: dict[str, Any], t0: float) -> RunSummary:
         from tui.shell import ParseError, parse
 
         def done(outcome: str, error: Exception | None = None, assigned: str | None = None) -> RunSummary:
@@ -451,7 +448,7 @@ class DelegatedSession:
                     log.info("no Get-Command detail for %s: %s", info.name, exc.kind)
         return plan_pipeline(statement, self.catalog, variables)
 
-    def _execute(self, plan: Any, counts: _Counts, variables: dict[str, Any]) -> list[Record]:
+    def _execute(self, plan: Any, counts: Counts, variables: dict[str, Any]) -> list[Record]:
         """Run a plan: remote prefix streamed into the local suffix; returns the result records."""
         results: list[Record] = []
         remote: list[BoundCommand] = list(plan.remote)
@@ -478,7 +475,7 @@ class DelegatedSession:
                     else:
                         counts.emit(RecordEvent(item))
                 else:
-                    self._side_output(item, counts)
+                    side_output(item, counts)
                 if self._stop_requested.is_set():
                     break
         except RemotingError:
@@ -495,11 +492,11 @@ class DelegatedSession:
                 close()   # stops the remote pipeline if the local suffix finished early (-First)
         return results
 
-    def _remote_records(self, remote: Sequence[BoundCommand], counts: _Counts) -> Iterator[Record]:
+    def _remote_records(self, remote: Sequence[BoundCommand], counts: Counts) -> Iterator[Record]:
         pipeline = self._start_remote(remote, counts)
         yield from pipeline.records()
 
-    def _start_remote(self, remote: Sequence[BoundCommand], counts: _Counts) -> RemotePipeline:
+    def _start_remote(self, remote: Sequence[BoundCommand], counts: Counts) -> RemotePipeline:
         """Start the remote prefix; a shell that expired is reopened and the command retried once."""
         for attempt in (1, 2):
             if self._pool is None:
@@ -542,40 +539,6 @@ class DelegatedSession:
         self._pool = None
         self._wsman = None
 
-    def _side_output(self, item: Any, counts: _Counts) -> None:
-        from tui.shell.formatting import FormatHint
-        from tui.shell.local_output import FileOutput, TextOutput
-
-        if isinstance(item, FileOutput):
-            self._write_file(item, counts)
-        elif isinstance(item, TextOutput):
-            counts.emit(TextEvent(item.text))
-        elif isinstance(item, FormatHint):
-            counts.emit(FormatEvent(item))
-        else:
-            counts.emit(TextEvent(str(item)))
-
-    def _write_file(self, item: Any, counts: _Counts) -> None:
-        """Export-Csv/Out-File: the shell is pure, so the file is written here, atomically."""
-        path = Path(str(item.path)).expanduser()
-        text = str(item.text)
-        try:
-            exists = path.exists()
-            if exists and item.no_clobber and not item.append:
-                counts.emit(ErrorEvent(f"The file '{path}' already exists (-NoClobber). Choose another name or "
-                                       "leave out -NoClobber.", category="ResourceExists", terminating=True))
-                return
-            if item.append and exists:
-                old = path.read_text(encoding="utf-8")
-                addition = item.text_if_exists if (item.text_if_exists is not None and old) else item.text
-                text = old + (addition or "")
-            atomic_write_text(path, text)
-        except OSError as exc:
-            counts.emit(ErrorEvent(f"Could not write '{path}': {exc.strerror}. Check that the folder exists and "
-                                   "is writable.", category="WriteError", terminating=True))
-            return
-        counts.emit(FileEvent(str(path), len(text.encode("utf-8")), bool(item.append)))
-
     # -- stop / close -------------------------------------------------------------------------------
 
     def stop(self) -> None:
@@ -603,27 +566,6 @@ class DelegatedSession:
                 wsman.close()
 
 
-class _Counts:
-    """Counts what goes to the caller, so the summary and the transcript agree with the screen."""
-
-    def __init__(self, sink: Callable[[Event], None]) -> None:
-        self.sink = sink
-        self.records = 0
-        self.errors = 0
-        self.warnings = 0
-        self.terminating = False
-
-    def emit(self, event: Event) -> None:
-        if isinstance(event, RecordEvent):
-            self.records += 1
-        elif isinstance(event, ErrorEvent):
-            self.errors += 1
-            self.terminating = self.terminating or event.terminating
-        elif isinstance(event, WarningEvent):
-            self.warnings += 1
-        self.sink(event)
-
-
 def _is_remote_failure(exc: BaseException) -> bool:
     mod = type(exc).__module__
     return mod.startswith(("pypsrp", "requests", "urllib3", "xml")) or isinstance(exc, OSError)
@@ -639,66 +581,3 @@ def _plan_input(plan: Any, variables: dict[str, Any]) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def delegated_uri_with(location: str, domain: str) -> str:
-    sep = "&" if "?" in location else "?"
-    from urllib.parse import quote
-
-    return f"{location}{sep}DelegatedOrg={quote(domain, safe='')}"
-
-
-def _detail_from_records(base: CmdletInfo, records: list[Record]) -> CmdletInfo | None:
-    """Parse ``Get-Command`` output: ParameterSets (Name + ToString syntax) or Definition lines."""
-    for rec in records:
-        name = str(rec.get("Name") or base.name)
-        if name.lower() != base.name.lower():
-            continue
-        default = rec.get("DefaultParameterSet")
-        sets: list[tuple[str, str]] = []
-        raw_sets = rec.get("ParameterSets")
-        if isinstance(raw_sets, list):
-            for i, s in enumerate(raw_sets):
-                if isinstance(s, Record):
-                    set_name = str(s.get("Name") or f"Set{i + 1}")
-                    syntax = s.text or ""
-                    if s.get("IsDefault") is True and not default:
-                        default = set_name
-                else:
-                    set_name, syntax = f"Set{i + 1}", str(s)
-                if syntax and not syntax.lower().startswith(base.name.lower()):
-                    syntax = f"{base.name} {syntax}"
-                if syntax:
-                    sets.append((set_name, syntax))
-        if not sets:
-            definition = rec.get("Definition")
-            if isinstance(definition, str):
-                lines = definition_lines(definition, base.name)
-                names = list(base.parameter_sets)
-                sets = [(names[i] if i < len(names) and len(names) == len(lines) else f"Set{i + 1}", ln)
-                        for i, ln in enumerate(lines)]
-        if sets:
-            synopsis = rec.get("Synopsis") or rec.get("Description") or ""
-            detail = cmdlet_from_syntax(base.name, sets, str(default) if default else None, str(synopsis))
-            return _refine(base, detail)
-    return None
-
-
-def _has_detail(c: CmdletInfo) -> bool:
-    """Whether a cached cmdlet already carries Get-Command detail (GetCommandMetadata gives none of this)."""
-    return bool(c.parameter_sets) or any(p.position is not None or p.mandatory_in or p.valid_values
-                                         for p in c.parameters)
-
-
-def _refine(base: CmdletInfo, detail: CmdletInfo) -> CmdletInfo:
-    """Keep GetCommandMetadata's full .NET types over the syntax line's abbreviations ("string", "bool");
-    mark Identity as taking pipeline input, as every Exchange cmdlet's Identity does (ValueFromPipeline),
-    which syntax lines cannot show."""
-    params = []
-    for p in detail.parameters:
-        known = base.parameter(p.name)
-        ptype = "Object" if known is not None and not p.switch else p.type
-        pipeline = p.pipeline or p.name.lower() == "identity"
-        params.append(replace(p, type=ptype, pipeline=pipeline))
-    return CmdletInfo(name=detail.name, synopsis=detail.synopsis, parameter_sets=detail.parameter_sets,
-                      parameters=tuple(params))
