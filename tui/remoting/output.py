@@ -58,7 +58,7 @@ def side_output(item: Any, counts: Counts) -> None:
         counts.emit(TextEvent(str(item)))
 
 
-def write_file(item: Any, counts: Counts) -> None:
+def write_file(item: FileOutput, counts: Counts) -> None:
     """Export-Csv/Out-File: the shell is pure, so the file is written here, atomically."""
     path = Path(str(item.path)).expanduser()
     text = str(item.text)
