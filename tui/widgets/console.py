@@ -10,6 +10,7 @@ the ResultViewer (F6).
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import re
 import time
@@ -577,6 +578,11 @@ def _warm_completion_index(catalog: Catalog) -> None:
     from tui.shell.completion import index_for
 
     index_for(catalog)
+    # The catalog, its index and the widget tree now live as long as the session. Freezing them takes
+    # them out of the cyclic GC's full collections, which otherwise walk every one of them and stall
+    # all threads: measured while 10,000 records stream in, the UI's worst wait drops from ~100 ms to
+    # ~10 ms (tests/bench/bench_console.py). Cheap (no collection happens here).
+    gc.freeze()
 
 
 _POOL: ThreadPoolExecutor | None = None
