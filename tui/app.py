@@ -87,7 +87,8 @@ class ExohopApp(App[int]):
             self._apply_controller()
         elif self._setup is not None:
             self.header.status = "starting the demo simulator…"
-            self.workers_.setup(self._setup)
+            # After the first frame: starting the simulator competes for the interpreter.
+            self.call_after_refresh(self.workers_.setup, self._setup)
         if self._handle_signals:
             self._install_signal_handlers()
 
@@ -136,6 +137,9 @@ class ExohopApp(App[int]):
     def tenant(self, domain: str) -> Any | None:
         if self.controller is None:
             return None
+        lookup = getattr(self.controller.directory, "get", None)
+        if callable(lookup):
+            return lookup(domain)
         return next((t for t in self.controller.tenants if t.domain.lower() == domain.lower()), None)
 
     def console_for(self, domain: str) -> Any | None:
