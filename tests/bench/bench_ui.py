@@ -270,7 +270,7 @@ async def app_benchmarks() -> dict[str, Any]:
 
             # -- keystroke to dropdown -------------------------------------------------------------
             prefixes = ["Get-Mail", "Set-Mailbox -", "Get-Mailbox -Res", "New-Dis", "Get-Recipient -Rec",
-                        "Remove-Mailbox", "Get-MessageTraceV2 -S", "Add-MailboxPermission -Acc", "Get-", "Set-"]
+                        "Remove-Mailbox", "Get-MessageTraceV2 -S", "Add-MailboxPermission -", "Get-", "Set-"]
             tab_handled: list[float] = []
             tab_painted: list[float] = []
             for _round in range(4):
