@@ -63,14 +63,15 @@ def test_malformed_response_is_not_soap(fault_sim: Simulator, conn: Any) -> None
 
 
 def test_latency_delays_every_response(fault_sim: Simulator, conn: Any) -> None:
-    started = time.monotonic()
-    _get_mailbox(conn.pool)
-    fast = time.monotonic() - started
-    fault_sim.faults.latency_ms = 150
-    try:
+    def timed() -> float:
         started = time.monotonic()
         _get_mailbox(conn.pool)          # Command + Receive: two round trips
-        slow = time.monotonic() - started
+        return time.monotonic() - started
+
+    fast = min(timed() for _ in range(3))    # the best of three: a busy machine only adds time
+    fault_sim.faults.latency_ms = 150
+    try:
+        slow = timed()
     finally:
         fault_sim.faults.latency_ms = 0
     assert slow >= fast + 0.28
