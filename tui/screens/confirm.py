@@ -43,8 +43,9 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Label(Text(self.title_text), id="confirm-title")
             yield Static(self.body if isinstance(self.body, Text) else Text(self.body), id="confirm-body")
             with Horizontal():
-                yield Button(f"{self.cancel_label} [n]", id="confirm-no")
-                yield Button(f"{self.confirm_label} [y]", id="confirm-yes", variant="warning")
+                # Text, not markup: "[n]" would otherwise be read as a style tag and vanish.
+                yield Button(Text(f"{self.cancel_label} [n]"), id="confirm-no")
+                yield Button(Text(f"{self.confirm_label} [y]"), id="confirm-yes", variant="warning")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()
