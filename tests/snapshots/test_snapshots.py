@@ -125,3 +125,22 @@ def test_result_table(snap_compare: Any) -> None:
 
 def test_errors(snap_compare: Any) -> None:
     assert snap_compare(_offline_app(), terminal_size=SIZE, run_before=_show_errors)
+
+
+async def _ask_confirmation(pilot: Pilot[Any]) -> None:
+    """Enter on a state-changing line: the dialog names the tenant before anything is sent."""
+    app = pilot.app
+    assert isinstance(app, ExohopApp)
+    tenant = app.tenant("contoso.onmicrosoft.com")
+    app.ctl.set_status(tenant.domain, TenantStatus.READY)
+    app.show_tenant(tenant)
+    await pilot.pause(0.1)
+    box = app.console_for(tenant.domain).input
+    box.value = "Set-Mailbox -Identity AdeleV -ProhibitSendQuota 45GB"
+    box.focus()
+    await pilot.press("enter")
+    await pilot.pause(0.2)
+
+
+def test_confirmation_dialog(snap_compare: Any) -> None:
+    assert snap_compare(_offline_app(), terminal_size=SIZE, run_before=_ask_confirmation)
