@@ -56,6 +56,7 @@ from tui.widgets.history import History
 from tui.widgets.scrollback import ScrollbackLog
 
 INLINE_ROWS = 200  # rows drawn in the scrollback; beyond that the ResultViewer holds the rest
+KEPT_RESULTS = 5  # large results reachable by clicking their "more rows" line
 INLINE_LIST_OBJECTS = 20  # the same for list views (Format-List, wide objects): each takes many lines
 FLUSH_S = 0.05  # records are drawn in batches at most this often
 MAX_FLUSH_S = 0.5  # …and the interval grows with the cost of redrawing a big table
@@ -133,6 +134,7 @@ class TenantConsole(Widget):
         self._last_hint: Any = None
         self._last_line = ""
         self._last_result_line = ""
+        self._result_lines: dict[int, tuple[list[Record], Any, str]] = {}
         self._echo_is_last = False  # nothing written since the echo of _last_line (caret goes under it)
         self._flush_timer: Timer | None = None
         self._flush_interval = FLUSH_S
@@ -431,8 +433,12 @@ class TenantConsole(Widget):
         self.scrollback.set_live([])
         extra = len(run.records) - run.shown
         if extra > 0:
-            self._write(Text(f"{extra:,} more {run.unit} — press F6 to open all {len(run.records):,} in the viewer",
-                             style="bold cyan"))
+            # Clicking this line opens this result, even after later commands (the last few are kept).
+            self._result_lines[self.scrollback.next_line_number] = (run.records, run.hint, run.line)
+            while len(self._result_lines) > KEPT_RESULTS:
+                self._result_lines.pop(next(iter(self._result_lines)))
+            self._write(Text(f"{extra:,} more {run.unit} — press F6 (or click here) to open all "
+                             f"{len(run.records):,} in the viewer", style="bold cyan"))
         if run.records:  # a command with no output (Set-…) keeps the previous result viewable
             self._last_records = run.records
             self._last_hint = run.hint
@@ -549,6 +555,14 @@ class TenantConsole(Widget):
         else:
             self.scrollback.scroll_page_down(animate=False)
 
+    @on(ScrollbackLog.LineClicked)
+    def _line_clicked(self, event: ScrollbackLog.LineClicked) -> None:
+        event.stop()
+        found = self._result_lines.get(event.line_number)
+        if found is not None:
+            records, hint, line = found
+            self._push_viewer(records, hint, line, running=False)
+
     def action_clear_scrollback(self) -> None:
         self.scrollback.clear()
         self._echo_is_last = False
@@ -562,11 +576,14 @@ class TenantConsole(Widget):
         if not records:
             self.notify("No result to show yet: run a command first.", severity="information", timeout=3)
             return
-        from tui.widgets.result_view import ResultScreen
-
         running = self._run is not None and bool(self._run.records)
         line = self._run.line if running and self._run is not None else self._last_result_line
         hint = self._run.hint if running and self._run is not None else self._last_hint
+        self._push_viewer(records, hint, line, running)
+
+    def _push_viewer(self, records: Sequence[Record], hint: Any, line: str, running: bool) -> None:
+        from tui.widgets.result_view import ResultScreen
+
         title = f"{self.prompt}> {line}" + (" (still running: the rows so far)" if running else "")
         words = line.split()
         command = re.sub(r"[^\w.-]", "", words[0]) if words else ""

@@ -12,8 +12,10 @@ from collections.abc import Iterable, Sequence
 from rich.console import RenderableType
 from rich.segment import Segment
 from rich.text import Text
+from textual import events
 from textual.cache import LRUCache
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -33,6 +35,7 @@ class ScrollbackLog(ScrollView, can_focus=True):
         self._live: list[Strip] = []
         self._width = 0  # widest line, for horizontal scrolling
         self._known_width = 0  # last visible width, used while the console is hidden
+        self._trimmed = 0  # frozen lines dropped from the top (max_lines)
         self._line_cache: LRUCache[tuple[int, int, int], tuple[Strip, Strip]] = LRUCache(2048)
 
     # -- rendering -----------------------------------------------------------------------------
@@ -85,8 +88,25 @@ class ScrollbackLog(ScrollView, can_focus=True):
         self._width = max(self._width, max((s.cell_length for s in new), default=0))
         self._frozen.extend(new)
         if len(self._frozen) > self.max_lines:
-            del self._frozen[: len(self._frozen) - self.max_lines]
+            drop = len(self._frozen) - self.max_lines
+            del self._frozen[:drop]
+            self._trimmed += drop
         self._changed(at_end)
+
+    @property
+    def next_line_number(self) -> int:
+        """The absolute number the next frozen line will get (stable while old lines are trimmed)."""
+        return self._trimmed + len(self._frozen)
+
+    class LineClicked(Message):
+        def __init__(self, line_number: int) -> None:
+            super().__init__()
+            self.line_number = line_number  # absolute, as next_line_number counts
+
+    def on_click(self, event: events.Click) -> None:
+        index = self.scroll_offset.y + event.y
+        if 0 <= index < len(self._frozen):
+            self.post_message(self.LineClicked(self._trimmed + index))
 
     def set_live(self, strips: list[Strip]) -> None:
         """Replace the live tail."""
@@ -105,6 +125,7 @@ class ScrollbackLog(ScrollView, can_focus=True):
 
     def clear(self) -> None:
         self._line_cache.clear()
+        self._trimmed += len(self._frozen)
         self._frozen = []
         self._live = []
         self._width = 0

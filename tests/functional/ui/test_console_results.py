@@ -219,7 +219,7 @@ def test_large_result_shows_first_rows_then_viewer_sorts_filters_exports(tmp_pat
         await pilot.pause()
         shown = text(console)
         assert f"user{INLINE_ROWS - 1:05d}" in shown and f"user{INLINE_ROWS:05d}" not in shown
-        assert f"{n - INLINE_ROWS:,} more rows — press F6 to open all {n:,} in the viewer" in shown
+        assert f"{n - INLINE_ROWS:,} more rows — press F6 (or click here) to open all {n:,} in the viewer" in shown
         assert len(console.scrollback.plain_lines()) < INLINE_ROWS + 20
 
         await pilot.press("f6")
@@ -310,6 +310,26 @@ def test_list_view_results_show_fewer_objects_inline() -> None:
         await pilot.pause()
         shown = text(console)
         assert "obj019" in shown and "obj020" not in shown
-        assert "30 more objects — press F6 to open all 50 in the viewer" in shown
+        assert "30 more objects — press F6 (or click here) to open all 50 in the viewer" in shown
+
+    drive(body)
+
+
+def test_clicking_an_older_more_rows_line_opens_that_result() -> None:
+    async def body(app: Host, console: TenantConsole, pilot: Pilot[None]) -> None:
+        for line, count in (("Get-Mailbox -ResultSize 250", 250), ("Get-Mailbox -ResultSize 300", 300)):
+            console.begin_run(line)
+            for i in range(count):
+                console.append_event(RecordEvent(mailbox(i)))
+            console.end_run(RunSummary(line, "ok", records=count))
+        await pilot.pause()
+        first = line_with(console, "50 more rows")
+        console.scrollback.scroll_to(y=first, animate=False)
+        await pilot.pause()
+        await pilot.click("#scrollback", offset=(3, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, ResultScreen)
+        assert len(app.screen.records) == 250  # the first result, not the last
+        assert "Get-Mailbox -ResultSize 250" in str(app.screen.query_one("#viewer-title").render())
 
     drive(body)
