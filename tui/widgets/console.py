@@ -56,7 +56,8 @@ from tui.widgets.history import History
 from tui.widgets.scrollback import ScrollbackLog
 
 INLINE_ROWS = 200  # rows drawn in the scrollback; beyond that the ResultViewer holds the rest
-KEPT_RESULTS = 5  # large results reachable by clicking their "more rows" line
+KEPT_RESULTS = 5  # large results reachable by clicking their "more rows" line…
+KEPT_RECORDS = 100_000  # …as long as together they hold no more records than this (memory)
 INLINE_LIST_OBJECTS = 20  # the same for list views (Format-List, wide objects): each takes many lines
 FLUSH_S = 0.05  # records are drawn in batches at most this often
 MAX_FLUSH_S = 0.5  # …and the interval grows with the cost of redrawing a big table
@@ -435,7 +436,9 @@ class TenantConsole(Widget):
         if extra > 0:
             # Clicking this line opens this result, even after later commands (the last few are kept).
             self._result_lines[self.scrollback.next_line_number] = (run.records, run.hint, run.line)
-            while len(self._result_lines) > KEPT_RESULTS:
+            while len(self._result_lines) > 1 and (
+                    len(self._result_lines) > KEPT_RESULTS
+                    or sum(len(r[0]) for r in self._result_lines.values()) > KEPT_RECORDS):
                 self._result_lines.pop(next(iter(self._result_lines)))
             self._write(Text(f"{extra:,} more {run.unit} — press F6 (or click here) to open all "
                              f"{len(run.records):,} in the viewer", style="bold cyan"))
