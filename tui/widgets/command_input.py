@@ -55,10 +55,20 @@ def completions_for(text: str, cursor: int, catalog: Catalog, data: object | Non
     return out
 
 
+_TOKEN_END = set(" \t|;,(){}'\"=:")
+
+
 def apply_candidate(value: str, cursor: int, cand: Candidate) -> tuple[str, int]:
-    """The line and cursor after replacing the word before the cursor with ``cand``."""
+    """The line and cursor after replacing the word at the cursor with ``cand``.
+
+    As in PSReadLine the whole token is replaced, including its part after the cursor
+    (``Get-Mai|lbx`` completed to Get-Mailbox gives ``Get-Mailbox``, not ``Get-Mailboxlbx``).
+    """
     start = max(0, cursor + cand.start)
-    new_value = value[:start] + cand.text + value[cursor:]
+    end = cursor
+    while end < len(value) and value[end] not in _TOKEN_END:
+        end += 1
+    new_value = value[:start] + cand.text + value[end:]
     return new_value, start + len(cand.text)
 
 

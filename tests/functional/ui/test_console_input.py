@@ -274,3 +274,19 @@ def test_completion_learns_properties_and_identities_from_results() -> None:
         assert "adele.vance" in names and "megan.bowen" in names
 
     drive(body)
+
+
+def test_completing_mid_line_replaces_the_whole_word() -> None:
+    async def body(app: Host, console: TenantConsole, pilot: Pilot[None]) -> None:
+        console.input.value = "Get-Mailx -ResultSize 5"
+        console.input.cursor_position = len("Get-Mai")
+        await pilot.press("tab")
+        await pilot.pause()
+        assert menu_entries(console)[0][0] == "Get-Mailbox"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert console.input.value == "Get-Mailbox -ResultSize 5"
+        assert console.input.cursor_position == len("Get-Mailbox")
+        assert app.submitted == []
+
+    drive(body)
