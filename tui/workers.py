@@ -7,11 +7,14 @@ which the app handles on its own thread. Workers are grouped per tenant (``open:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from tui import messages as m
 from tui.controller import Controller, RunHandle
+
+PROGRESS_INTERVAL_S = 0.05
 
 
 def _message_of(exc: BaseException) -> str:
@@ -82,9 +85,16 @@ class Workers:
                     self._post(m.PasswordNeeded(tenant, account.upn, reason))
                     return
 
+            last_post = [0.0]
+
             def on_progress(progress: Any) -> None:
-                self._post(m.ImportProgressed(domain, int(getattr(progress, "done", 0)),
-                                              int(getattr(progress, "total", 0))))
+                # At most ~20 updates a second reach the UI (an import reports every command).
+                done, total = int(getattr(progress, "done", 0)), int(getattr(progress, "total", 0))
+                now = time.monotonic()
+                if done < total and now - last_post[0] < PROGRESS_INTERVAL_S:
+                    return
+                last_post[0] = now
+                self._post(m.ImportProgressed(domain, done, total))
 
             def on_evict(evicted: Any) -> None:
                 self._post(m.SessionEvicted(_domain_of(evicted).lower(), account.upn))

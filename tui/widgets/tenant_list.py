@@ -272,6 +272,7 @@ class TenantList(Vertical):
         self._query = ""
         self._last: tuple[str, list[Any]] | None = None
         self._typing_ahead = False
+        self._detail_shown: tuple[str, bool, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="/ filter: name, domain, tag", id="tenant-filter")
@@ -393,19 +394,21 @@ class TenantList(Vertical):
 
     def _show_detail(self, tenant: Any | None) -> None:
         detail = self.query_one("#tenant-detail", Static)
+        text, error, tip = self._detail_of(tenant)
+        if (text, error, tip) == self._detail_shown:
+            return  # an update re-lays out the screen (the line has auto height): skip when unchanged
+        self._detail_shown = (text, error, tip)
+        detail.update(Text(text))
+        detail.set_class(error, "-error")
+        self.rows.tooltip = tip
+
+    def _detail_of(self, tenant: Any | None) -> tuple[str, bool, str | None]:
+        """(text, is an error, tooltip) for the detail line under the list."""
         if tenant is None:
-            detail.update(Text("no tenant matches" if self.tenants else "no tenants configured"))
-            detail.remove_class("-error")
-            self.rows.tooltip = None
-            return
+            return ("no tenant matches" if self.tenants else "no tenants configured"), False, None
         state = self.states.get(tenant.domain.lower())
         if state is not None and state.status is TenantStatus.ERROR and state.message:
-            detail.update(Text(f"× {state.message}"))
-            detail.add_class("-error")
-            self.rows.tooltip = state.message
-            return
-        detail.remove_class("-error")
-        self.rows.tooltip = None
+            return f"× {state.message}", True, state.message
         status = state.status.label if state else TenantStatus.IDLE.label
         tags = ", ".join(getattr(tenant, "tags", ()) or ())
-        detail.update(Text(status + (f" · {tags}" if tags else "")))
+        return status + (f" · {tags}" if tags else ""), False, None

@@ -439,3 +439,29 @@ async def test_quit_while_a_tenant_is_still_connecting_leaves_no_shell(
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: not app.is_running, timeout=5)
     assert sum(sim.stats()["open_shells"].values()) == 0
+
+
+@sync
+async def test_selecting_another_tenant_while_one_connects(setup: Callable[..., Controller],
+                                                         sim: Simulator) -> None:
+    sim.faults.latency_ms = 150  # every answer is slow: the first connect takes a while
+    try:
+        ctl = setup()
+        app = make_app(ctl)
+        first, second = delegated(sim, 2)
+        async with app.run_test(size=(120, 36)) as pilot:
+            # Pick one, then the other at once (as the sidebar does on Enter; the Pilot's key presses
+            # wait for the app to be idle, which a connect in progress never is).
+            app.post_message(m.TenantSelected(ctl.directory.get(first)))
+            app.post_message(m.TenantSelected(ctl.directory.get(second)))
+            await pilot.pause(0.05)
+            # the second tenant is in front while the first one is still connecting
+            assert app.active == second
+            assert ctl.state(first).status in (TenantStatus.CONNECTING, TenantStatus.IMPORTING)
+            await wait_for(pilot, lambda: all(ctl.state(d).status is TenantStatus.READY for d in (first, second)))
+            assert app.query_one(TenantHeader).tenant.domain == second
+            await pilot.press("ctrl+q")
+            await wait_for(pilot, lambda: not app.is_running)
+    finally:
+        sim.faults.latency_ms = 0
+    assert sum(sim.stats()["open_shells"].values()) == 0
