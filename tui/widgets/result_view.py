@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import DataTable, Footer, Input, Label
 
 from tui.files import atomic_write_text
 from tui.shell.formatting import choose_view, format_value, to_csv, to_json
@@ -366,7 +366,7 @@ class ResultScreen(ModalScreen[None]):
 
     DEFAULT_CSS = """
     ResultScreen { align: center middle; }
-    ResultScreen > Vertical { width: 100%; height: 100%; background: $surface; border: round $accent; }
+    ResultScreen > Vertical { width: 100%; height: 1fr; background: $surface; border: round $accent; }
     ResultScreen #viewer-title { height: 1; padding: 0 1; text-style: bold; }
     """
 
@@ -387,6 +387,7 @@ class ResultScreen(ModalScreen[None]):
         with Vertical():
             yield Label(self.title_text or "Result", id="viewer-title")
             yield ResultViewer(self.records, hint=self.hint, export_stem=self.export_stem, id="result-viewer")
+        yield Footer()  # the viewer's keys (s, /, e, j, c, a, Esc)
 
     @property
     def viewer(self) -> ResultViewer:
