@@ -292,8 +292,8 @@ class ExohopApp(App[int]):
 
     # -- running a command -------------------------------------------------------------------------
 
-    def _on_console_submitted(self, event: Any) -> None:
-        """TenantConsole.Submitted (routed by name in ``on_tenant_console_submitted``)."""
+    def on_tenant_console_submitted(self, event: Any) -> None:
+        """TenantConsole.Submitted: confirm when the line changes the tenant, then run it in a worker."""
         event.stop()
         tenant = event.console.tenant
         line = event.line
@@ -318,9 +318,6 @@ class ExohopApp(App[int]):
             self.push_screen(ConfirmScreen(f"Run in {display_name(tenant)}?", body), answered)
             return
         self.start_run(domain, line)
-
-    def on_tenant_console_submitted(self, event: Any) -> None:
-        self._on_console_submitted(event)
 
     def on_tenant_console_stop_requested(self, event: Any) -> None:
         event.stop()

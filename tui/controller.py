@@ -189,6 +189,8 @@ class Controller:
         self.closing = False  # set by close_all: no new session may open after it
         self._lock = threading.Lock()
         self._opens_lock = threading.Condition()
+        self._history_lock = threading.Lock()
+        self._history_written: dict[str, int] = {}
         self._opens_in_flight = 0
 
     @property
@@ -299,12 +301,17 @@ class Controller:
         entries = data.get("entries") if isinstance(data, dict) and data.get("version") == HISTORY_VERSION else None
         return [e for e in entries if isinstance(e, str)][-HISTORY_LIMIT:] if isinstance(entries, list) else []
 
-    def save_history(self, domain: str, entries: Sequence[str]) -> None:
+    def save_history(self, domain: str, entries: Sequence[str], seq: int = 0) -> None:
+        """Write the history; ``seq`` (increasing per save request) keeps a late older save from winning."""
         path = self._history_path(domain)
         if path is None:
             return
         text = json.dumps({"version": HISTORY_VERSION, "entries": list(entries)[-HISTORY_LIMIT:]})
-        atomic_write_text(path, text)
+        with self._history_lock:
+            if seq and seq < self._history_written.get(domain.lower(), 0):
+                return
+            atomic_write_text(path, text)
+            self._history_written[domain.lower()] = seq
 
     # -- passwords (blocking: keyring over D-Bus) -------------------------------------------------
 

@@ -33,6 +33,7 @@ def _domain_of(evicted: Any) -> str:
 class Workers:
     def __init__(self, app: Any) -> None:
         self.app = app
+        self._history_seq = 0  # orders history saves (they run on threads)
 
     @property
     def ctl(self) -> Controller:
@@ -151,10 +152,12 @@ class Workers:
 
     def save_history(self, domain: str, entries: list[str]) -> None:
         ctl = self.ctl
+        self._history_seq += 1
+        seq = self._history_seq
 
         def work() -> None:
             try:
-                ctl.save_history(domain, entries)
+                ctl.save_history(domain, entries, seq)
             except OSError as exc:
                 self._post(m.Notice(f"Could not save the history of {domain}: {exc.strerror or exc}",
                                     "History", "warning"))
