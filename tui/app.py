@@ -98,6 +98,7 @@ class ExohopApp(App[int]):
     def _apply_controller(self) -> None:
         ctl = self.controller
         assert ctl is not None
+        ctl.load_recent()
         self.header.status = ""
         account = ctl.active_account()
         self.header.account = account.upn if account else ""
@@ -183,6 +184,7 @@ class ExohopApp(App[int]):
         self.active = domain
         self.header.tenant = tenant
         self.ctl.touch(domain)
+        self.workers_.save_recent()
         self.refresh_marks()
         self.call_after_refresh(console.focus)
 

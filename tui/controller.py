@@ -21,6 +21,8 @@ from tui.files import atomic_write_text
 
 HISTORY_VERSION = 1  # bump when the history file format changes
 HISTORY_LIMIT = 1000
+RECENT_FILE = "recent-tenants.json"  # beside the per-tenant history files (domains never end in "-tenants")
+RECENT_LIMIT = 200
 
 
 class TenantStatus(Enum):
@@ -252,6 +254,34 @@ class Controller:
 
     def recent(self) -> dict[str, float]:
         return {d: s.last_used for d, s in self.states.items() if s.last_used}
+
+    # -- recently used tenants (the sidebar order survives a restart) ------------------------------
+
+    def _recent_path(self) -> Path | None:
+        return self.history_dir / RECENT_FILE if self.history_dir is not None else None
+
+    def load_recent(self) -> None:
+        """Read when each tenant was last opened (missing or unreadable file: nothing known)."""
+        path = self._recent_path()
+        if path is None:
+            return
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if not isinstance(data, dict):
+            return
+        for domain, when in data.items():
+            if isinstance(domain, str) and isinstance(when, int | float):
+                self.state(domain).last_used = float(when)
+
+    def save_recent(self) -> None:
+        path = self._recent_path()
+        if path is None:
+            return
+        newest = sorted(self.recent().items(), key=lambda kv: -kv[1])[:RECENT_LIMIT]
+        with self._history_lock:
+            atomic_write_text(path, json.dumps(dict(newest)))
 
     def account_for(self, tenant: Any) -> Any:
         """The partner account that manages ``tenant`` (its own, else the configured default)."""

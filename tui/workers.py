@@ -164,6 +164,17 @@ class Workers:
 
         self._start(work, f"history:{domain}", f"history {domain}")
 
+    def save_recent(self) -> None:
+        ctl = self.ctl
+
+        def work() -> None:
+            try:
+                ctl.save_recent()
+            except OSError:
+                return  # only the sidebar order is lost; not worth a notification
+
+        self._start(work, "recent", "recent tenants")
+
     # -- commands ----------------------------------------------------------------------------------
 
     def run(self, domain: str, session: Any, handle: RunHandle) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import time
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,7 +34,7 @@ def sync(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
     return wrapper
 
 
-def _controller(extra: int = 0) -> Controller:
+def _controller(extra: int = 0, history_dir: Path | None = None) -> Controller:
     config = Config(accounts=[Account(UPN, "https://127.0.0.1:9/powershell-liveid", default=True)])
     tenants = TenantDirectory([
         Tenant("contoso.onmicrosoft.com", "Contoso Ltd", tags=("retail", "eu")),
@@ -42,7 +43,7 @@ def _controller(extra: int = 0) -> Controller:
         Tenant("adatum.onmicrosoft.com", "Adatum Corporation", tags=("finance",)),
         *(Tenant(f"cust{i:05d}.onmicrosoft.com", f"Customer {i:05d}") for i in range(extra)),
     ])
-    return Controller(config, tenants, password_source=lambda upn: None)
+    return Controller(config, tenants, password_source=lambda upn: None, history_dir=history_dir)
 
 
 @sync
@@ -159,3 +160,19 @@ async def test_typing_on_the_list_filters_it() -> None:
         app.sidebar.filter_input.value = "t"
         await pilot.pause()
         assert "fabrikam.onmicrosoft.com" not in [t.domain for t in app.sidebar.shown]
+
+
+@sync
+async def test_recently_used_order_survives_a_restart(tmp_path: Path) -> None:
+    ctl = _controller(history_dir=tmp_path)
+    app = make_app(ctl)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.press("slash", *"northwind", "enter")
+        await pilot.pause(0.3)
+        if isinstance(app.screen, LoginScreen):
+            await pilot.press("escape")
+        assert (tmp_path / "recent-tenants.json").exists()
+    again = make_app(_controller(history_dir=tmp_path))
+    async with again.run_test(size=(110, 30)):
+        assert [t.domain for t in again.sidebar.shown][:2] == ["fabrikam.onmicrosoft.com",
+                                                               "northwind.onmicrosoft.com"]
