@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import statistics
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -84,13 +85,16 @@ async def test_filter_stays_fast_over_five_thousand_tenants() -> None:
     app = make_app(_controller(extra=5000))
     async with app.run_test(size=(110, 30)) as pilot:
         await pilot.press("slash")
-        worst = 0.0
+        times: list[float] = []
         for ch in "cust00042":
             t0 = time.perf_counter()
             await pilot.press(ch)
-            worst = max(worst, time.perf_counter() - t0)
+            times.append(time.perf_counter() - t0)
         assert app.sidebar.shown[0].domain == "cust00042.onmicrosoft.com"
-        assert worst < 0.25, f"a keystroke in the filter took {worst * 1000:.0f} ms"
+        # A widget per row (or OptionList's full re-measure) costs ~0.3 s a keystroke at this size;
+        # the virtual list costs one ranking pass. The median keeps one slow moment of a busy
+        # machine from failing the test.
+        assert statistics.median(times) < 0.12, f"keystrokes took {[round(t * 1000) for t in times]} ms"
 
 
 @sync
