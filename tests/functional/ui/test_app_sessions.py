@@ -351,7 +351,7 @@ async def test_quit_while_a_command_runs_confirms_then_closes_every_shell(
         await pilot.pause(0.05)
         assert "Disconnecting 2 sessions" in app.query_one(TenantHeader).render().plain
         await wait_for(pilot, lambda: not app.is_running, timeout=5)
-        assert time.monotonic() - started < 2.5
+        assert time.monotonic() - started < 3.0  # "about 2 seconds" on loopback, with room for a busy CI
     assert sum(big_sim.stats()["open_shells"].values()) == 0
     assert big_sim.stats()["pipelines_running"] == 0
 
