@@ -53,7 +53,7 @@ def test_demo_paints_then_leaves_cleanly_on_sigterm(tmp_path: Path) -> None:
                 except OSError:
                     pass
         assert proc.returncode == 0, screen[-2000:]
-        assert time.monotonic() - started < 3.0
+        assert time.monotonic() - started < 10.0  # a hang guard, not a timing
         assert b"Traceback" not in screen
     finally:
         if proc.poll() is None:

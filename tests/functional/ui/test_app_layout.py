@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import statistics
-import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -81,20 +79,15 @@ async def test_favorites_first_then_recently_used_then_by_name() -> None:
 
 
 @sync
-async def test_filter_stays_fast_over_five_thousand_tenants() -> None:
+async def test_filter_finds_one_tenant_among_five_thousand() -> None:
+    # The filter's speed over thousands of tenants is measured in tests/bench/bench_ui.py, not here.
     app = make_app(_controller(extra=5000))
     async with app.run_test(size=(110, 30)) as pilot:
         await pilot.press("slash")
-        times: list[float] = []
         for ch in "cust00042":
-            t0 = time.perf_counter()
             await pilot.press(ch)
-            times.append(time.perf_counter() - t0)
+        await pilot.pause()
         assert app.sidebar.shown[0].domain == "cust00042.onmicrosoft.com"
-        # A widget per row (or OptionList's full re-measure) costs ~0.3 s a keystroke at this size;
-        # the virtual list costs one ranking pass. The median keeps one slow moment of a busy
-        # machine from failing the test.
-        assert statistics.median(times) < 0.12, f"keystrokes took {[round(t * 1000) for t in times]} ms"
 
 
 @sync
