@@ -13,6 +13,7 @@ Blocking calls throughout: the UI runs them in thread workers, the CLI on its ma
 
 from __future__ import annotations
 
+import functools
 import logging
 import string
 import threading
@@ -20,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from pypsrp.complex_objects import RunspacePoolState
 from pypsrp.powershell import RunspacePool
@@ -46,6 +47,7 @@ from tui.remoting.importer import CatalogCache, fetch_catalog
 from tui.remoting.invoke import RemotePipeline, run_simple
 from tui.remoting.output import Counts, side_output
 from tui.remoting.redirect import RedirectRequested, install_hooks
+from tui.remoting.synopsis import fetch_synopses, patterns_lacking, with_synopses
 from tui.remoting.transcript import Transcript
 from tui.remoting.values import UnsendableValue
 from tui.shell.bound import BoundCommand
@@ -53,6 +55,7 @@ from tui.shell.records import Record
 from tui.tenants import Tenant
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CONFIGURATION_NAME = "Microsoft.Exchange"
 MAX_REDIRECTS = 5          # PowerShell's default MaximumConnectionRedirectionCount
@@ -243,6 +246,8 @@ class DelegatedSession:
             catalog = fetch_catalog(self._pool, on_progress, self.import_patterns)
         self.catalog = catalog
         self._save_cache()
+        if self.refresh_in_background:
+            self._start_refresh(import_metadata=False)   # the synopses, without holding up the connect
 
     def _save_cache(self) -> None:
         if self.cache is None or not self.save_cache or not len(self.catalog):
@@ -252,47 +257,77 @@ class DelegatedSession:
         except OSError as exc:
             log.warning("could not write the catalog cache: %s", exc.strerror)
 
-    def _start_refresh(self) -> None:
+    def _start_refresh(self, import_metadata: bool = True) -> None:
         self._refresh_cancel.clear()
-        thread = threading.Thread(target=self._refresh, name=f"exohop-refresh-{self.tenant.domain}", daemon=True)
+        thread = threading.Thread(target=self._refresh, args=(import_metadata,),
+                                  name=f"exohop-refresh-{self.tenant.domain}", daemon=True)
         self._refresh_thread = thread
         thread.start()
 
-    def _refresh(self) -> None:
-        """Background: import the catalog again; swap it in (keeping fetched detail) and save it.
-
-        The import goes in small chunks (commands by first letter), and between chunks it gives way
-        to the engineer: a command or a detail lookup waits for one chunk at most, never for the
-        whole import, and the refresh carries on once the session is idle.
-        """
+    def _chunks(self) -> list[str]:
+        """Import patterns in small chunks (commands by first letter), so a refresh can give way between them."""
         patterns = self.import_patterns
-        chunks = [[f"{c}*"] for c in string.ascii_uppercase] if patterns == ("*",) else [[p] for p in patterns]
-        found: dict[str, CmdletInfo] = {}
+        return [f"{c}*" for c in string.ascii_uppercase] if patterns == ("*",) else list(patterns)
+
+    def _in_turn(self, fetch: Callable[[RunspacePool], T]) -> T | None:
+        """Run one background chunk once the engineer is idle; None when the refresh was cancelled.
+
+        A command or a detail lookup waits for one chunk at most, never for the whole refresh.
+        """
+        while (self._run_lock.locked() or self._waiting) and not self._refresh_cancel.is_set():
+            time.sleep(0.02)
+        with self._io:
+            if self._refresh_cancel.is_set() or self._pool is None:
+                return None
+            return fetch(self._pool)
+
+    def _refresh(self, import_metadata: bool = True) -> None:
+        """Background: import the catalog again (unless ``import_metadata`` is False), fetch the synopses
+        it lacks (Get-Help), swap the result in whole (keeping fetched detail) and save it."""
+        chunks = self._chunks()
         try:
-            for chunk in chunks:
-                while (self._run_lock.locked() or self._waiting) and not self._refresh_cancel.is_set():
-                    time.sleep(0.02)
-                with self._io:
-                    if self._refresh_cancel.is_set() or self._pool is None:
+            fresh: Catalog | None = None
+            if import_metadata:
+                found: dict[str, CmdletInfo] = {}
+                for chunk in chunks:
+                    part = self._in_turn(functools.partial(fetch_catalog, on_progress=None, patterns=[chunk],
+                                                           cancel=self._refresh_cancel))
+                    if part is None:
                         return
-                    part = fetch_catalog(self._pool, None, chunk, cancel=self._refresh_cancel)
-                found.update((c.name.lower(), c) for c in part)
-            fresh = Catalog(found.values())
-            if self._refresh_cancel.is_set() or not len(fresh):
-                return
-            current = self.catalog
-            merged = Catalog(
-                (current.get(c.name) or c) if c.name.lower() in self._detailed else c for c in fresh)
-            if merged != current:
+                    found.update((c.name.lower(), c) for c in part)
+                fresh = Catalog(found.values())
+                if self._refresh_cancel.is_set() or not len(fresh):
+                    return
+            # Synopses already known (from the cache) carry over; Get-Help only for chunks still lacking one.
+            known = {c.name.lower(): c.synopsis for c in self.catalog if c.synopsis}
+            synopses: dict[str, str] = {}
+            lacking = patterns_lacking(with_synopses(fresh or self.catalog, known), chunks)
+            for pattern in lacking:
+                got = self._in_turn(functools.partial(fetch_synopses, pattern=pattern))
+                if got is None:
+                    return
+                synopses.update(got)
+            with self._io:                     # no detail lookup swaps the catalog meanwhile
+                current = self.catalog
+                base = current if fresh is None else Catalog(
+                    (current.get(c.name) or c) if c.name.lower() in self._detailed else c for c in fresh)
+                merged = with_synopses(base, {**{c.name.lower(): c.synopsis for c in current if c.synopsis},
+                                              **synopses})
+                if self._refresh_cancel.is_set() or merged == current:
+                    return
                 self.catalog = merged
                 self._save_cache()
-                if self.on_catalog_changed is not None:
-                    self.on_catalog_changed(merged)
+            if self.on_catalog_changed is not None:
+                self.on_catalog_changed(merged)
         except Exception as exc:   # a failed refresh keeps the cached catalog; the next command reports trouble
             log.info("background catalog refresh failed: %s", type(exc).__name__)
 
     def reimport(self, on_progress: Callable[[ImportProgress], None] | None = None) -> Catalog:
-        """Import the catalog afresh on the open session (with progress), replacing cache and detail."""
+        """Import the catalog afresh on the open session (with progress), replacing cache and detail.
+
+        No new shell: the open one is reused. Synopses already known are kept; those of new commands
+        follow in the background (Get-Help), like after a first import.
+        """
         if self._run_lock.locked():
             raise RemotingError(f"{self.tenant.domain} is running a command; re-import when it is done.",
                                 E.BUSY, account=self.account.upn, tenant=self.tenant.domain)
@@ -305,12 +340,17 @@ class DelegatedSession:
                 catalog = fetch_catalog(self._pool, on_progress, self.import_patterns)
             except Exception as exc:
                 raise self._error(exc, "import") from None
-        self.catalog = catalog
-        self._detailed = set()
-        self._save_cache()
+            catalog = with_synopses(catalog, {c.name.lower(): c.synopsis for c in self.catalog if c.synopsis})
+            self.catalog = catalog
+            self._detailed = set()
+            self._save_cache()
         if self.on_catalog_changed is not None:
             self.on_catalog_changed(catalog)
+        if self.refresh_in_background:
+            self._start_refresh(import_metadata=False)
         return catalog
+
+    refresh_catalog = reimport   # the name the app's "tenant: Refresh commands" calls
 
     def wait_for_refresh(self, timeout_s: float = 30.0) -> bool:
         thread = self._refresh_thread

@@ -16,6 +16,7 @@ CMDLET_INFO_TYPES = ("System.Management.Automation.CmdletInfo", "System.Manageme
 PARAMETER_SET_TYPES = ("System.Management.Automation.CommandParameterSetInfo", "System.Object")
 STRING_TYPES = ("System.String", "System.Object")
 HELP_TYPES = ("MamlCommandHelpInfo", "System.Management.Automation.PSCustomObject", "System.Object")
+HELP_SHORT_TYPES = ("HelpInfoShort", "System.Management.Automation.PSCustomObject", "System.Object")
 EXCHANGE_MODULE = "Microsoft.Exchange.Management.PowerShell.E2010"
 CORE_MODULE = "Microsoft.PowerShell.Core"
 
@@ -78,16 +79,27 @@ def get_command(inv: Invocation) -> Iterator[SimObject]:
 
 @cmdlet("Get-Help")
 def get_help(inv: Invocation) -> Iterator[SimObject]:
-    name = inv.get("Name") or "Get-Help"
-    matched = match_commands(inv.engine.catalog, [name])
-    if not matched:
-        inv.error(command_not_found(name))
-        return
+    """One command's help object; several (a wildcard or a list of names) give the short summaries
+    real Get-Help writes then (HelpInfoShort: Name, Category, Component, Role, Functionality, Synopsis)."""
+    raw = inv.get("Name") or "Get-Help"
+    names = [str(n) for n in raw] if isinstance(raw, list | tuple) else [str(raw)]
+    matched: list[CmdletInfo] = []
+    for name in names:
+        found = match_commands(inv.engine.catalog, [name])
+        if not found and not has_wildcard(name):
+            inv.error(command_not_found(name))
+        matched += [m for m in found if m not in matched]
+    summary = len(names) > 1 or any(has_wildcard(n) for n in names)
     for info in matched:
         inv.check()
+        component = "Exchange Online" if _module(info) == EXCHANGE_MODULE else ""
+        if summary:
+            yield SimObject(HELP_SHORT_TYPES, {"Name": info.name, "Category": "Cmdlet", "Component": component,
+                                               "Role": "", "Functionality": "", "Synopsis": info.synopsis},
+                            info.name)
+            continue
         modeled = info.name.lower() in modeled_names()
         syntax = "\r\n".join(line for _, _, line in syntax_lines(info))
         yield SimObject(HELP_TYPES, {"Name": info.name, "Category": "Cmdlet", "Synopsis": info.synopsis,
-                                     "Syntax": syntax, "ModuleName": _module(info),
-                                     "Component": "Exchange Online" if _module(info) == EXCHANGE_MODULE else "",
+                                     "Syntax": syntax, "ModuleName": _module(info), "Component": component,
                                      "Modeled": modeled}, info.name)

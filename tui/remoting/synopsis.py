@@ -1,0 +1,62 @@
+"""Cmdlet synopses for the completion menu, from ``Get-Help -Name <pattern>``.
+
+GetCommandMetadata carries no synopsis. ``Get-Help`` with a wildcard answers one short summary per
+command (HelpInfoShort: Name, Category, Synopsis …), which is what the menu shows beside a name. The
+session fetches them in the background, one import pattern at a time, and keeps them in the cache.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from pypsrp.powershell import RunspacePool
+
+from tui.catalog import Catalog, CmdletInfo
+from tui.remoting.invoke import run_simple
+from tui.shell.records import Record
+
+# Help topics that are not commands (about_* files, providers) carry these categories.
+COMMAND_CATEGORIES = frozenset(("cmdlet", "function", "filter", "externalscript", "scriptcommand", ""))
+
+
+def synopses_from_records(records: Iterable[Record]) -> dict[str, str]:
+    """``{lower-case name: synopsis}`` from Get-Help output; topics that are not commands are left out."""
+    found: dict[str, str] = {}
+    for rec in records:
+        name, synopsis = rec.get("Name"), rec.get("Synopsis")
+        category = str(rec.get("Category") or "").lower()
+        if isinstance(name, str) and name and category in COMMAND_CATEGORIES:
+            text = " ".join(str(synopsis or "").split())   # real help wraps its synopsis over lines
+            if text:
+                found[name.lower()] = text
+    return found
+
+
+def fetch_synopses(pool: RunspacePool, pattern: str) -> dict[str, str]:
+    """``Get-Help -Name pattern`` on the pool (blocking); raises what pypsrp raised."""
+    records, _errors = run_simple(pool, "Get-Help", {"Name": pattern})
+    return synopses_from_records(records)
+
+
+def with_synopses(catalog: Catalog, synopses: Mapping[str, str]) -> Catalog:
+    """A new catalog whose cmdlets carry the synopsis ``synopses`` gives (others unchanged)."""
+    def one(c: CmdletInfo) -> CmdletInfo:
+        text = synopses.get(c.name.lower())
+        if not text or text == c.synopsis:
+            return c
+        return CmdletInfo(name=c.name, synopsis=text, parameter_sets=c.parameter_sets, parameters=c.parameters)
+
+    return Catalog(one(c) for c in catalog)
+
+
+def patterns_lacking(catalog: Catalog, patterns: Sequence[str]) -> list[str]:
+    """The patterns that match a cmdlet without a synopsis: only those need a Get-Help."""
+    missing = [c.name.lower() for c in catalog if not c.synopsis]
+    wanted = []
+    for pattern in patterns:
+        rx = re.compile(fnmatch.translate(pattern.lower()), re.DOTALL)
+        if any(rx.fullmatch(n) for n in missing):
+            wanted.append(pattern)
+    return wanted
