@@ -395,15 +395,26 @@ class Controller:
 
     def refresh_catalog(self, tenant: Any, password: str, on_progress: Callable[[Any], None] | None = None,
                         on_evict: Callable[[Any], None] | None = None) -> Any:
-        """Import the tenant's commands afresh: drop its cached catalog, reconnect, import with progress."""
+        """Import the tenant's commands afresh with progress, over its open session (no new shell).
+
+        The session swaps its catalog whole and rewrites the cache. A tenant not connected yet is
+        connected first; a connect that just imported (no cache) is not imported twice.
+        """
         session = self.pool.get(tenant.domain)
-        if session is not None:
-            cache = getattr(session, "cache", None)
-            if cache is not None:
-                account = session.account
-                cache.path_for(account.endpoint, account.upn, tenant.domain).unlink(missing_ok=True)
-            self.pool.close(tenant.domain)
-        return self.open_session(tenant, password, on_progress, on_evict)
+        if session is not None and session.is_open:
+            session.refresh_catalog(on_progress)
+            return session
+        from_cache = [False]
+
+        def progress(p: Any) -> None:
+            from_cache[0] = bool(getattr(p, "from_cache", False))
+            if on_progress is not None and not from_cache[0]:
+                on_progress(p)
+
+        session = self.open_session(tenant, password, progress, on_evict)
+        if from_cache[0]:
+            session.refresh_catalog(on_progress)
+        return session
 
     def start_run(self, domain: str, line: str) -> RunHandle:
         handle = RunHandle(domain.lower(), line)

@@ -106,6 +106,12 @@ class Workers:
                 else:
                     session = ctl.open_session(tenant, pw, on_progress, on_evict)
             except Exception as exc:  # any failure becomes a message, never a traceback
+                if refresh and getattr(exc, "kind", "") == "busy":   # the session is fine: say why, change nothing
+                    self._post(m.Notice(_message_of(exc), "Refresh commands", "warning"))
+                    current = ctl.session(domain)
+                    if current is not None:
+                        self._post(m.SessionOpened(domain, current))   # back from "connecting" to connected
+                    return
                 if getattr(exc, "kind", "") == "auth":
                     ctl.forget_password(account.upn)
                     self._post(m.PasswordNeeded(tenant, account.upn, _message_of(exc)))
