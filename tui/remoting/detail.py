@@ -2,7 +2,8 @@
 
 GetCommandMetadata gives names, types, aliases and switches; ``Get-Command -Name X`` gives the syntax
 lines (one per parameter set) from which sets, positions, mandatory flags and valid values are read
-(``syntax_parse``), then merged with ``CmdletInfo.merged_with``.
+(``syntax_parse``), then merged with ``CmdletInfo.merged_with``. Pipeline input is read from each set's
+``Parameters`` (CommandParameterSetInfo) when present.
 """
 
 from __future__ import annotations
@@ -23,9 +24,13 @@ def detail_from_records(base: CmdletInfo, records: list[Record]) -> CmdletInfo |
         default = rec.get("DefaultParameterSet")
         sets: list[tuple[str, str]] = []
         raw_sets = rec.get("ParameterSets")
+        pipeline: set[str] | None = None      # None: the service did not say (syntax lines only)
         if isinstance(raw_sets, list):
             for i, s in enumerate(raw_sets):
                 if isinstance(s, Record):
+                    taking = pipeline_parameters(s.get("Parameters"))
+                    if taking is not None:
+                        pipeline = (pipeline or set()) | taking
                     set_name = str(s.get("Name") or f"Set{i + 1}")
                     syntax = s.text or ""
                     if s.get("IsDefault") is True and not default:
@@ -46,8 +51,22 @@ def detail_from_records(base: CmdletInfo, records: list[Record]) -> CmdletInfo |
         if sets:
             synopsis = rec.get("Synopsis") or rec.get("Description") or ""
             detail = cmdlet_from_syntax(base.name, sets, str(default) if default else None, str(synopsis))
-            return _refine(base, detail)
+            return _refine(base, detail, pipeline)
     return None
+
+
+def pipeline_parameters(raw: object) -> set[str] | None:
+    """Lower-case names of a parameter set's parameters that take pipeline input (by value or by
+    property name), from CommandParameterSetInfo.Parameters; None when that list is absent."""
+    if not isinstance(raw, list):
+        return None
+    found: set[str] = set()
+    for p in raw:
+        if not isinstance(p, Record) or not isinstance(p.get("Name"), str):
+            continue
+        if p.get("ValueFromPipeline") is True or p.get("ValueFromPipelineByPropertyName") is True:
+            found.add(str(p.get("Name")).lower())
+    return found
 
 
 def has_detail(c: CmdletInfo) -> bool:
@@ -56,15 +75,17 @@ def has_detail(c: CmdletInfo) -> bool:
                                          for p in c.parameters)
 
 
-def _refine(base: CmdletInfo, detail: CmdletInfo) -> CmdletInfo:
-    """Keep GetCommandMetadata's full .NET types over the syntax line's abbreviations ("string", "bool");
-    mark Identity as taking pipeline input, as every Exchange cmdlet's Identity does (ValueFromPipeline),
-    which syntax lines cannot show."""
+def _refine(base: CmdletInfo, detail: CmdletInfo, pipeline: set[str] | None = None) -> CmdletInfo:
+    """Keep GetCommandMetadata's full .NET types over the syntax line's abbreviations ("string", "bool").
+
+    Pipeline input comes from the parameter sets' ValueFromPipeline flags when the service sent them
+    (``pipeline``); syntax lines alone cannot show it, so then Identity is assumed to take it, as every
+    Exchange cmdlet's Identity does."""
     params = []
     for p in detail.parameters:
         known = base.parameter(p.name)
         ptype = "Object" if known is not None and not p.switch else p.type
-        pipeline = p.pipeline or p.name.lower() == "identity"
-        params.append(replace(p, type=ptype, pipeline=pipeline))
+        takes = p.name.lower() in pipeline if pipeline is not None else p.pipeline or p.name.lower() == "identity"
+        params.append(replace(p, type=ptype, pipeline=takes))
     return CmdletInfo(name=detail.name, synopsis=detail.synopsis, parameter_sets=detail.parameter_sets,
                       parameters=tuple(params))

@@ -9,11 +9,12 @@ from tui.sim.builtin_catalog import modeled_names
 from tui.sim.cmdlets.base import Invocation, cmdlet, has_wildcard
 from tui.sim.engine import command_not_found, match_commands
 from tui.sim.model import SimObject
-from tui.sim.syntax_lines import definition, syntax_lines
+from tui.sim.syntax_lines import ALL_PARAMETER_SETS, definition, syntax_lines
 
 CMDLET_INFO_TYPES = ("System.Management.Automation.CmdletInfo", "System.Management.Automation.CommandInfo",
                      "System.Object")
 PARAMETER_SET_TYPES = ("System.Management.Automation.CommandParameterSetInfo", "System.Object")
+PARAMETER_INFO_TYPES = ("System.Management.Automation.CommandParameterInfo", "System.Object")
 STRING_TYPES = ("System.String", "System.Object")
 HELP_TYPES = ("MamlCommandHelpInfo", "System.Management.Automation.PSCustomObject", "System.Object")
 HELP_SHORT_TYPES = ("HelpInfoShort", "System.Management.Automation.PSCustomObject", "System.Object")
@@ -25,9 +26,24 @@ def _module(info: CmdletInfo) -> str:
     return CORE_MODULE if info.name.lower() in ("get-command", "get-help") else EXCHANGE_MODULE
 
 
+def _set_parameters(info: CmdletInfo, set_name: str) -> list[SimObject]:
+    """CommandParameterSetInfo.Parameters: what syntax lines cannot say (pipeline input) is here."""
+    found = []
+    for p in info.parameters:
+        if not (p.in_set(set_name) or set_name == ALL_PARAMETER_SETS):
+            continue
+        props = {"Name": p.name, "ParameterType": p.type, "IsMandatory": p.is_mandatory(set_name),
+                 "IsDynamic": False, "Position": p.position if p.position is not None else -2147483648,
+                 "ValueFromPipeline": p.pipeline, "ValueFromPipelineByPropertyName": p.pipeline,
+                 "ValueFromRemainingArguments": False, "HelpMessage": None, "Aliases": list(p.aliases)}
+        found.append(SimObject(PARAMETER_INFO_TYPES, props, p.name))
+    return found
+
+
 def cmdlet_info_object(info: CmdletInfo) -> SimObject:
     """A CmdletInfo-like object whose ParameterSets print as PowerShell's syntax lines."""
-    sets = [SimObject(PARAMETER_SET_TYPES, {"Name": name, "IsDefault": is_default}, line)
+    sets = [SimObject(PARAMETER_SET_TYPES, {"Name": name, "IsDefault": is_default,
+                                            "Parameters": _set_parameters(info, name)}, line)
             for name, is_default, line in syntax_lines(info)]
     default = next((s.properties["Name"] for s in sets if s.properties["IsDefault"]), None)
     props = {"Name": info.name, "CommandType": "Cmdlet", "Verb": info.verb, "Noun": info.noun,
