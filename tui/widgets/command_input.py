@@ -18,7 +18,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.geometry import Offset
+from textual.geometry import Offset, Size
 from textual.message import Message
 from textual.suggester import Suggester
 from textual.widget import Widget
@@ -26,6 +26,7 @@ from textual.widgets import Input, Label
 
 from tui.catalog import Catalog
 from tui.widgets.history import History
+from tui.widgets.quiet_size import set_virtual_size
 
 MENU_ROWS = 10  # visible rows of the dropdown
 MENU_MAIN_WIDTH = 40  # columns for the completion itself…
@@ -216,7 +217,18 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-class CommandInput(Input):
+class QuietInput(Input):
+    """An Input whose typing does not lay out the whole screen."""
+
+    def _watch_value(self, value: str) -> None:
+        # Input assigns virtual_size on every change, and that reflows the whole screen (~10 ms,
+        # far more while a result streams in). Set it first without a layout: Input's own
+        # assignment is then a no-op.
+        set_virtual_size(self, Size(self.content_width, 1))
+        super()._watch_value(value)
+
+
+class CommandInput(QuietInput):
     """The line editor. Posts ``Input.Submitted`` (Enter), ``Interrupt`` (Ctrl+C) and ``SearchRequested``."""
 
     BINDINGS = [  # noqa: RUF012 - Textual's declaration style
@@ -424,7 +436,7 @@ class ScrollRequested(Message):
         self.direction = direction
 
 
-class HistorySearchInput(Input):
+class HistorySearchInput(QuietInput):
     """The Ctrl+R query box: Ctrl+R again finds an older match, Enter takes it, Escape cancels."""
 
     BINDINGS = [  # noqa: RUF012

@@ -86,6 +86,7 @@ class _Run:
         self.progress: dict[int, ProgressEvent] = {}
         self.pending: list[Any] = []
         self.stopping = False  # Ctrl+C sent a stop; the summary will say "stopped"
+        self.gc_deferred = False  # holds a _defer_full_gc() until the run ends
 
 
 class TenantConsole(Widget):
@@ -228,9 +229,12 @@ class TenantConsole(Widget):
     def begin_run(self, line: str) -> None:
         if self._run is not None:
             self._finish_run()
+            self._release_gc(self._run)
         self.scrollback.scroll_end(animate=False, immediate=True)  # a new command: follow its output
         self._write_echo(line)
         self._run = _Run(line)
+        self._run.gc_deferred = True
+        _defer_full_gc()
         self._error_shown = False
         self._flush_interval = FLUSH_S
 
@@ -259,7 +263,18 @@ class TenantConsole(Widget):
             self._memory.saw_result(run.line, run.records[0], run.records,
                                     summary.assigned_to if summary is not None else None)
             self._update_completion_data()
+        self._release_gc(run)
         self._run = None
+
+    def on_unmount(self) -> None:
+        if self._run is not None:
+            self._release_gc(self._run)
+
+    @staticmethod
+    def _release_gc(run: _Run) -> None:
+        if run.gc_deferred:
+            run.gc_deferred = False
+            _resume_full_gc()
 
     def show_error(self, message: str, column: int | None = None, line: str | None = None) -> None:
         """An error for the line: with ``column`` (0-based) a caret is drawn under that character.
@@ -611,6 +626,32 @@ def _warm_completion_index(catalog: Catalog) -> None:
 
 
 _FROZEN = False
+
+# While a result streams in, every record it keeps makes the heap older and bigger, and CPython
+# then runs a full collection each time the old generation grows by a quarter: 9 full passes of up
+# to ~150 ms each during a 10,000-record result, each one stalling the UI thread (and typing).
+# They are put off while any console runs a command (records are plain data, not cycles) and
+# allowed again when the last run ends: one pass afterwards instead of one every ~1,000 records.
+_DEFERRED_RUNS = 0
+_SAVED_THRESHOLD: tuple[int, int, int] | None = None
+FULL_GC_DEFERRED_THRESHOLD = 1_000_000  # young collections before a full one (default 10)
+
+
+def _defer_full_gc() -> None:
+    global _DEFERRED_RUNS, _SAVED_THRESHOLD
+    if _DEFERRED_RUNS == 0:
+        _SAVED_THRESHOLD = gc.get_threshold()
+        young, middle, _old = _SAVED_THRESHOLD
+        gc.set_threshold(young, middle, FULL_GC_DEFERRED_THRESHOLD)
+    _DEFERRED_RUNS += 1
+
+
+def _resume_full_gc() -> None:
+    global _DEFERRED_RUNS, _SAVED_THRESHOLD
+    _DEFERRED_RUNS = max(0, _DEFERRED_RUNS - 1)
+    if _DEFERRED_RUNS == 0 and _SAVED_THRESHOLD is not None:
+        gc.set_threshold(*_SAVED_THRESHOLD)
+        _SAVED_THRESHOLD = None
 
 
 _POOL: ThreadPoolExecutor | None = None

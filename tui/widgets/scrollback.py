@@ -19,6 +19,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.widgets.quiet_size import set_virtual_size
+
 DEFAULT_MAX_LINES = 50_000
 
 
@@ -136,10 +138,10 @@ class ScrollbackLog(ScrollView, can_focus=True):
 
     def _changed(self, follow: bool) -> None:
         self._width = max(self._width, max((s.cell_length for s in self._live), default=0))
-        self.virtual_size = Size(self._width, self.line_count)
+        relayout = set_virtual_size(self, Size(self._width, self.line_count))  # no screen layout
         self.refresh()
-        if follow:
-            self.scroll_end(animate=False, immediate=False, x_axis=False)
+        if follow:  # after a layout the visible height may differ: scroll once it is done
+            self.scroll_end(animate=False, immediate=not relayout, x_axis=False)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset

@@ -333,3 +333,39 @@ def test_clicking_an_older_more_rows_line_opens_that_result() -> None:
         assert "Get-Mailbox -ResultSize 250" in str(app.screen.query_one("#viewer-title").render())
 
     drive(body)
+
+
+def test_growing_scrollback_and_typing_do_not_relayout_the_screen() -> None:
+    """Each flush grows the scrollback and each key the input's content; a full-screen layout for
+    each stalled typing while a result streamed in (issue 5)."""
+    async def body(app: Host, console: TenantConsole, pilot: Pilot[None]) -> None:
+        for i in range(60):  # enough to show the vertical scrollbar (that one growth may lay out)
+            console.scrollback.write(f"line {i}")
+        await pilot.pause()
+        compositor = app.screen._compositor
+        reflows: list[int] = []
+        full_reflow = compositor.reflow
+
+        def counting_reflow(*args: object, **kwargs: object) -> object:
+            reflows.append(1)
+            return full_reflow(*args, **kwargs)  # type: ignore[arg-type]
+
+        compositor.reflow = counting_reflow  # type: ignore[method-assign]
+        console.begin_run("Get-Mailbox -ResultSize 300")
+        for i in range(300):
+            console.append_event(RecordEvent(mailbox(i)))
+            if i % 20 == 19:
+                await pilot.press("x")  # typing while it streams (an Input resizes its content too)
+                await pilot.pause(0.06)  # flushes happen in between, each growing the scrollback
+        console.end_run(RunSummary("Get-Mailbox -ResultSize 300", "ok", records=300, duration_s=1.0))
+        await pilot.pause(0.1)
+        scrollback = console.scrollback
+        assert scrollback.virtual_size.height == scrollback.line_count > 60 + INLINE_ROWS
+        assert reflows == []
+        assert console.input.value == "x" * 15
+        # Still following the output: the summary is the last visible line.
+        assert scrollback.scroll_y == scrollback.max_scroll_y
+        assert "300 records" in scrollback.plain_lines()[-1]
+
+    drive(body)
+
