@@ -61,6 +61,7 @@ CONFIGURATION_NAME = "Microsoft.Exchange"
 MAX_REDIRECTS = 5          # PowerShell's default MaximumConnectionRedirectionCount
 OPERATION_TIMEOUT_S = 20   # WS-Management long-poll budget per Receive
 CONNECT_TIMEOUT_S = 15
+CLOSE_WAIT_S = 2.0        # how long close() lets a background refresh chunk finish
 READ_TIMEOUT_S = 40        # must exceed OPERATION_TIMEOUT_S: a Receive legitimately waits that long
 
 
@@ -592,6 +593,9 @@ class DelegatedSession:
         """Delete the shell on the server (WS-Management Delete). Raises RemotingError if it fails."""
         self._closed = True
         self._refresh_cancel.set()
+        thread = self._refresh_thread
+        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+            thread.join(CLOSE_WAIT_S)   # a background chunk ends in a moment: let it, not race it on the pool
         pool, wsman = self._pool, self._wsman
         self._pool = None
         self._wsman = None
