@@ -47,7 +47,7 @@ from tui.remoting.importer import CatalogCache, fetch_catalog
 from tui.remoting.invoke import RemotePipeline, run_simple
 from tui.remoting.output import Counts, side_output
 from tui.remoting.redirect import RedirectRequested, install_hooks
-from tui.remoting.synopsis import fetch_synopses, patterns_lacking, with_synopses
+from tui.remoting.synopsis import HelpUnavailable, fetch_synopses, patterns_lacking, with_synopses
 from tui.remoting.transcript import Transcript
 from tui.remoting.values import UnsendableValue
 from tui.shell.bound import BoundCommand
@@ -101,6 +101,7 @@ class DelegatedSession:
         self._detailed: set[str] = set()
         self._refresh_cancel = threading.Event()
         self._refresh_thread: threading.Thread | None = None
+        self._help_refused = False            # Get-Help failed once: no more synopsis requests this session
         self._waiting = 0                     # detail lookups waiting for the pool (the refresh yields to them)
         self._waiting_lock = threading.Lock()
         self._closed = False
@@ -302,9 +303,15 @@ class DelegatedSession:
             # Synopses already known (from the cache) carry over; Get-Help only for chunks still lacking one.
             known = {c.name.lower(): c.synopsis for c in self.catalog if c.synopsis}
             synopses: dict[str, str] = {}
-            lacking = patterns_lacking(with_synopses(fresh or self.catalog, known), chunks)
+            lacking = [] if self._help_refused else patterns_lacking(with_synopses(fresh or self.catalog, known),
+                                                                     chunks)
             for pattern in lacking:
-                got = self._in_turn(functools.partial(fetch_synopses, pattern=pattern))
+                try:
+                    got = self._in_turn(functools.partial(fetch_synopses, pattern=pattern))
+                except HelpUnavailable as exc:   # the commands still refresh; no synopses this session
+                    log.info("no synopses from %s: Get-Help refused (%s)", self.tenant.domain, exc)
+                    self._help_refused = True
+                    break
                 if got is None:
                     return
                 synopses.update(got)

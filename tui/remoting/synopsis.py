@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pypsrp.powershell import RunspacePool
 
 from tui.catalog import Catalog, CmdletInfo
+from tui.remoting.events import ErrorEvent
 from tui.remoting.invoke import run_simple
 from tui.shell.records import Record
 
@@ -34,9 +35,23 @@ def synopses_from_records(records: Iterable[Record]) -> dict[str, str]:
     return found
 
 
+class HelpUnavailable(Exception):
+    """The service refused Get-Help (not exposed to this role, say): asking again is pointless."""
+
+
+def help_refused(errors: Iterable[ErrorEvent]) -> str | None:
+    """The message of a terminating error (Get-Help not found, access denied …), or None.
+
+    A wildcard that matches nothing is no error; a non-terminating error leaves the rest usable."""
+    return next((e.message for e in errors if e.terminating), None)
+
+
 def fetch_synopses(pool: RunspacePool, pattern: str) -> dict[str, str]:
-    """``Get-Help -Name pattern`` on the pool (blocking); raises what pypsrp raised."""
-    records, _errors = run_simple(pool, "Get-Help", {"Name": pattern})
+    """``Get-Help -Name pattern`` on the pool (blocking); raises what pypsrp raised, or HelpUnavailable."""
+    records, errors = run_simple(pool, "Get-Help", {"Name": pattern})
+    refused = help_refused(errors)
+    if refused is not None:
+        raise HelpUnavailable(refused)
     return synopses_from_records(records)
 
 

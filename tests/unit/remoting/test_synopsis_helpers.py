@@ -24,3 +24,14 @@ def test_with_synopses_builds_a_new_catalog_and_keeps_the_rest() -> None:
 def test_patterns_lacking_names_only_chunks_with_a_missing_synopsis() -> None:
     cat = Catalog([CmdletInfo("Get-Mailbox", synopsis="x"), CmdletInfo("Set-User"), CmdletInfo("New-Foo", synopsis="y")])
     assert patterns_lacking(cat, ["G*", "S*", "N*", "Z*"]) == ["S*"]
+
+
+def test_help_refused_only_by_a_terminating_error() -> None:
+    from tui.remoting.events import ErrorEvent
+    from tui.remoting.synopsis import help_refused
+
+    assert help_refused([]) is None
+    assert help_refused([ErrorEvent("one topic failed", terminating=False)]) is None
+    refused = ErrorEvent("The term 'Get-Help' is not recognized", category="ObjectNotFound",
+                         terminating=True, exception_type="System.Management.Automation.CommandNotFoundException")
+    assert help_refused([refused]) == "The term 'Get-Help' is not recognized"
