@@ -61,12 +61,15 @@ def pipeline_parameters(raw: object) -> set[str] | None:
     if not isinstance(raw, list):
         return None
     found: set[str] = set()
+    readable = False
     for p in raw:
-        if not isinstance(p, Record) or not isinstance(p.get("Name"), str):
+        # Beyond the serialization depth the service sends each parameter as a bare string: unreadable.
+        if not isinstance(p, Record) or not isinstance(p.get("Name"), str) or "ValueFromPipeline" not in p:
             continue
+        readable = True
         if p.get("ValueFromPipeline") is True or p.get("ValueFromPipelineByPropertyName") is True:
             found.add(str(p.get("Name")).lower())
-    return found
+    return found if readable else None
 
 
 def has_detail(c: CmdletInfo) -> bool:

@@ -32,3 +32,13 @@ def test_without_parameter_lists_identity_is_assumed_to_take_pipeline_input() ->
     assert detail is not None
     identity, owner = detail.parameter("Identity"), detail.parameter("Owner")
     assert identity is not None and identity.pipeline and owner is not None and not owner.pipeline
+
+
+def test_parameters_sent_as_bare_strings_fall_back_to_the_identity_rule() -> None:
+    # Deeper than the serialization depth, the service sends CommandParameterInfo as its ToString().
+    rec = Record({"Name": "Set-Thing", "ParameterSets": [Record({"Name": "Default", "IsDefault": True,
+                                                                 "Parameters": ["Identity", "Owner"]}, text=LINE)]})
+    detail = detail_from_records(BASE, [rec])
+    assert detail is not None
+    identity = detail.parameter("Identity")
+    assert identity is not None and identity.pipeline
