@@ -489,9 +489,11 @@ class TenantConsole(Widget):
     def _render_failure(self, error: BaseException, line: str) -> None:
         column = getattr(error, "column", None)
         message = getattr(error, "message", None) or str(error)
-        suggestions = getattr(error, "suggestions", None)
-        if suggestions:
-            message += "\nDid you mean: " + ", ".join(suggestions)
+        suggestions = getattr(error, "suggestions", None) or ()
+        # The shell's errors already name their suggestions ("… Did you mean: Get-Mailbox?",
+        # "Possible matches include: …"): add them only when the message does not.
+        if suggestions and not all(str(s) in message for s in suggestions):
+            message += "\nDid you mean: " + ", ".join(map(str, suggestions)) + "?"
         self.show_error(message, column if isinstance(column, int) else None, line)
 
     # -- rendering -----------------------------------------------------------------------------

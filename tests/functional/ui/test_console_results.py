@@ -369,3 +369,28 @@ def test_growing_scrollback_and_typing_do_not_relayout_the_screen() -> None:
 
     drive(body)
 
+
+def test_bind_error_says_did_you_mean_once() -> None:
+    from tui.shell import parse
+    from tui.shell.binder import BindError, bind
+    from tui.sim.builtin_catalog import builtin_catalog
+
+    catalog = builtin_catalog()
+    errors: list[BindError] = []
+    for line in ("Get-Mailbx", "Get-Mailbox -Identit2 x"):
+        try:
+            bind(parse(line).statements[0].commands[0], catalog)  # type: ignore[union-attr]
+        except BindError as exc:
+            errors.append(exc)
+    assert [bool(e.suggestions) for e in errors] == [True, True]  # the real errors carry suggestions
+
+    async def body(app: Host, console: TenantConsole, pilot: Pilot[None]) -> None:
+        for error in errors:
+            console.begin_run("x")
+            console.end_run(RunSummary("x", "invalid", error=error))
+            await pilot.pause()
+        shown = " ".join(line.strip() for line in console.scrollback.plain_lines())  # unwrapped
+        assert shown.count("Did you mean") == 2, shown  # once per error
+        assert "Get-Mailbox" in shown and "-Identity" in shown
+
+    drive(body)
