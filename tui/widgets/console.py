@@ -10,6 +10,7 @@ the ResultViewer (F6).
 from __future__ import annotations
 
 import asyncio
+import copy
 import gc
 import io
 import re
@@ -47,7 +48,7 @@ from tui.remoting.events import (
     VerboseEvent,
     WarningEvent,
 )
-from tui.shell.formatting import choose_view, render_rich
+from tui.shell.formatting import RichFormatter, choose_view
 from tui.shell.records import Record
 from tui.tenants import Tenant
 from tui.widgets.command_input import CommandInput, CommandLine, ScrollRequested
@@ -87,6 +88,15 @@ class _Run:
         self.pending: list[Any] = []
         self.stopping = False  # Ctrl+C sent a stop; the summary will say "stopped"
         self.gc_deferred = False  # holds a _defer_full_gc() until the run ends
+        # Tables of one run share a formatter: a table continued after a warning (or after the
+        # frozen part) keeps its columns and widths and has no second header.
+        self.formatter: RichFormatter | None = None
+
+    def base_formatter(self) -> RichFormatter:
+        """The formatter as the frozen output left it (a new one when the format hint changed)."""
+        if self.formatter is None or self.formatter.hint is not self.hint:
+            self.formatter = RichFormatter(self.hint)
+        return self.formatter
 
 
 class TenantConsole(Widget):
@@ -142,7 +152,8 @@ class TenantConsole(Widget):
         self._flush_interval = FLUSH_S
         self._error_shown = False
         self._live_table: list[Strip] = []  # the table being built, as last rendered…
-        self._live_rows = 0  # …with this many rows
+        self._live_rows = 0  # …with this many rows…
+        self._live_formatter: RichFormatter | None = None  # …by this formatter (its state after them)
         self._block_gen = 0
         self._render_inflight = False
         self._render_again = False
@@ -357,17 +368,25 @@ class TenantConsole(Widget):
         return True
 
     def _freeze_block(self, run: _Run) -> None:
-        """The table being built is finished: freeze it (its last rendering, when that is current)."""
+        """The table being built is finished: freeze it — its last rendering, plus the rows that came
+        after that rendering (continued by its formatter: same columns, no header; cheap on the UI
+        thread). The run's formatter is then the one that drew it, so the next block continues it."""
         if run.block:
             self.scrollback.set_live([])
-            if self._live_rows == len(run.block) and self._live_table:
-                self.scrollback.append_strips(self._live_table)
-                self._echo_is_last = False
+            live = self._live_formatter
+            if live is not None and self._live_table and 0 < self._live_rows <= len(run.block):
+                strips, formatter, rest = list(self._live_table), live, run.block[self._live_rows:]
             else:
-                self._write(self._render_records(run.block, run.hint))
+                strips, formatter, rest = [], copy.copy(run.base_formatter()), run.block
+            if rest:
+                strips += self.scrollback.render_strips(formatter.feed(rest))
+            self.scrollback.append_strips(strips)
+            self._echo_is_last = False
+            run.formatter = formatter
             run.block = []
         self._live_table = []
         self._live_rows = 0
+        self._live_formatter = None
         self._block_gen += 1  # a rendering still in flight belongs to the old block: dropped
 
     def _draw_live(self, run: _Run, table_dirty: bool) -> None:
@@ -412,8 +431,9 @@ class TenantConsole(Widget):
         started = time.monotonic()
         gen = self._block_gen
         width = self.scrollback.render_width
+        formatter = copy.copy(run.base_formatter())  # the copy learns this block's widths
         future = asyncio.get_running_loop().run_in_executor(
-            _render_pool(), _render_to_strips, self._thread_console(), rows, run.hint, width)
+            _render_pool(), _render_to_strips, self._thread_console(), formatter, rows, width)
 
         def done(fut: asyncio.Future[list[Strip]]) -> None:
             self._render_inflight = False
@@ -426,6 +446,7 @@ class TenantConsole(Widget):
                 return  # the block was frozen (or the run ended) meanwhile
             self._live_table = fut.result()
             self._live_rows = len(rows)
+            self._live_formatter = formatter
             self._set_tail(run)
             if self._render_again or len(run.block) > len(rows):
                 self._render_table_offthread(run)
@@ -497,9 +518,6 @@ class TenantConsole(Widget):
         self.show_error(message, column if isinstance(column, int) else None, line)
 
     # -- rendering -----------------------------------------------------------------------------
-
-    def _render_records(self, records: Sequence[Record], hint: Any) -> RenderableType:
-        return render_rich(records, hint)
 
     def _render_message(self, run: _Run, event: Any) -> RenderableType:
         if isinstance(event, ErrorEvent):
@@ -666,10 +684,11 @@ def _render_pool() -> ThreadPoolExecutor:
     return _POOL
 
 
-def _render_to_strips(console: Console, records: list[Record], hint: Any, width: int) -> list[Strip]:
-    """Runs in the render thread: pure Rich rendering, no widget touched."""
+def _render_to_strips(console: Console, formatter: RichFormatter, records: list[Record],
+                      width: int) -> list[Strip]:
+    """Runs in the render thread: pure Rich rendering (``formatter`` is this render's own copy)."""
     options = console.options.update_width(width)
-    segments = console.render(render_rich(records, hint), options)
+    segments = console.render(formatter.feed(records), options)
     lines = Segment.split_and_crop_lines(segments, width, pad=False, include_new_lines=False)
     return [Strip(line) for line in lines]
 

@@ -394,3 +394,34 @@ def test_bind_error_says_did_you_mean_once() -> None:
         assert "Get-Mailbox" in shown and "-Identity" in shown
 
     drive(body)
+
+
+def test_table_keeps_its_columns_when_a_warning_arrives_mid_stream() -> None:
+    def wide(i: int) -> Record:  # later rows are wider: a fresh table would size its columns anew
+        name = f"user{i:05d}" + ("-with-a-much-longer-name" if i > 2 else "")
+        return Record({"Name": name, "Alias": f"u{i}", "ItemCount": i}, MAILBOX)
+
+    async def body(app: Host, console: TenantConsole, pilot: Pilot[None]) -> None:
+        line = "Get-Mailbox -ResultSize 5"
+        console.begin_run(line)
+        console.append_event(RecordEvent(wide(1)))
+        console.append_event(RecordEvent(wide(2)))
+        await wait_for(pilot, lambda: "user00002" in text(console))
+        console.append_event(WarningEvent("More results are available."))
+        for i in (3, 4, 5):
+            console.append_event(RecordEvent(wide(i)))
+        await pilot.pause(0.1)
+        console.end_run(RunSummary(line, "ok", records=5, warnings=1, duration_s=0.2))
+        await pilot.pause()
+        lines = [s.rstrip() for s in console.scrollback.plain_lines()]
+        shown = "\n".join(lines)
+        assert sum(1 for s in lines if s.startswith("Name")) == 1, shown  # one header
+        header = next(n for n, s in enumerate(lines) if s.startswith("Name"))
+        rows = [n for n, s in enumerate(lines) if s.startswith("user0")]
+        warning = line_with(console, "WARNING: More results")
+        assert len(rows) == 5 and rows[0] == header + 2 and rows[1] < warning < rows[2], shown
+        # Every row has its columns where the header put them (the rest continues the same table).
+        for i, n in enumerate(rows, 1):
+            assert lines[n].index(f" u{i}") + 1 == lines[header].index("Alias"), shown
+
+    drive(body)
