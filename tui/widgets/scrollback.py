@@ -18,6 +18,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from tui.widgets.quiet_size import set_virtual_size
 
@@ -48,9 +49,21 @@ class ScrollbackLog(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if width:
             self._known_width = width
-        else:  # hidden (another tenant's console is in front): the width it had, or the screen's
-            width = self._known_width or (self.app.size.width - 2 if self.is_attached else 0)
+        else:  # hidden (another tenant's console is in front) or not laid out yet
+            width = self._known_width or self._width_from_ancestors()
         return max(40, width)
+
+    def _width_from_ancestors(self) -> int:
+        """The width the content will get: the nearest laid-out ancestor's content width less this
+        widget's own gutter (padding, border, the scrollbar's stable gutter). The screen's width
+        would be too wide beside a sidebar, and would ignore the scrollbar column(s)."""
+        if not self.is_attached:
+            return 0
+        own = self.styles.gutter.width + self.scrollbar_gutter.width
+        for ancestor in self.ancestors:
+            if isinstance(ancestor, Widget) and ancestor.content_region.width:
+                return max(0, ancestor.content_region.width - own)
+        return max(0, self.app.size.width - own)
 
     def render_strips(self, renderable: RenderableType, width: int | None = None) -> list[Strip]:
         """``renderable`` as lines at the log's width (tables wider than that may scroll sideways)."""

@@ -9,6 +9,7 @@ import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import ProgressBar
@@ -425,3 +426,37 @@ def test_table_keeps_its_columns_when_a_warning_arrives_mid_stream() -> None:
             assert lines[n].index(f" u{i}") + 1 == lines[header].index("Alias"), shown
 
     drive(body)
+
+
+def test_a_hidden_console_renders_at_the_width_it_will_show() -> None:
+    """Output drawn while a console is hidden (another tenant in front) or not laid out yet must fit
+    its real width: beside a sidebar and less the scrollbar's gutter, not the screen's width."""
+    from textual.containers import Horizontal
+    from textual.widgets import Static
+
+    class Beside(App[None]):
+        CSS = "#side { width: 30; } #main { width: 1fr; }"
+
+        def compose(self) -> ComposeResult:
+            with Horizontal():
+                yield Static("tenants", id="side")
+                with Horizontal(id="main"):
+                    console = TenantConsole(Tenant("contoso.onmicrosoft.com", "Contoso Ltd"))
+                    console.display = False
+                    yield console
+
+    async def run() -> None:
+        app = Beside()
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            console = app.query_one(TenantConsole)
+            hidden_width = console.scrollback.render_width
+            console.scrollback.write(Text("x" * 300))
+            console.display = True
+            await pilot.pause()
+            shown = console.scrollback.scrollable_content_region.width
+            assert shown > 0 and hidden_width == shown
+            lengths = [len(s) for s in console.scrollback.plain_lines()]
+            assert sum(lengths) == 300 and set(lengths[:-1]) == {shown}  # folded at the visible width
+
+    asyncio.run(run())
