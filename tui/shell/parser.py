@@ -504,10 +504,7 @@ class _Parser:
         self.i += 2
         items: list[tuple[str, Value]] = []
         while True:
-            self.skip_ws(newlines=True)
-            while self.peek() == ";":
-                self.i += 1
-                self.skip_ws(newlines=True)
+            self.skip_separators()
             c = self.peek()
             if c == "":
                 raise ParseError("Missing closing '}' in hash literal.", at)
@@ -537,6 +534,13 @@ class _Parser:
         self.depth -= 1
         return HashLiteral(tuple(items), at)
 
+    def skip_separators(self) -> None:
+        """Skip white space, new lines and ';' between the entries of a hash literal or a list."""
+        self.skip_ws(newlines=True)
+        while self.peek() == ";":
+            self.i += 1
+            self.skip_ws(newlines=True)
+
     def hash_key(self) -> str:
         at = self.i
         c = self.peek()
@@ -560,10 +564,7 @@ class _Parser:
         self.enter(at)
         items: list[Value] = []
         while True:
-            self.skip_ws(newlines=True)
-            while self.peek() == ";":
-                self.i += 1
-                self.skip_ws(newlines=True)
+            self.skip_separators()
             c = self.peek()
             if c == "":
                 raise ParseError("Missing closing ')' in expression.", at)
