@@ -253,13 +253,20 @@ def _export_csv() -> CmdletInfo:
             _sw("NoClobber", aliases=("NoOverwrite",)),
             _p("Encoding", "Encoding", valid_values=ENCODINGS),
             _sw("Append"),
-            _p("Delimiter", "Char", sets=(delimiter,), position=1),
-            _sw("UseCulture", sets=(culture,), mandatory_in=(culture,)),
-            _sw("IncludeTypeInformation", aliases=("ITI",)),
-            _sw("NoTypeInformation", aliases=("NTI",)),
-            _p("QuoteFields", "String[]", aliases=("QF",)),
-            _p("UseQuotes", "QuoteKind", aliases=("UQ",), valid_values=("Never", "Always", "AsNeeded")),
+            *_csv_format(delimiter, culture),
         ),
+    )
+
+
+def _csv_format(delimiter: str, culture: str) -> tuple[ParameterInfo, ...]:
+    """The CSV-shaping parameters Export-Csv and ConvertTo-Csv share."""
+    return (
+        _p("Delimiter", "Char", sets=(delimiter,), position=1),
+        _sw("UseCulture", sets=(culture,), mandatory_in=(culture,)),
+        _sw("IncludeTypeInformation", aliases=("ITI",)),
+        _sw("NoTypeInformation", aliases=("NTI",)),
+        _p("QuoteFields", "String[]", aliases=("QF",)),
+        _p("UseQuotes", "QuoteKind", aliases=("UQ",), valid_values=("Never", "Always", "AsNeeded")),
     )
 
 
@@ -288,12 +295,7 @@ def _convertto_csv() -> CmdletInfo:
         parameter_sets=(delimiter, culture),
         parameters=(
             _p("InputObject", "PSObject", position=0, pipeline=True),
-            _p("Delimiter", "Char", sets=(delimiter,), position=1),
-            _sw("UseCulture", sets=(culture,), mandatory_in=(culture,)),
-            _sw("IncludeTypeInformation", aliases=("ITI",)),
-            _sw("NoTypeInformation", aliases=("NTI",)),
-            _p("QuoteFields", "String[]", aliases=("QF",)),
-            _p("UseQuotes", "QuoteKind", aliases=("UQ",), valid_values=("Never", "Always", "AsNeeded")),
+            *_csv_format(delimiter, culture),
         ),
     )
 
