@@ -251,10 +251,6 @@ class Catalog:
         """A new catalog with ``cmdlet`` added or replaced."""
         return Catalog([*(c for c in self._cmdlets if c.name.lower() != cmdlet.name.lower()), cmdlet])
 
-    def merged(self, other: Catalog) -> Catalog:
-        """A new catalog with every cmdlet of ``other`` added (``other`` wins on a name clash)."""
-        return Catalog([*self._cmdlets, *other])
-
     # -- JSON ------------------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
