@@ -47,7 +47,13 @@ from tui.remoting.importer import CatalogCache, fetch_catalog
 from tui.remoting.invoke import RemotePipeline, run_simple
 from tui.remoting.output import Counts, side_output
 from tui.remoting.redirect import RedirectRequested, install_hooks
-from tui.remoting.synopsis import HelpUnavailable, fetch_synopses, patterns_lacking, with_synopses
+from tui.remoting.synopsis import (
+    HelpUnavailable,
+    fetch_synopses,
+    known_synopses,
+    patterns_lacking,
+    with_synopses,
+)
 from tui.remoting.transcript import Transcript
 from tui.remoting.values import UnsendableValue
 from tui.shell.bound import BoundCommand
@@ -89,7 +95,6 @@ class DelegatedSession:
         self.variables: dict[str, Any] = {}
         self.last_used = time.monotonic()
         self.on_catalog_changed: Callable[[Catalog], None] | None = None
-        self.on_event_default: Callable[[Event], None] | None = None
         self.throttle_waits = 0
         self._pool: RunspacePool | None = None
         self._wsman: WSMan | None = None
@@ -301,7 +306,7 @@ class DelegatedSession:
                 if self._refresh_cancel.is_set() or not len(fresh):
                     return
             # Synopses already known (from the cache) carry over; Get-Help only for chunks still lacking one.
-            known = {c.name.lower(): c.synopsis for c in self.catalog if c.synopsis}
+            known = known_synopses(self.catalog)
             synopses: dict[str, str] = {}
             lacking = [] if self._help_refused else patterns_lacking(with_synopses(fresh or self.catalog, known),
                                                                      chunks)
@@ -319,8 +324,7 @@ class DelegatedSession:
                 current = self.catalog
                 base = current if fresh is None else Catalog(
                     (current.get(c.name) or c) if c.name.lower() in self._detailed else c for c in fresh)
-                merged = with_synopses(base, {**{c.name.lower(): c.synopsis for c in current if c.synopsis},
-                                              **synopses})
+                merged = with_synopses(base, {**known_synopses(current), **synopses})
                 if self._refresh_cancel.is_set() or merged == current:
                     return
                 self.catalog = merged
@@ -348,7 +352,7 @@ class DelegatedSession:
                 catalog = fetch_catalog(self._pool, on_progress, self.import_patterns)
             except Exception as exc:
                 raise self._error(exc, "import") from None
-            catalog = with_synopses(catalog, {c.name.lower(): c.synopsis for c in self.catalog if c.synopsis})
+            catalog = with_synopses(catalog, known_synopses(self.catalog))
             self.catalog = catalog
             self._detailed = set()
             self._save_cache()
@@ -575,10 +579,7 @@ class DelegatedSession:
         raise AssertionError("unreachable")
 
     def _reopen(self) -> None:
-        try:
-            self._connect(None)
-        except RemotingError:
-            raise
+        self._connect(None)
 
     def _drop_pool(self) -> None:
         """Forget a pool whose shell is gone (no Delete: the server already lost it)."""

@@ -55,6 +55,11 @@ def fetch_synopses(pool: RunspacePool, pattern: str) -> dict[str, str]:
     return synopses_from_records(records)
 
 
+def known_synopses(catalog: Catalog) -> dict[str, str]:
+    """``{lower-case name: synopsis}`` of the cmdlets in ``catalog`` that have one."""
+    return {c.name.lower(): c.synopsis for c in catalog if c.synopsis}
+
+
 def with_synopses(catalog: Catalog, synopses: Mapping[str, str]) -> Catalog:
     """A new catalog whose cmdlets carry the synopsis ``synopses`` gives (others unchanged)."""
     def one(c: CmdletInfo) -> CmdletInfo:
