@@ -181,12 +181,15 @@ def _apply_mailbox_changes(inv: Invocation, data: TenantData, m: MailboxRec, p: 
 
 # -- recipients and users -------------------------------------------------------------------------
 
+# The directory properties a ReducedRecipient copies from its mailbox or group.
+_RECIPIENT_KEYS = ("Name", "RecipientType", "RecipientTypeDetails", "DisplayName", "Alias", "PrimarySmtpAddress",
+                   "EmailAddresses", "ExternalDirectoryObjectId", "HiddenFromAddressListsEnabled", "WhenCreated",
+                   "WhenChanged", "Guid", "Identity", "DistinguishedName", "OrganizationId")
+
+
 def recipient_from_mailbox(m: MailboxRec) -> SimObject:
     p = m.props
-    props = {k: p[k] for k in ("Name", "RecipientType", "RecipientTypeDetails", "DisplayName", "Alias",
-                               "PrimarySmtpAddress", "EmailAddresses", "ExternalDirectoryObjectId",
-                               "HiddenFromAddressListsEnabled", "WhenCreated", "WhenChanged", "Guid",
-                               "Identity", "DistinguishedName", "OrganizationId")}
+    props = {k: p[k] for k in _RECIPIENT_KEYS}
     props["Department"] = m.user["Department"]
     props["Company"] = m.user["Company"]
     props["Title"] = m.user["Title"]
@@ -195,10 +198,7 @@ def recipient_from_mailbox(m: MailboxRec) -> SimObject:
 
 def recipient_from_group(g: GroupRec) -> SimObject:
     p = g.props
-    props = {k: p[k] for k in ("Name", "RecipientType", "RecipientTypeDetails", "DisplayName", "Alias",
-                               "PrimarySmtpAddress", "EmailAddresses", "ExternalDirectoryObjectId",
-                               "HiddenFromAddressListsEnabled", "WhenCreated", "WhenChanged", "Guid",
-                               "Identity", "DistinguishedName", "OrganizationId")}
+    props = {k: p[k] for k in _RECIPIENT_KEYS}
     props.update(Department="", Company="", Title="")
     return SimObject(RECIPIENT_TYPES, props, p["Name"])
 
