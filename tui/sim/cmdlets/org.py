@@ -25,6 +25,18 @@ TRANSPORT_RULE_TYPES = ("Microsoft.Exchange.MessagingPolicies.Rules.Tasks.Transp
                         "Microsoft.Exchange.Data.ConfigurableObject", "System.Object")
 
 
+def _by_identity(inv: Invocation, rows: list[dict[str, Any]], name_key: str) -> list[dict[str, Any]]:
+    """The rows -Identity names (a wildcard on ``name_key``, or the Guid); all rows without -Identity."""
+    if not inv.has("Identity"):
+        return rows
+    ident = inv.get("Identity")
+    rx = wildcard(ident)
+    found = [r for r in rows if rx.fullmatch(r[name_key]) or str(r["Guid"]) == ident.lower()]
+    if not found and not has_wildcard(ident):
+        raise inv.not_found(ident)
+    return found
+
+
 def _accepted_domains(data: TenantData) -> list[dict[str, Any]]:
     t = data.tenant
     rows = [(t.vanity_domain, True, False), (t.domain, False, True),
@@ -43,12 +55,7 @@ def _accepted_domains(data: TenantData) -> list[dict[str, Any]]:
 @cmdlet("Get-AcceptedDomain")
 def get_accepted_domain(inv: Invocation) -> Iterator[SimObject]:
     rows: list[dict[str, Any]] = inv.data.singleton("accepted_domains", _accepted_domains)
-    if inv.has("Identity"):
-        ident = inv.get("Identity")
-        rx = wildcard(ident)
-        rows = [r for r in rows if rx.fullmatch(r["DomainName"]) or str(r["Guid"]) == ident.lower()]
-        if not rows and not has_wildcard(ident):
-            raise inv.not_found(ident)
+    rows = _by_identity(inv, rows, "DomainName")
     yield from inv.limited(SimObject(ACCEPTED_DOMAIN_TYPES, dict(r), r["Name"]) for r in rows)
 
 
@@ -117,12 +124,7 @@ def _transport_rules(data: TenantData) -> list[dict[str, Any]]:
 @cmdlet("Get-TransportRule")
 def get_transport_rule(inv: Invocation) -> Iterator[SimObject]:
     rows: list[dict[str, Any]] = inv.data.singleton("transport_rules", _transport_rules)
-    if inv.has("Identity"):
-        ident = inv.get("Identity")
-        rx = wildcard(ident)
-        rows = [r for r in rows if rx.fullmatch(r["Name"]) or str(r["Guid"]) == ident.lower()]
-        if not rows and not has_wildcard(ident):
-            raise inv.not_found(ident)
+    rows = _by_identity(inv, rows, "Name")
     if inv.has("State"):
         rows = [r for r in rows if r["State"] == inv.get("State")]
     objects = (SimObject(TRANSPORT_RULE_TYPES, dict(r), r["Name"]) for r in rows)
