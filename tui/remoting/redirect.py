@@ -11,7 +11,6 @@ error through, so one busy moment on the service does not fail a command.
 from __future__ import annotations
 
 import email.utils
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -66,8 +65,6 @@ class ThrottleRetry:
         self.max_wait_s = max_wait_s
         self.on_wait = on_wait
         self.sleep = sleep
-        self.waits = 0
-        self._lock = threading.Lock()
 
     def __call__(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
         attempt = 0
@@ -78,8 +75,6 @@ class ThrottleRetry:
             if delay > self.max_wait_s:
                 break
             attempt += 1
-            with self._lock:
-                self.waits += 1
             if self.on_wait is not None:
                 self.on_wait(delay, attempt)
             self.sleep(delay)
@@ -102,7 +97,7 @@ def stop_redirects(response: requests.Response, *args: Any, **kwargs: Any) -> re
 
 
 def install_hooks(wsman: WSMan, *, on_throttle_wait: Callable[[float, int], None] | None = None,
-                  throttle_retries: int = 3) -> ThrottleRetry:
+                  throttle_retries: int = 3) -> None:
     """Give ``wsman`` the redirect and throttling behaviours; call before its first request."""
     transport = wsman.transport
     if transport.session is None:
@@ -111,6 +106,5 @@ def install_hooks(wsman: WSMan, *, on_throttle_wait: Callable[[float, int], None
         transport.session = transport._build_session()
     session = transport.session
     session.max_redirects = 0
-    throttle = ThrottleRetry(session, retries=throttle_retries, on_wait=on_throttle_wait)
-    session.hooks["response"] = [throttle, stop_redirects]
-    return throttle
+    session.hooks["response"] = [ThrottleRetry(session, retries=throttle_retries, on_wait=on_throttle_wait),
+                                 stop_redirects]
