@@ -164,13 +164,16 @@ def service_error_id(data: TenantData, failure: str, cmdlet_name: str, target: s
             f"[FailureCategory=Cmdlet-{failure}] {_hash8(cmdlet_name + failure)},{_task_name(cmdlet_name)}")
 
 
+def _identity_error(data: TenantData, cmdlet_name: str, identity: str, failure: str, message: str) -> CmdletError:
+    return CmdletError(message, category="NotSpecified",
+                       error_id=service_error_id(data, failure, cmdlet_name, identity),
+                       exception_type=f"Microsoft.Exchange.Configuration.Tasks.{failure}", target=identity)
+
+
 def not_found_error(data: TenantData, cmdlet_name: str, identity: str) -> CmdletError:
-    return CmdletError(
-        f"The operation couldn't be performed because object '{identity}' couldn't be found on '{data.dc}'.",
-        category="NotSpecified",
-        error_id=service_error_id(data, "ManagementObjectNotFoundException", cmdlet_name, identity),
-        exception_type="Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
-        target=identity)
+    return _identity_error(
+        data, cmdlet_name, identity, "ManagementObjectNotFoundException",
+        f"The operation couldn't be performed because object '{identity}' couldn't be found on '{data.dc}'.")
 
 
 def _hash8(text: str) -> str:
@@ -184,12 +187,8 @@ def _task_name(cmdlet_name: str) -> str:
 
 
 def ambiguous_error(data: TenantData, cmdlet_name: str, identity: str) -> CmdletError:
-    return CmdletError(
-        f"The operation couldn't be performed because '{identity}' matches multiple entries.",
-        category="NotSpecified",
-        error_id=service_error_id(data, "ManagementObjectAmbiguousException", cmdlet_name, identity),
-        exception_type="Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException",
-        target=identity)
+    return _identity_error(data, cmdlet_name, identity, "ManagementObjectAmbiguousException",
+                           f"The operation couldn't be performed because '{identity}' matches multiple entries.")
 
 
 # -- identity resolution ------------------------------------------------------------------------
