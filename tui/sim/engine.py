@@ -50,7 +50,6 @@ class SimEngine:
             # definition, because its behaviour is written against those parameters.
             modeled = modeled_names()
             self.catalog = Catalog([*base, *(c for c in extra_catalog if c.name.lower() not in modeled)])
-        self._builtin_names = frozenset(c.name.lower() for c in base)
         self.store = TenantStore(mailboxes)
 
     # -- metadata --------------------------------------------------------------------------------
@@ -108,7 +107,6 @@ class SimEngine:
                     inv.error(err)  # one input object failed; PowerShell goes on with the next
                 else:
                     raise
-
 
     def _call(self, inv: Invocation, behaviour: Behaviour | None = None) -> Iterator[SimObject]:
         """Run one behaviour, with Exchange's -Verbose begin/end lines around it."""
