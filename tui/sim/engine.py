@@ -8,8 +8,6 @@ next command's pipeline parameters and processed at once, and the last command's
 
 from __future__ import annotations
 
-import fnmatch
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +16,7 @@ from tui.catalog import Catalog, CmdletInfo
 from tui.sim.binding import Bound, bind_arguments, bind_input
 from tui.sim.builtin_catalog import builtin_catalog, modeled_names
 from tui.sim.cmdlets import load_behaviours
-from tui.sim.cmdlets.base import BEHAVIOURS, Behaviour, Invocation
+from tui.sim.cmdlets.base import BEHAVIOURS, Behaviour, Invocation, wildcard
 from tui.sim.data import TenantData, TenantStore
 from tui.sim.model import CmdletError, RunContext, SimObject
 
@@ -136,5 +134,5 @@ def _binding(err: CmdletError) -> bool:
 def match_commands(catalog: Catalog, patterns: Sequence[str]) -> list[CmdletInfo]:
     if not patterns:
         return list(catalog)
-    regexes = [re.compile(fnmatch.translate(p.lower()), re.DOTALL) for p in patterns if p]
-    return [c for c in catalog if any(rx.fullmatch(c.name.lower()) for rx in regexes)]
+    regexes = [wildcard(p) for p in patterns if p]
+    return [c for c in catalog if any(rx.fullmatch(c.name) for rx in regexes)]
