@@ -57,6 +57,7 @@ from tui.remoting.synopsis import (
 from tui.remoting.transcript import Transcript
 from tui.remoting.values import UnsendableValue
 from tui.shell.bound import BoundCommand
+from tui.shell.operators import as_list
 from tui.shell.records import Record
 from tui.tenants import Tenant
 
@@ -629,7 +630,4 @@ def _plan_input(plan: Any, variables: dict[str, Any]) -> list[Any]:
     if not name:
         return []
     lowered = {k.lower(): v for k, v in variables.items()}
-    value = lowered.get(name.lower())
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
+    return as_list(lowered.get(name.lower()))

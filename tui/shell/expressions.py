@@ -27,6 +27,7 @@ from tui.shell.errors import ShellError
 from tui.shell.operators import (
     COMPARISON_OPERATORS,
     OperatorError,
+    as_list,
     comparison,
     get_member,
     regex,
@@ -366,7 +367,7 @@ class _Parser:
         if tok.kind == "op" and tok.value == "join":
             self.next()
             operand = self.unary()
-            return lambda ctx: "".join(to_text(x) for x in _items(operand(ctx)))
+            return lambda ctx: "".join(to_text(x) for x in as_list(operand(ctx)))
         if tok.kind == "cast":
             self.next()
             nxt = self.tok
@@ -439,7 +440,7 @@ class _Parser:
                 inner = self.logical()
             self.expect(")", "in expression")
             if tok.value == "@(":
-                return lambda ctx: _items(inner(ctx))
+                return lambda ctx: as_list(inner(ctx))
             return inner
         if tok.kind == "command":
             self.pos -= 1
@@ -617,7 +618,7 @@ def _binary_word(op: str, left: Node, right: Node, column: int) -> Node:
         cs = op == "creplace"
 
         def replace(ctx: Context) -> Any:
-            args = _items(right(ctx))
+            args = as_list(right(ctx))
             pattern = to_text(args[0]) if args else ""
             repl = to_text(args[1]) if len(args) > 1 else ""
             repl = re.sub(r"\$(\d+)", r"\\g<\1>", repl.replace("\\", "\\\\"))
@@ -631,7 +632,7 @@ def _binary_word(op: str, left: Node, right: Node, column: int) -> Node:
             return rx.sub(repl, to_text(target))
         return replace
     if op == "join":
-        return lambda ctx: to_text(right(ctx)).join(to_text(x) for x in _items(left(ctx)))
+        return lambda ctx: to_text(right(ctx)).join(to_text(x) for x in as_list(left(ctx)))
     if op in ("split", "isplit", "csplit"):
         cs = op == "csplit"
 
@@ -640,12 +641,12 @@ def _binary_word(op: str, left: Node, right: Node, column: int) -> Node:
                 rx = regex(to_text(right(ctx)), cs)
             except OperatorError as exc:
                 raise ExpressionError(str(exc), column) from None
-            return [part for x in _items(left(ctx)) for part in rx.split(to_text(x))]
+            return [part for x in as_list(left(ctx)) for part in rx.split(to_text(x))]
         return split
     if op == "f":
         def fmt(ctx: Context) -> Any:
             try:
-                return composite_format(to_text(left(ctx)), _items(right(ctx)))
+                return composite_format(to_text(left(ctx)), as_list(right(ctx)))
             except FormatError as exc:
                 raise ExpressionError(str(exc), column) from None
         return fmt
@@ -656,14 +657,6 @@ def _binary_word(op: str, left: Node, right: Node, column: int) -> Node:
 
 def _cast_name(value: Any) -> str:
     return _CAST_TYPES.get(to_text(value).strip("[] ").lower(), "string")
-
-
-def _items(v: Any) -> list[Any]:
-    if v is None:
-        return []
-    if isinstance(v, list | tuple):
-        return list(v)
-    return [v]
 
 
 def _negate(v: Any, column: int) -> Any:
@@ -680,7 +673,7 @@ def _arith(op: str, left: Node, right: Node, column: int) -> Node:
             if a is None:
                 return b
             if isinstance(a, list | tuple):
-                return [*a, *_items(b)]
+                return [*a, *as_list(b)]
             if isinstance(a, str) and not is_exchange_size(a):
                 return a + to_text(b)
             if isinstance(a, datetime):
@@ -728,7 +721,7 @@ def _convert(type_name: str, value: Any, column: int, *, strict: bool) -> Any:
     if type_name == "bool":
         return truthy(value)
     if type_name == "array":
-        return _items(value)
+        return as_list(value)
     if type_name == "datetime":
         result = to_datetime(value)
     else:

@@ -13,7 +13,7 @@ from typing import Any
 
 from tui.shell.errors import ShellError
 from tui.shell.expressions import Context, compile_expression
-from tui.shell.operators import get_member, wildcard_regex
+from tui.shell.operators import as_list, get_member, wildcard_regex
 from tui.shell.records import Record
 from tui.shell.syntax import ArrayLiteral, HashLiteral, ScriptBlock, Variable
 
@@ -41,14 +41,6 @@ def plain(value: Any, variables: Mapping[str, Any] | None = None) -> Any:
     if isinstance(value, tuple):
         return [plain(x, variables) for x in value]
     return value
-
-
-def as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, list | tuple):
-        return list(value)
-    return [value]
 
 
 def _is_wildcard(name: str) -> bool:

@@ -248,14 +248,18 @@ def match(value: Any, pattern: Any, case_sensitive: bool = False) -> bool:
     return regex(to_text(pattern), case_sensitive).search(to_text(value)) is not None
 
 
-def _as_list(v: Any) -> list[Any]:
-    if isinstance(v, list | tuple):
-        return list(v)
-    return [v]
+def as_list(value: Any) -> list[Any]:
+    """A value as the items PowerShell would enumerate: a list/tuple's items, nothing for None, else itself."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [value]
 
 
 def contains(collection: Any, item: Any, case_sensitive: bool = False) -> bool:
-    return any(equals(x, item, case_sensitive) for x in _as_list(collection))
+    items = collection if isinstance(collection, list | tuple) else [collection]   # `$null -contains $null`
+    return any(equals(x, item, case_sensitive) for x in items)
 
 
 _TYPE_ALIASES: dict[str, tuple[type, ...]] = {
