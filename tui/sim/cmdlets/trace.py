@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tui.sim.cmdlets.base import Invocation, cmdlet
+from tui.sim.cmdlets.base import Invocation, cmdlet, wildcard
 from tui.sim.model import CmdletError, SimObject
 
 TRACE_TYPES = ("Microsoft.Exchange.Management.FfoReporting.MessageTraceV2", "System.Object")
@@ -34,8 +33,8 @@ def trace_object(entry: dict[str, Any], organization: str) -> SimObject:
 def _matcher(values: list[str] | None) -> Any:
     if not values:
         return lambda _: True
-    pats = [v.lower() for v in values]
-    return lambda text: any(fnmatch.fnmatchcase((text or "").lower(), p) for p in pats)
+    regexes = [wildcard(v) for v in values]
+    return lambda text: any(rx.fullmatch(text or "") for rx in regexes)
 
 
 @cmdlet("Get-MessageTraceV2")
