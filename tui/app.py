@@ -136,12 +136,12 @@ class ExohopApp(App[int]):
         return self.controller
 
     def tenant(self, domain: str) -> Any | None:
-        if self.controller is None:
-            return None
-        lookup = getattr(self.controller.directory, "get", None)
-        if callable(lookup):
-            return lookup(domain)
-        return next((t for t in self.controller.tenants if t.domain.lower() == domain.lower()), None)
+        return self.controller.tenant(domain) if self.controller is not None else None
+
+    def tenant_name(self, domain: str) -> str:
+        """The display name of ``domain``'s tenant, or the domain itself when it is not in the directory."""
+        tenant = self.tenant(domain)
+        return display_name(tenant) if tenant is not None else domain
 
     def console_for(self, domain: str) -> Any | None:
         return self.consoles.get(domain.lower())
@@ -259,8 +259,7 @@ class ExohopApp(App[int]):
         ctl = self.ctl
         ctl.set_status(event.domain, TenantStatus.ERROR, event.message)
         self.pending.pop(event.domain.lower(), None)
-        tenant = self.tenant(event.domain)
-        name = display_name(tenant) if tenant is not None else event.domain
+        name = self.tenant_name(event.domain)
         self.notify(event.message, title=f"{event.title}: {name}", severity="error", timeout=12)
         console = self.console_for(event.domain)
         if console is not None:
@@ -271,8 +270,7 @@ class ExohopApp(App[int]):
     def _session_evicted(self, event: m.SessionEvicted) -> None:
         ctl = self.ctl
         ctl.set_status(event.domain, TenantStatus.IDLE)
-        tenant = self.tenant(event.domain)
-        name = display_name(tenant) if tenant is not None else event.domain
+        name = self.tenant_name(event.domain)
         limit = ctl.per_account
         self.notify(f"Closed the idle session to {name} ({event.domain}) to stay within "
                     f"{limit} sessions per account; selecting it again reconnects.",
@@ -374,8 +372,7 @@ class ExohopApp(App[int]):
         session = ctl.session(event.domain)
         if kind is not None and kind != "busy":
             # A session-layer failure (connection lost, expired, throttled): say it with the remedy.
-            tenant = self.tenant(event.domain)
-            name = display_name(tenant) if tenant is not None else event.domain
+            name = self.tenant_name(event.domain)
             self.notify(getattr(failure, "message", str(failure)), title=f"Command failed: {name}",
                         severity="error", timeout=12)
             if session is None or not getattr(session, "is_open", True):

@@ -224,6 +224,13 @@ class Controller:
                 return list(value() if callable(value) else value)
         return list(d)
 
+    def tenant(self, domain: str) -> Any | None:
+        """The tenant named ``domain`` (any case), or None."""
+        lookup = getattr(self.directory, "get", None)
+        if callable(lookup):
+            return lookup(domain)
+        return next((t for t in self.tenants if t.domain.lower() == domain.lower()), None)
+
     @property
     def settings(self) -> Any:
         return getattr(self.config, "settings", None)
