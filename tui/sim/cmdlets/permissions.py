@@ -243,6 +243,13 @@ def _folder_user(inv: Invocation, text: str) -> str:
     return resolve_mailbox(inv, text).props["DisplayName"]
 
 
+def _no_entry_error(user: str) -> CmdletError:
+    return CmdletError(f"There is no existing permission entry found for user: {user}.", category="NotSpecified",
+                       error_id="UserNotFoundInPermissionEntryException",
+                       exception_type="Microsoft.Exchange.Management.StoreTasks.UserNotFoundInPermissionEntryException",
+                       target=user)
+
+
 @cmdlet("Get-MailboxFolderPermission")
 def get_mailbox_folder_permission(inv: Invocation) -> Iterator[SimObject]:
     m, folder, folder_id = _folder(inv, inv.get("Identity"))
@@ -251,10 +258,7 @@ def get_mailbox_folder_permission(inv: Invocation) -> Iterator[SimObject]:
         who = _folder_user(inv, inv.get("User"))
         entries = [e for e in entries if e["User"].lower() == who.lower()]
         if not entries:
-            raise CmdletError(f"There is no existing permission entry found for user: {who}.",
-                              category="NotSpecified", error_id="UserNotFoundInPermissionEntryException",
-                              exception_type="Microsoft.Exchange.Management.StoreTasks."
-                                             "UserNotFoundInPermissionEntryException", target=who)
+            raise _no_entry_error(who)
     yield from inv.limited(_folder_permission(folder_id, folder, e) for e in entries)
 
 
@@ -283,10 +287,7 @@ def add_mailbox_folder_permission(inv: Invocation) -> Iterator[SimObject]:
 def _existing_entry(inv: Invocation, entries: list[dict[str, Any]], user: str) -> dict[str, Any]:
     found = next((e for e in entries if e["User"].lower() == user.lower()), None)
     if found is None:
-        raise CmdletError(f"There is no existing permission entry found for user: {user}.", category="NotSpecified",
-                          error_id="UserNotFoundInPermissionEntryException",
-                          exception_type="Microsoft.Exchange.Management.StoreTasks."
-                                         "UserNotFoundInPermissionEntryException", target=user)
+        raise _no_entry_error(user)
     return found
 
 
