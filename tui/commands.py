@@ -97,15 +97,13 @@ def load_environment(demo: bool) -> Environment:
 
 
 @contextlib.contextmanager
-def termination_signals() -> Iterator[None]:
-    """SIGTERM/SIGHUP raise Terminated in the main thread while inside the block (so finally runs)."""
+def _on_termination(handler: Callable[[int, FrameType | None], Any] | signal.Handlers) -> Iterator[None]:
+    """``handler`` for SIGTERM/SIGHUP inside the block, the previous handlers restored after it.
+
+    Only the main thread may set signal handlers: elsewhere the block runs unchanged."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise Terminated(signum)
-
     previous = {}
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None:
@@ -117,28 +115,20 @@ def termination_signals() -> Iterator[None]:
             signal.signal(sig, old)
 
 
+def termination_signals() -> contextlib.AbstractContextManager[None]:
+    """SIGTERM/SIGHUP raise Terminated in the main thread while inside the block (so finally runs)."""
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise Terminated(signum)
+
+    return _on_termination(handler)
+
+
 def _close_pool(pool: Any) -> None:
     # A second SIGTERM while closing must not cut the Deletes short.
-    with _signals_ignored():
+    with _on_termination(signal.SIG_IGN):
         failures = pool.close_all(CLOSE_DEADLINE_S)
     for message in failures:
         _err(f"could not close a session: {message}")
-
-
-@contextlib.contextmanager
-def _signals_ignored() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {}
-    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-        if sig is not None:
-            previous[sig] = signal.signal(sig, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def show_line_error(line: str, message: str, column: int | None, stream: TextIO | None = None) -> None:
