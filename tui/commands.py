@@ -286,6 +286,13 @@ def _progress_line(tenant: Tenant, err: TextIO) -> Callable[[Any], None] | None:
     return show
 
 
+def _show_invalid(line: str, summary: RunSummary, stream: TextIO) -> None:
+    """A parse/bind error of the line (outcome "invalid"), shown under it with a caret."""
+    if summary.outcome == "invalid" and summary.error is not None:
+        show_line_error(line, str(getattr(summary.error, "message", summary.error)),
+                        getattr(summary.error, "column", None), stream)
+
+
 def _exit_code_for(summary: RunSummary) -> int:
     if summary.outcome == "invalid":
         return EXIT_USAGE
@@ -348,11 +355,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
                     code = max(code, EXIT_CONNECTION)
                     continue
                 printer.finish()
-                if summary.outcome == "invalid" and summary.error is not None:
-                    show_line_error(line, str(getattr(summary.error, "message", summary.error)),
-                                    getattr(summary.error, "column", None), err)
-                elif summary.error is not None and isinstance(summary.error, RemotingError):
-                    pass   # already printed as an ErrorEvent
+                _show_invalid(line, summary, err)   # a RemotingError was already printed as an ErrorEvent
                 if summary.outcome == "stopped":
                     _err("stopped", err)
                 code = max(code, _exit_code_for(summary))
@@ -427,10 +430,8 @@ def cmd_shell(args: argparse.Namespace) -> int:
                 printer.finish()
                 if summary is None:
                     continue
-                if summary.outcome == "invalid" and summary.error is not None:
-                    show_line_error(line, str(getattr(summary.error, "message", summary.error)),
-                                    getattr(summary.error, "column", None))
-                elif summary.outcome == "stopped":
+                _show_invalid(line, summary, sys.stderr)
+                if summary.outcome == "stopped":
                     print("(stopped)", file=sys.stderr)
     except Terminated as exc:
         code = 128 + exc.signum
@@ -577,16 +578,10 @@ def dispatch(args: argparse.Namespace) -> int:
         "run": cmd_run, "shell": cmd_shell, "tenants": cmd_tenants, "login": cmd_login, "logout": cmd_logout}
     try:
         return handlers[args.command](args)
-    except ConfigError as exc:
+    except (ConfigError, TenantLookupError, InvalidDomain, PasswordInputError) as exc:
         _err(exc.message)
         return EXIT_USAGE
-    except (TenantLookupError, InvalidDomain, PasswordInputError) as exc:
-        _err(exc.message)
-        return EXIT_USAGE
-    except KeyringUnavailable as exc:
-        _err(exc.message)
-        return EXIT_CONNECTION
-    except RemotingError as exc:
+    except (KeyringUnavailable, RemotingError) as exc:
         _err(exc.message)
         return EXIT_CONNECTION
     except ValueError as exc:   # duplicates on add, unreadable CSV
