@@ -73,15 +73,21 @@ def _mailbox(row: tuple[str, str, str, str]) -> Record:
                   SELECTED_TYPE)
 
 
-async def _show_result(pilot: Pilot[Any]) -> None:
-    """A finished command with a table, fed through the console's own API (fixed duration: no clock)."""
+async def _contoso_console(pilot: Pilot[Any]) -> Any:
+    """Contoso shown with its session marked ready (no connect), laid out before anything is written
+    so the scrollback renders at its real width; returns its console."""
     app = pilot.app
     assert isinstance(app, ExohopApp)
     tenant = app.tenant("contoso.onmicrosoft.com")
     app.ctl.set_status(tenant.domain, TenantStatus.READY)
     app.show_tenant(tenant)
-    await pilot.pause(0.1)  # laid out before writing: the scrollback renders at its real width
-    console = app.console_for(tenant.domain)
+    await pilot.pause(0.1)
+    return app.console_for(tenant.domain)
+
+
+async def _show_result(pilot: Pilot[Any]) -> None:
+    """A finished command with a table, fed through the console's own API (fixed duration: no clock)."""
+    console = await _contoso_console(pilot)
     line = "Get-Mailbox -ResultSize 5 | Select-Object Name,Alias,PrimarySmtpAddress,RecipientTypeDetails"
     console.begin_run(line)
     for row in MAILBOXES:
@@ -92,13 +98,7 @@ async def _show_result(pilot: Pilot[Any]) -> None:
 
 async def _show_errors(pilot: Pilot[Any]) -> None:
     """A bind error with its caret, then a service error with category and id, and a warning."""
-    app = pilot.app
-    assert isinstance(app, ExohopApp)
-    tenant = app.tenant("contoso.onmicrosoft.com")
-    app.ctl.set_status(tenant.domain, TenantStatus.READY)
-    app.show_tenant(tenant)
-    await pilot.pause(0.1)
-    console = app.console_for(tenant.domain)
+    console = await _contoso_console(pilot)
     bad = "Get-Mailbox -Identiy alice"
     console.begin_run(bad)
     console.show_error("A parameter cannot be found that matches parameter name 'Identiy'. Did you mean -Identity?",
@@ -129,13 +129,7 @@ def test_errors(snap_compare: Any) -> None:
 
 async def _ask_confirmation(pilot: Pilot[Any]) -> None:
     """Enter on a state-changing line: the dialog names the tenant before anything is sent."""
-    app = pilot.app
-    assert isinstance(app, ExohopApp)
-    tenant = app.tenant("contoso.onmicrosoft.com")
-    app.ctl.set_status(tenant.domain, TenantStatus.READY)
-    app.show_tenant(tenant)
-    await pilot.pause(0.1)
-    box = app.console_for(tenant.domain).input
+    box = (await _contoso_console(pilot)).input
     box.value = "Set-Mailbox -Identity AdeleV -ProhibitSendQuota 45GB"
     box.focus()
     await pilot.press("enter")
