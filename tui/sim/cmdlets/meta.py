@@ -54,22 +54,25 @@ def cmdlet_info_object(info: CmdletInfo) -> SimObject:
     return SimObject(CMDLET_INFO_TYPES, props, info.name)
 
 
+def _named(inv: Invocation, names: list[str]) -> list[CmdletInfo]:
+    """The cmdlets ``names`` match, in order, each once; a name without wildcards that matches nothing
+    is a non-terminating CommandNotFound error, as in PowerShell."""
+    found: list[CmdletInfo] = []
+    for name in names:
+        matched = match_commands(inv.engine.catalog, [name])
+        if not matched and not has_wildcard(name):
+            inv.error(command_not_found(name))
+        found += [m for m in matched if m not in found]
+    return found
+
+
 @cmdlet("Get-Command")
 def get_command(inv: Invocation) -> Iterator[SimObject]:
     catalog = inv.engine.catalog
     names = inv.get("Name") or []
     verbs = [v.lower() for v in inv.get("Verb") or []]
     nouns = inv.get("Noun") or []
-    found: list[CmdletInfo] = []
-    if names:
-        for name in names:
-            matched = match_commands(catalog, [name])
-            if not matched and not has_wildcard(name):
-                err = command_not_found(name)
-                inv.error(err)
-            found += [m for m in matched if m not in found]
-    else:
-        found = list(catalog)
+    found = _named(inv, names) if names else list(catalog)
     if verbs:
         found = [c for c in found if c.verb.lower() in verbs]
     if nouns:
@@ -99,12 +102,7 @@ def get_help(inv: Invocation) -> Iterator[SimObject]:
     real Get-Help writes then (HelpInfoShort: Name, Category, Component, Role, Functionality, Synopsis)."""
     raw = inv.get("Name") or "Get-Help"
     names = [str(n) for n in raw] if isinstance(raw, list | tuple) else [str(raw)]
-    matched: list[CmdletInfo] = []
-    for name in names:
-        found = match_commands(inv.engine.catalog, [name])
-        if not found and not has_wildcard(name):
-            inv.error(command_not_found(name))
-        matched += [m for m in found if m not in matched]
+    matched = _named(inv, names)
     summary = len(names) > 1 or any(has_wildcard(n) for n in names)
     for info in matched:
         inv.check()
