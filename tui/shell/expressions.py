@@ -790,9 +790,3 @@ def compile_expression(text: str, column: int = 0) -> Expression:
         lead = text.index("{") + 1
         text, column = body[1:-1], column + lead
     return Expression(text.strip(), _Parser(text, column).parse(), column)
-
-
-def script_text(value: Any) -> str | None:
-    """The text of a ScriptBlock node (or any object with ``.text``), else None."""
-    text = getattr(value, "text", None)
-    return text if isinstance(text, str) and type(value).__name__ == "ScriptBlock" else None
