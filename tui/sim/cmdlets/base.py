@@ -170,9 +170,10 @@ def _identity_error(data: TenantData, cmdlet_name: str, identity: str, failure: 
                        exception_type=f"Microsoft.Exchange.Configuration.Tasks.{failure}", target=identity)
 
 
-def not_found_error(data: TenantData, cmdlet_name: str, identity: str) -> CmdletError:
+def not_found_error(data: TenantData, cmdlet_name: str, identity: str, message: str | None = None) -> CmdletError:
+    """``message``: the service's wording where it differs from the directory's (folder ids name no DC)."""
     return _identity_error(
-        data, cmdlet_name, identity, "ManagementObjectNotFoundException",
+        data, cmdlet_name, identity, "ManagementObjectNotFoundException", message or
         f"The operation couldn't be performed because object '{identity}' couldn't be found on '{data.dc}'.")
 
 

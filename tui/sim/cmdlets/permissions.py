@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from tui.sim.cmdlets.base import Invocation, cmdlet, progress_every, resolve_mailbox, service_error_id
+from tui.sim.cmdlets.base import Invocation, cmdlet, not_found_error, progress_every, resolve_mailbox
 from tui.sim.cmdlets.mailbox import match_groups
 from tui.sim.data import MailboxRec
 from tui.sim.model import CmdletError, SimObject
@@ -220,12 +220,8 @@ def _folder(inv: Invocation, identity: str) -> tuple[MailboxRec, str, str]:
     folder_key = folder_part.strip().strip("\\/").lower() if sep else ""
     name = FOLDERS.get(folder_key)
     if name is None:
-        raise CmdletError(f"The operation couldn't be performed because '{identity}' couldn't be found.",
-                          category="NotSpecified",
-                          error_id=service_error_id(inv.data, "ManagementObjectNotFoundException", inv.info.name,
-                                                    identity),
-                          exception_type="Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
-                          target=identity)
+        raise not_found_error(inv.data, inv.info.name, identity,
+                              f"The operation couldn't be performed because '{identity}' couldn't be found.")
     folder_id = f"{m.props['Identity']}:\\{name if folder_key else ''}"
     return m, name, folder_id
 
