@@ -6,20 +6,11 @@ from typing import Any
 
 import pytest
 
-from tui.catalog import Catalog, CmdletInfo, ParameterInfo
+from tests.unit.shell.conftest import P
+from tui.catalog import Catalog, CmdletInfo
 from tui.shell import BindError, bind, parse
 from tui.shell.bound import BoundCommand
 from tui.shell.syntax import Command, ScriptBlock, Variable
-
-
-def P(name: str, type_: str = "String", **kw: Any) -> ParameterInfo:
-    if type_ == "SwitchParameter":
-        kw.setdefault("switch", True)
-    for key in ("sets", "aliases", "mandatory_in", "valid_values"):
-        if key in kw:
-            kw[key] = tuple(kw[key])
-    return ParameterInfo(name=name, type=type_, **kw)
-
 
 CATALOG = Catalog([
     CmdletInfo("Get-Mailbox", "Retrieves mailboxes.", ("Identity", "AnrSet"), (

@@ -10,21 +10,12 @@ from hypothesis import strategies as st
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
-from tui.catalog import Catalog, CmdletInfo, ParameterInfo
+from tests.unit.shell.conftest import P
+from tui.catalog import Catalog, CmdletInfo
 from tui.shell.completion import CmdletCompleter, CompletionData, commands_in, complete, index_for, learn
 from tui.shell.context import Kind, analyze
 from tui.shell.matching import NameIndex, match_quality
 from tui.shell.records import Record
-
-
-def P(name: str, type_: str = "String", **kw: Any) -> ParameterInfo:
-    if type_ == "SwitchParameter":
-        kw.setdefault("switch", True)
-    for key in ("sets", "aliases", "mandatory_in", "valid_values"):
-        if key in kw:
-            kw[key] = tuple(kw[key])
-    return ParameterInfo(name=name, type=type_, **kw)
-
 
 CATALOG = Catalog([
     CmdletInfo("Get-Mailbox", "Retrieves mailboxes.", ("Identity", "AnrSet"), (
