@@ -381,7 +381,7 @@ def _shape(cmdlet: CmdletInfo) -> _Shape:
                 names.append(s)
     sets: list[str | None] = list(names) or [None]
     shape = _Shape(sets, {s: positional_parameters(cmdlet, s) for s in sets},
-                   {s: [p for p in cmdlet.parameters if p.in_set(s) and _mandatory_in(p, s)] for s in sets})
+                   {s: [p for p in cmdlet.parameters if p.in_set(s) and p.is_mandatory(s)] for s in sets})
     if len(_SHAPES) > 2048:  # catalogs are swapped whole on refresh; forget the old cmdlets
         _SHAPES.clear()
     _SHAPES[id(cmdlet)] = (cmdlet, shape)
@@ -405,12 +405,6 @@ def positional_parameters(cmdlet: CmdletInfo, set_name: str | None) -> list[Para
 def _is_script_block_type(type_name: str) -> bool:
     low = type_name.lower().removesuffix("[]")
     return low in ("scriptblock", "system.management.automation.scriptblock")
-
-
-def _mandatory_in(p: ParameterInfo, set_name: str | None) -> bool:
-    if set_name is None:
-        return bool(p.mandatory_in) and (ALL_SETS in p.mandatory_in or p.is_mandatory(None))
-    return p.is_mandatory(set_name)
 
 
 def _close(word: str, names: Sequence[str], n: int = 3) -> list[str]:
