@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -156,10 +155,7 @@ def _equal(actual: Any, literal: Any) -> bool:
         return actual in (None, "", [])
     if isinstance(actual, list):
         return any(_equal(a, literal) for a in actual)
-    if isinstance(actual, bool) or isinstance(literal, bool):
-        return _as_text(actual).lower() == _as_text(literal).lower()
-    if isinstance(actual, uuid.UUID):
-        return str(actual).lower() == str(literal).lower()
+    # Booleans ("True"), GUIDs and everything else compare as case-insensitive text.
     return _as_text(actual).lower() == _as_text(literal).lower()
 
 
