@@ -12,7 +12,7 @@ mandatory flags and valid values.
 
 from __future__ import annotations
 
-from tui.catalog import ALL_SETS, CmdletInfo, ParameterInfo
+from tui.catalog import CmdletInfo, ParameterInfo
 
 ALL_PARAMETER_SETS = "__AllParameterSets"
 
@@ -48,15 +48,14 @@ def parameter_sets(cmdlet: CmdletInfo) -> list[str]:
     return sets or [ALL_PARAMETER_SETS]
 
 
+# ``__AllParameterSets`` (a cmdlet without sets) holds every parameter; mandatory there means
+# mandatory in every set the parameter belongs to.
 def _in_set(param: ParameterInfo, set_name: str) -> bool:
-    return param.in_all_sets or set_name in param.sets or set_name == ALL_PARAMETER_SETS
+    return param.in_set(set_name) or set_name == ALL_PARAMETER_SETS
 
 
 def _mandatory(param: ParameterInfo, set_name: str) -> bool:
-    if not param.mandatory_in:
-        return False
-    return ALL_SETS in param.mandatory_in or set_name in param.mandatory_in or (
-        set_name == ALL_PARAMETER_SETS and param.is_mandatory(None))
+    return param.is_mandatory(set_name) or (set_name == ALL_PARAMETER_SETS and param.is_mandatory(None))
 
 
 def _value(param: ParameterInfo) -> str:
