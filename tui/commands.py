@@ -240,13 +240,13 @@ class Printer:
 def remote_command_names(line: str) -> list[str]:
     """The command names of a line that are not local cmdlets (what the service must know)."""
     from tui.shell import parse
-    from tui.shell.local_catalog import LOCAL_ALIASES, LOCAL_CATALOG
+    from tui.shell.local_catalog import is_local
 
     names: list[str] = []
     for statement in parse(line).statements:
         for command in statement.commands:
             name = command.name
-            if name in LOCAL_CATALOG or name.lower() in LOCAL_ALIASES or name.lower() in (n.lower() for n in names):
+            if is_local(name) or name.lower() in (n.lower() for n in names):
                 continue
             names.append(name)
     return names

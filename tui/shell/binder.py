@@ -19,7 +19,7 @@ from typing import Any
 from tui.catalog import ALL_SETS, Catalog, CmdletInfo, ParameterInfo
 from tui.shell.bound import BoundCommand
 from tui.shell.errors import ShellError
-from tui.shell.local_catalog import LOCAL_ALIASES, LOCAL_CATALOG
+from tui.shell.local_catalog import LOCAL_CATALOG, local_cmdlet
 from tui.shell.parser import to_number
 from tui.shell.syntax import (
     Argument,
@@ -78,9 +78,7 @@ def resolve_command(name: str, catalog: Catalog, local_catalog: Catalog | None =
                     column: int = 0) -> tuple[CmdletInfo, bool]:
     """(cmdlet, is_local) for ``name`` (any case; local aliases such as ``select`` too)."""
     local_catalog = LOCAL_CATALOG if local_catalog is None else local_catalog
-    found = local_catalog.get(name)
-    if found is None and name.lower() in LOCAL_ALIASES:
-        found = local_catalog.get(LOCAL_ALIASES[name.lower()])
+    found = local_cmdlet(name, local_catalog)
     if found is not None:
         return found, True
     remote = catalog.get(name)

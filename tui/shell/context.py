@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from tui.catalog import CmdletInfo
-from tui.shell.local_catalog import LOCAL_ALIASES, LOCAL_CATALOG
+from tui.shell.local_catalog import local_cmdlet
 from tui.shell.parser import DASHES, DQUOTES, NEWLINE, SPACE, SQUOTES
 
 __all__ = ["PROPERTY_COMMANDS", "PROPERTY_PARAMETERS", "Context", "Kind", "analyze", "local_cmdlet",
@@ -60,14 +60,6 @@ class _Tok:
     kind: str  # "word" | "pipe" | "sep"
     text: str
     start: int
-
-
-def local_cmdlet(name: str) -> CmdletInfo | None:
-    """The local cmdlet called ``name`` (or one of its aliases such as ``select``), any case."""
-    found = LOCAL_CATALOG.get(name)
-    if found is None and name.lower() in LOCAL_ALIASES:
-        found = LOCAL_CATALOG.get(LOCAL_ALIASES[name.lower()])
-    return found
 
 
 def _scan(s: str) -> tuple[list[_Tok], list[tuple[str, int]], bool]:

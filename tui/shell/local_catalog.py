@@ -329,6 +329,14 @@ LOCAL_CATALOG: Catalog = Catalog([
 LOCAL_CMDLET_NAMES: frozenset[str] = frozenset(c.name.lower() for c in LOCAL_CATALOG)
 
 
+def local_cmdlet(name: str, catalog: Catalog = LOCAL_CATALOG) -> CmdletInfo | None:
+    """The local cmdlet called ``name`` (or one of LOCAL_ALIASES such as ``select``), any case."""
+    found = catalog.get(name)
+    if found is None and name.lower() in LOCAL_ALIASES:
+        found = catalog.get(LOCAL_ALIASES[name.lower()])
+    return found
+
+
 def is_local(name: str) -> bool:
     """Whether ``name`` (a cmdlet name or one of LOCAL_ALIASES, any case) runs locally."""
     low = name.lower()
