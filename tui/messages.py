@@ -47,21 +47,19 @@ class SessionOpened(Message):
 class SessionFailed(Message):
     """Opening, running or closing failed; ``message`` says what happened and what to do."""
 
-    def __init__(self, domain: str, message: str, title: str = "Connection failed", kind: str = "") -> None:
+    def __init__(self, domain: str, message: str, title: str = "Connection failed") -> None:
         super().__init__()
         self.domain = domain
         self.message = message
         self.title = title
-        self.kind = kind
 
 
 class SessionEvicted(Message):
     """The pool closed ``domain``'s idle session to make room for another tenant of the account."""
 
-    def __init__(self, domain: str, upn: str = "") -> None:
+    def __init__(self, domain: str) -> None:
         super().__init__()
         self.domain = domain
-        self.upn = upn
 
 
 class SessionClosed(Message):
@@ -80,13 +78,12 @@ class RunEventsPending(Message):
 
 class RunFinished(Message):
     def __init__(self, domain: str, summary: Any = None, error: str | None = None,
-                 column: int | None = None, kind: str = "") -> None:
+                 column: int | None = None) -> None:
         super().__init__()
         self.domain = domain
         self.summary = summary
         self.error = error
         self.column = column
-        self.kind = kind
 
 
 class CatalogRefreshed(Message):

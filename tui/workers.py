@@ -98,7 +98,7 @@ class Workers:
                 self._post(m.ImportProgressed(domain, done, total))
 
             def on_evict(evicted: Any) -> None:
-                self._post(m.SessionEvicted(_domain_of(evicted).lower(), account.upn))
+                self._post(m.SessionEvicted(_domain_of(evicted).lower()))
 
             try:
                 if refresh:
@@ -116,8 +116,7 @@ class Workers:
                     ctl.forget_password(account.upn)
                     self._post(m.PasswordNeeded(tenant, account.upn, _message_of(exc)))
                     return
-                self._post(m.SessionFailed(domain, _message_of(exc), "Connection failed",
-                                           str(getattr(exc, "kind", ""))))
+                self._post(m.SessionFailed(domain, _message_of(exc), "Connection failed"))
                 return
             # A catalog served from the cache is refreshed in the background; swap in the new one.
             session.on_catalog_changed = lambda catalog: self._post(m.CatalogRefreshed(domain, catalog, quiet=True))
@@ -193,8 +192,7 @@ class Workers:
             try:
                 summary = session.run(handle.line, on_event)
             except Exception as exc:  # any failure becomes a message, never a traceback
-                self._post(m.RunFinished(domain, None, _message_of(exc), getattr(exc, "column", None),
-                                         kind=str(getattr(exc, "kind", ""))))
+                self._post(m.RunFinished(domain, None, _message_of(exc), getattr(exc, "column", None)))
                 return
             self._post(m.RunFinished(domain, summary))
 
