@@ -18,7 +18,7 @@ from typing import Any
 
 from tui.catalog import CmdletInfo, ParameterInfo
 from tui.sim.model import CmdletError, SimObject
-from tui.sim.syntax_lines import ALL_PARAMETER_SETS, parameter_sets
+from tui.sim.syntax_lines import ALL_PARAMETER_SETS, in_parameter_set, mandatory_in_set, parameter_sets
 
 UNLIMITED = "Unlimited"
 
@@ -308,20 +308,12 @@ def _param_sets(param: ParameterInfo, all_sets: list[str]) -> list[str]:
     return list(all_sets) if param.in_all_sets else [s for s in param.sets if s in all_sets] or list(param.sets)
 
 
-def _mandatory_in(param: ParameterInfo, set_name: str) -> bool:
-    if not param.mandatory_in:
-        return False
-    return "(All)" in param.mandatory_in or set_name in param.mandatory_in or (
-        set_name == ALL_PARAMETER_SETS and param.is_mandatory(None))
-
-
 def _missing(cmdlet: CmdletInfo, values: dict[str, Any], set_name: str, deferred: bool) -> list[str]:
     out = []
     for param in cmdlet.parameters:
-        if param.name in values or not (param.in_all_sets or set_name in param.sets
-                                         or set_name == ALL_PARAMETER_SETS):
+        if param.name in values or not in_parameter_set(param, set_name):
             continue
-        if _mandatory_in(param, set_name) and not (deferred and param.pipeline):
+        if mandatory_in_set(param, set_name) and not (deferred and param.pipeline):
             out.append(param.name)
     return out
 

@@ -49,12 +49,12 @@ def parameter_sets(cmdlet: CmdletInfo) -> list[str]:
 
 
 # ``__AllParameterSets`` (a cmdlet without sets) holds every parameter; mandatory there means
-# mandatory in every set the parameter belongs to.
-def _in_set(param: ParameterInfo, set_name: str) -> bool:
+# mandatory in every set the parameter belongs to. The binder uses the same two rules.
+def in_parameter_set(param: ParameterInfo, set_name: str) -> bool:
     return param.in_set(set_name) or set_name == ALL_PARAMETER_SETS
 
 
-def _mandatory(param: ParameterInfo, set_name: str) -> bool:
+def mandatory_in_set(param: ParameterInfo, set_name: str) -> bool:
     return param.is_mandatory(set_name) or (set_name == ALL_PARAMETER_SETS and param.is_mandatory(None))
 
 
@@ -66,7 +66,7 @@ def _value(param: ParameterInfo) -> str:
 
 def parameter_text(param: ParameterInfo, set_name: str) -> str:
     """One parameter as PowerShell writes it in the syntax of ``set_name``."""
-    mandatory = _mandatory(param, set_name)
+    mandatory = mandatory_in_set(param, set_name)
     if param.switch:
         text = f"-{param.name}"
         return text if mandatory else f"[{text}]"
@@ -76,10 +76,10 @@ def parameter_text(param: ParameterInfo, set_name: str) -> str:
 
 
 def syntax_line(cmdlet: CmdletInfo, set_name: str) -> str:
-    params = [p for p in cmdlet.parameters if _in_set(p, set_name)]
+    params = [p for p in cmdlet.parameters if in_parameter_set(p, set_name)]
     positional = sorted((p for p in params if p.position is not None), key=lambda p: p.position or 0)
-    named_mandatory = [p for p in params if p.position is None and _mandatory(p, set_name)]
-    named_optional = [p for p in params if p.position is None and not _mandatory(p, set_name)]
+    named_mandatory = [p for p in params if p.position is None and mandatory_in_set(p, set_name)]
+    named_optional = [p for p in params if p.position is None and not mandatory_in_set(p, set_name)]
     parts = [cmdlet.name]
     parts += [parameter_text(p, set_name) for p in (*positional, *named_mandatory, *named_optional)]
     parts.append("[<CommonParameters>]")
