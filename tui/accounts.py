@@ -60,9 +60,7 @@ def get_password(upn: str) -> str | None:
     _backend_usable()
     try:
         return keyring.get_password(SERVICE, upn.lower())
-    except (keyring.errors.KeyringError, OSError, RuntimeError) as exc:
-        raise _unavailable("read", upn, exc) from None
-    except Exception as exc:  # secretstorage/jeepney raise their own D-Bus errors
+    except Exception as exc:  # KeyringError, OSError, and secretstorage/jeepney's own D-Bus errors
         raise _unavailable("read", upn, exc) from None
 
 
