@@ -65,10 +65,6 @@ class Invocation:
     def has(self, name: str) -> bool:
         return name in self.bound.values
 
-    @property
-    def name(self) -> str:
-        return self.info.name
-
     # -- streams ---------------------------------------------------------------------------------
 
     def check(self) -> None:
