@@ -138,6 +138,10 @@ class DelegatedSession:
     def host(self) -> str:
         return host_of(self.redirected_to or self.uri)
 
+    def _refusal(self, message: str, kind: str) -> RemotingError:
+        """An error exohop itself raises about this session (not a mapped exception)."""
+        return RemotingError(message, kind, account=self.account.upn, tenant=self.tenant.domain)
+
     def _error(self, exc: BaseException, during: str) -> RemotingError:
         return from_exception(exc, account=self.account.upn, tenant=self.tenant.domain, host=self.host,
                               during=during, password=self.__password)
@@ -217,26 +221,24 @@ class DelegatedSession:
     def _follow(self, current: str, redirect: RedirectRequested, hops: int) -> str:
         who = f"{self.tenant.domain} (as {self.account.upn})"
         if hops >= MAX_REDIRECTS:
-            raise RemotingError(f"The connection to {who} was redirected more than {MAX_REDIRECTS} times "
+            raise self._refusal(f"The connection to {who} was redirected more than {MAX_REDIRECTS} times "
                                 f"(last to {redirect.location}). The service is misconfigured; try later.",
-                                E.REDIRECT, account=self.account.upn, tenant=self.tenant.domain)
+                                E.REDIRECT)
         location = redirect.location
         if not location:
-            raise RemotingError(f"{host_of(current)} redirected the connection to {who} without saying where.",
-                                E.REDIRECT, account=self.account.upn, tenant=self.tenant.domain)
+            raise self._refusal(f"{host_of(current)} redirected the connection to {who} without saying where.",
+                                E.REDIRECT)
         if current.startswith("https:") and not location.startswith("https:"):
-            raise RemotingError(f"{host_of(current)} tried to redirect the connection to {who} to an unencrypted "
-                                f"address ({location}); exohop refuses to send the password there.",
-                                E.REDIRECT, account=self.account.upn, tenant=self.tenant.domain)
+            raise self._refusal(f"{host_of(current)} tried to redirect the connection to {who} to an unencrypted "
+                                f"address ({location}); exohop refuses to send the password there.", E.REDIRECT)
         if "delegatedorg=" not in location.lower():
             # A pod URI without the tenant would land in the partner's own organization: keep the tenant.
             location = with_delegated_org(location, self.tenant.domain)
         try:
             split_uri(location)
         except ValueError:
-            raise RemotingError(f"{host_of(current)} redirected the connection to {who} to an unusable address "
-                                f"({location!r}).", E.REDIRECT, account=self.account.upn,
-                                tenant=self.tenant.domain) from None
+            raise self._refusal(f"{host_of(current)} redirected the connection to {who} to an unusable address "
+                                f"({location!r}).", E.REDIRECT) from None
         return location
 
     def _load_catalog(self, on_progress: Callable[[ImportProgress], None] | None) -> None:
@@ -342,8 +344,7 @@ class DelegatedSession:
         follow in the background (Get-Help), like after a first import.
         """
         if self._run_lock.locked():
-            raise RemotingError(f"{self.tenant.domain} is running a command; re-import when it is done.",
-                                E.BUSY, account=self.account.upn, tenant=self.tenant.domain)
+            raise self._refusal(f"{self.tenant.domain} is running a command; re-import when it is done.", E.BUSY)
         self._cancel_refresh()
         with self._io:
             if self._pool is None:
@@ -423,11 +424,10 @@ class DelegatedSession:
         """Run one command line; events go to ``on_event`` as they arrive. Never raises for command
         failures: parse/bind errors and connection failures come back in ``RunSummary.error``."""
         if self._closed:
-            raise RemotingError(f"The session to {self.tenant.domain} is closed; connect again.", E.CLOSED,
-                                account=self.account.upn, tenant=self.tenant.domain)
+            raise self._refusal(f"The session to {self.tenant.domain} is closed; connect again.", E.CLOSED)
         if not self._run_lock.acquire(blocking=False):
-            raise RemotingError(f"{self.tenant.domain} is still running a command; wait for it or stop it (Ctrl+C).",
-                                E.BUSY, account=self.account.upn, tenant=self.tenant.domain)
+            raise self._refusal(f"{self.tenant.domain} is still running a command; wait for it or stop it "
+                                "(Ctrl+C).", E.BUSY)
         started_at = datetime.now(UTC)
         t0 = time.monotonic()
         counts = Counts(on_event)
@@ -558,8 +558,7 @@ class DelegatedSession:
             try:
                 pipeline = RemotePipeline(self._pool, remote, counts.emit)
             except UnsendableValue as exc:
-                raise RemotingError(str(exc), E.PROTOCOL, account=self.account.upn,
-                                    tenant=self.tenant.domain) from None
+                raise self._refusal(str(exc), E.PROTOCOL) from None
             try:
                 with self._io:
                     pipeline.start()
