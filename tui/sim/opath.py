@@ -159,10 +159,15 @@ def _equal(actual: Any, literal: Any) -> bool:
     return _as_text(actual).lower() == _as_text(literal).lower()
 
 
-def _like(actual: Any, pattern: Any) -> bool:
-    if isinstance(actual, list):
-        return any(_like(a, pattern) for a in actual)
-    return fnmatch.fnmatchcase(_as_text(actual).lower(), _as_text(pattern).lower())
+def _like_matcher(pattern: Any) -> Callable[[Any], bool]:
+    """``-like pattern``, compiled once per filter rather than once per object (fnmatchcase's own rule)."""
+    match = re.compile(fnmatch.translate(_as_text(pattern).lower())).match
+
+    def like(actual: Any) -> bool:
+        if isinstance(actual, list):
+            return any(like(a) for a in actual)
+        return match(_as_text(actual).lower()) is not None
+    return like
 
 
 def _order(actual: Any, literal: Any) -> tuple[Any, Any] | None:
@@ -186,16 +191,16 @@ def _order(actual: Any, literal: Any) -> tuple[Any, Any] | None:
 
 
 def _comparison(prop: str, op: str, literal: Any) -> Predicate:
+    like = _like_matcher(literal) if op in ("-like", "-notlike") else None
+
     def test(obj: SimObject) -> bool:
         actual = obj.get(prop)
         if op == "-eq":
             return _equal(actual, literal)
         if op == "-ne":
             return not _equal(actual, literal)
-        if op == "-like":
-            return _like(actual, literal)
-        if op == "-notlike":
-            return not _like(actual, literal)
+        if like is not None:
+            return like(actual) if op == "-like" else not like(actual)
         pair = _order(actual, literal)
         if pair is None:
             return False
