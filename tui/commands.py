@@ -21,6 +21,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from tui.accounts import KeyringUnavailable, PasswordInputError
+from tui.cli import EXIT_COMMAND_ERRORS, EXIT_CONNECTION, EXIT_OK, EXIT_USAGE
 from tui.config import Account, Config, ConfigError, cache_dir, data_dir, load_config
 from tui.remoting.errors import RemotingError
 from tui.remoting.events import (
@@ -38,10 +39,6 @@ from tui.remoting.events import (
 )
 from tui.tenants import InvalidDomain, Tenant, TenantDirectory, TenantLookupError
 
-EXIT_OK = 0
-EXIT_COMMAND_ERRORS = 1
-EXIT_USAGE = 2
-EXIT_CONNECTION = 3
 CLOSE_DEADLINE_S = 10.0
 
 
