@@ -16,9 +16,12 @@ MOBILE_DEVICE_TYPES = ("Microsoft.Exchange.Data.Directory.SystemConfiguration.Mo
                        "Microsoft.Exchange.Data.ConfigurableObject", "System.Object")
 
 
+def _device_identity(m: MailboxRec, dev: dict[str, Any]) -> str:
+    return f"{m.props['Identity']}\\ExchangeActiveSyncDevices\\{dev['DeviceType']}\u00a7{dev['DeviceId']}"
+
+
 def device_object(m: MailboxRec, dev: dict[str, Any]) -> SimObject:
-    folder = f"ExchangeActiveSyncDevices\\{dev['DeviceType']}\u00a7{dev['DeviceId']}"
-    identity = f"{m.props['Identity']}\\{folder}"
+    identity = _device_identity(m, dev)
     props = {"FriendlyName": dev["FriendlyName"], "DeviceId": dev["DeviceId"], "DeviceModel": dev["DeviceModel"],
              "DeviceOS": dev["DeviceOS"], "DeviceType": dev["DeviceType"], "DeviceUserAgent": dev["DeviceUserAgent"],
              "ClientType": dev["ClientType"], "DeviceAccessState": dev["DeviceAccessState"],
@@ -60,7 +63,7 @@ DEVICE_STATS_TYPES = ("Microsoft.Exchange.Management.Tasks.MobileDeviceConfigura
 
 
 def device_stats_object(inv: Invocation, m: MailboxRec, dev: dict[str, Any]) -> SimObject:
-    base = device_object(m, dev).properties
+    identity = _device_identity(m, dev)
     r = stable_rng(inv.data.tenant.domain, "devicestats", dev["DeviceId"])
     last_success = inv.data.start - timedelta(minutes=r.randint(1, 60 * 24 * 20))
     stale = inv.data.start - last_success > timedelta(days=14)
@@ -71,8 +74,8 @@ def device_stats_object(inv: Invocation, m: MailboxRec, dev: dict[str, Any]) -> 
              "DeviceAccessState": dev["DeviceAccessState"], "DeviceAccessStateReason": dev["DeviceAccessStateReason"],
              "ClientType": dev["ClientType"], "Status": "DeviceOk" if not stale else "DeviceDiscoveryInitiated",
              "NumberOfFoldersSynced": r.randint(3, 40), "IsRemoteWipeSupported": True,
-             "Identity": base["Identity"], "Guid": dev["Guid"], "IsValid": True}
-    return SimObject(DEVICE_STATS_TYPES, props, base["Identity"])
+             "Identity": identity, "Guid": dev["Guid"], "IsValid": True}
+    return SimObject(DEVICE_STATS_TYPES, props, identity)
 
 
 @cmdlet("Get-MobileDeviceStatistics")
