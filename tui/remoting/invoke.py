@@ -47,9 +47,6 @@ class RemotePipeline:
         self.stop_requested = False
         self.stopped = False
         self.failed = False
-        self.errors = 0
-        self.warnings = 0
-        self.records_out = 0
         self._signal_lock = threading.Lock()
         self._signalled = False
         self._seen = {"output": 0, "error": 0, "warning": 0, "verbose": 0, "progress": 0}
@@ -112,7 +109,6 @@ class RemotePipeline:
         seen = self._seen
         streams = self.ps.streams
         for w in streams.warning[seen["warning"]:]:
-            self.warnings += 1
             self.on_event(WarningEvent(info_message(w)))
         seen["warning"] = len(streams.warning)
         for v in streams.verbose[seen["verbose"]:]:
@@ -130,12 +126,10 @@ class RemotePipeline:
         for i, err in enumerate(new_errors):
             # pypsrp appends the PipelineState's error record last: that one ended the pipeline.
             terminating = failed_now and i == len(new_errors) - 1
-            self.errors += 1
             self.on_event(error_event(err, terminating=terminating))
         if failed_now:
             self.failed = True
             if not new_errors:
-                self.errors += 1
                 self.on_event(ErrorEvent("the command failed on the server without an error record",
                                          terminating=True))
         if self.ps.state == PSInvocationState.STOPPED:
@@ -145,7 +139,6 @@ class RemotePipeline:
         end = len(output)
         seen["output"] = end
         for i in range(start, end):
-            self.records_out += 1
             yield to_record(output[i])
 
     def _stop_and_wait(self) -> None:
