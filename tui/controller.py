@@ -11,7 +11,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -208,10 +208,6 @@ class Controller:
             self._pool = SessionPool(per_account=self.per_account, cache_dir=self.cache_dir, transcript=transcript,
                                      factory=factory)
         return self._pool
-
-    @property
-    def pool_started(self) -> bool:
-        return self._pool is not None
 
     # -- model ----------------------------------------------------------------------------------
 
@@ -470,6 +466,3 @@ class Controller:
         if self._pool.sessions():
             failures += list(self._pool.close_all(max(0.5, end - time.monotonic())) or [])
         return failures
-
-    def open_domains(self, domains: Iterable[str]) -> list[str]:
-        return [d for d in domains if self.pool.get(d) is not None]

@@ -23,7 +23,6 @@ SHAPE_KEEPING = frozenset({"where-object", "sort-object", "format-table", "forma
 # …and local cmdlets that make new objects: their output says nothing about a remote command's objects.
 SHAPE_CHANGING = frozenset({"select-object", "select", "group-object", "group", "measure-object", "measure"})
 _COMMAND = re.compile(r"^\s*(?:\$\w+\s*=\s*)?([A-Za-z]+-[A-Za-z0-9]+|[A-Za-z?%]+)")
-_ASSIGN = re.compile(r"^\s*\$(\w+)\s*=")
 
 
 def commands_of(line: str) -> list[str]:
@@ -93,8 +92,3 @@ class CompletionMemory:
                                         identities=list(reversed(self.identities)),
                                         variables=sorted(self.variables))
         return self._data
-
-
-def assigned_variable(line: str) -> str | None:
-    m = _ASSIGN.match(line)
-    return m.group(1) if m else None

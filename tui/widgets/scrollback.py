@@ -129,11 +129,6 @@ class ScrollbackLog(ScrollView, can_focus=True):
         self._live = strips
         self._changed(at_end)
 
-    def freeze_live(self) -> None:
-        """Move the live tail into the frozen part."""
-        live, self._live = self._live, []
-        self.append_strips(live)
-
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._line_cache.clear()  # the background style is baked into cached lines
