@@ -52,14 +52,13 @@ ACCESS_DENIED_TEXT = "access is denied"
 class RemotingError(Exception):
     """``message`` says what happened and what to do; ``kind`` is one of the constants above."""
 
-    def __init__(self, message: str, kind: str, *, account: str | None = None, tenant: str | None = None,
-                 retryable: bool = False) -> None:
+    def __init__(self, message: str, kind: str, *, account: str | None = None,
+                 tenant: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.kind = kind
         self.account = account
         self.tenant = tenant
-        self.retryable = retryable
 
     def __str__(self) -> str:
         return self.message
@@ -119,8 +118,8 @@ def from_exception(exc: BaseException, *, account: str | None, tenant: str | Non
     where = host or "the server"
     login = f"exohop login {account}" if account else "exohop login UPN"
 
-    def make(message: str, kind: str, retryable: bool = False) -> RemotingError:
-        return RemotingError(scrub(message, password), kind, account=account, tenant=tenant, retryable=retryable)
+    def make(message: str, kind: str) -> RemotingError:
+        return RemotingError(scrub(message, password), kind, account=account, tenant=tenant)
 
     if isinstance(exc, RedirectRequested):   # only the Create may be redirected; later requests may not
         return make(f"{where} redirected a request of the open session to {who} ({exc.location or 'nowhere'}). "
@@ -140,11 +139,10 @@ def from_exception(exc: BaseException, *, account: str | None, tenant: str | Non
                     "or pick the account that manages this customer.", ACCESS_DENIED)
     if isinstance(exc, WinRMTransportError) and exc.code in (429, 503):
         return make(f"{where} is throttling requests for {who} (HTTP {exc.code}) and kept doing so after "
-                    "exohop waited and retried. Wait a minute and run the command again.", THROTTLED,
-                    retryable=True)
+                    "exohop waited and retried. Wait a minute and run the command again.", THROTTLED)
     if isinstance(exc, WSManFaultError) and exc.code == EXPIRED_FAULT_CODE:
         return make(f"The session to {who} has expired on the server. exohop reconnects on the next command.",
-                    EXPIRED, retryable=True)
+                    EXPIRED)
     chain = _chain(exc)
     if any(isinstance(e, requests.exceptions.SSLError | ssl.SSLError) for e in chain):
         return make(f"Cannot verify the TLS certificate of {where} for {who}: {_short(chain)}. Check the "
@@ -152,7 +150,7 @@ def from_exception(exc: BaseException, *, account: str | None, tenant: str | Non
                     "to its CA).", TLS)
     if any(isinstance(e, requests.exceptions.Timeout | socket.timeout | TimeoutError) for e in chain):
         return make(f"{where} did not answer in time while {_doing(during)} for {who}. Check the network "
-                    "(or the proxy) and try again.", TIMEOUT, retryable=True)
+                    "(or the proxy) and try again.", TIMEOUT)
     text = " ".join(str(e) for e in chain).lower()
     if any(isinstance(e, socket.gaierror) for e in chain) or any(
             s in text for s in ("name or service not known", "nodename nor servname", "failed to resolve",
@@ -166,7 +164,7 @@ def from_exception(exc: BaseException, *, account: str | None, tenant: str | Non
                       | ConnectionError) for e in chain):
         return make(f"The connection to {where} was lost while {_doing(during)} for {who}. "
                     "Run the command again; exohop reconnects if the session is gone.",
-                    CONNECTION_LOST, retryable=during != "command")
+                    CONNECTION_LOST)
     if isinstance(exc, ET.ParseError) or "not well-formed" in text or "syntax error" in text:
         return make(f"{where} sent an answer exohop could not read while {_doing(during)} for {who}. "
                     "Run it again; if it persists the service is having trouble.", SERVER_FAULT)
