@@ -146,6 +146,10 @@ class ExohopApp(App[int]):
     def console_for(self, domain: str) -> Any | None:
         return self.consoles.get(domain.lower())
 
+    @property
+    def active_console(self) -> Any | None:
+        return self.console_for(self.active) if self.active else None
+
     def refresh_marks(self) -> None:
         ctl = self.ctl
         self.sidebar.set_states(ctl.states, ctl.recent())
@@ -396,7 +400,7 @@ class ExohopApp(App[int]):
                          self.action_refresh_commands),
             PaletteEntry("tenant: Filter the list", "focus the tenant filter (/)", self.action_focus_filter),
         ]
-        if self.active and self.console_for(self.active) is not None:
+        if self.active_console is not None:
             entries += [
                 PaletteEntry("result: Export CSV", "save the last result as CSV (from the result viewer)",
                              partial(self.action_export_result, "csv")),
@@ -430,16 +434,16 @@ class ExohopApp(App[int]):
         self.query_one(TenantRows).focus()
 
     def action_focus_console(self) -> None:
-        if self.active and (console := self.console_for(self.active)) is not None:
+        if (console := self.active_console) is not None:
             console.focus()
 
     def action_open_viewer(self) -> None:
-        if self.active and (console := self.console_for(self.active)) is not None:
+        if (console := self.active_console) is not None:
             console.open_viewer()
 
     def action_export_result(self, fmt: str) -> None:
         """Open the result viewer with its export box ready (the path is asked there)."""
-        if not self.active or (console := self.console_for(self.active)) is None:
+        if (console := self.active_console) is None:
             return
         if not console.last_result:
             self.notify("No result to export yet: run a command first.", severity="information")
@@ -454,7 +458,7 @@ class ExohopApp(App[int]):
         self.call_after_refresh(ask_path)
 
     def action_clear_console(self) -> None:
-        if self.active and (console := self.console_for(self.active)) is not None:
+        if (console := self.active_console) is not None:
             console.action_clear_scrollback()
 
     def action_help(self) -> None:
