@@ -66,7 +66,7 @@ class RemotingError(Exception):
 
 def scrub(text: str, secret: str | None) -> str:
     """``text`` with every occurrence of ``secret`` masked (defence in depth)."""
-    if secret and len(secret) >= 1 and secret in text:
+    if secret and secret in text:
         return text.replace(secret, "********")
     return text
 
