@@ -122,6 +122,12 @@ async def run_line(app: ExohopApp, pilot: Pilot[Any], domain: str, line: str) ->
     await wait_for(pilot, lambda: not console.busy and domain not in app.ctl.runs)
 
 
+async def quit_app(app: ExohopApp, pilot: Pilot[Any]) -> None:
+    """Ctrl+Q, then wait until the app has disconnected every session and exited."""
+    await pilot.press("ctrl+q")
+    await wait_for(pilot, lambda: not app.is_running)
+
+
 def scrollback(app: ExohopApp, domain: str) -> str:
     return "\n".join(app.console_for(domain).scrollback.plain_lines())
 
@@ -147,8 +153,7 @@ async def test_open_a_tenant_progress_reaches_its_total(setup: Callable[..., Con
         assert len(console.input.catalog) > 0.9 * last.total  # the completer has the imported commands
         header = app.query_one(TenantHeader).render().plain
         assert domain in header and "sessions 1/3" in header
-        await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: not app.is_running)
+        await quit_app(app, pilot)
     assert sum(sim.stats()["open_shells"].values()) == 0
 
 
@@ -164,8 +169,7 @@ async def test_run_a_command_and_see_a_table(setup: Callable[..., Controller], s
         assert "Get-AcceptedDomain" in text
         assert domain in text  # a row of the table: the initial domain is an accepted domain
         assert "DomainName" in text or "Name" in text  # the header row
-        await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: not app.is_running)
+        await quit_app(app, pilot)
 
 
 @sync
@@ -193,8 +197,7 @@ async def test_switching_tenants_keeps_scrollback_and_costs_no_round_trip(
         # the history is persisted per tenant, for the next start
         await wait_for(pilot, lambda: "Get-AcceptedDomain" in ctl.load_history(first))
         assert ctl.load_history(second) == []
-        await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: not app.is_running)
+        await quit_app(app, pilot)
     assert sum(sim.stats()["open_shells"].values()) == 0
 
 
@@ -223,8 +226,7 @@ async def test_set_asks_for_confirmation_naming_the_tenant(setup: Callable[..., 
         await run_line(app, pilot, domain, "Set-Mailbox -Identity nobody -CustomAttribute1 x -WhatIf")
         assert not isinstance(app.screen, ConfirmScreen)
         assert sim.stats()["requests"]["Command"] > commands
-        await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: not app.is_running)
+        await quit_app(app, pilot)
 
 
 @sync
@@ -245,8 +247,7 @@ async def test_fourth_tenant_evicts_the_least_recently_used(setup: Callable[...,
         assert sim.stats()["open_shells"].get(upn, 0) == 3
         assert "sessions 3/3" in app.query_one(TenantHeader).render().plain
         started = time.monotonic()
-        await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: not app.is_running)
+        await quit_app(app, pilot)
         assert time.monotonic() - started < 10.0  # a hang guard: the ~2 s quit is measured in bench_ui
     assert sum(sim.stats()["open_shells"].values()) == 0
 
@@ -275,8 +276,7 @@ async def test_login_dialog_when_the_keyring_has_no_password(setup: Callable[...
         # "Remember" was ticked both times (the default): only the accepted password is stored
         await wait_for(pilot, lambda: len(stored) == 1)
         assert stored == [(sim.accounts[0].upn, sim.accounts[0].password)]
-        await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: not app.is_running)
+        await quit_app(app, pilot)
 
 
 @sync
@@ -296,8 +296,7 @@ async def test_access_denied_marks_the_tenant_with_the_remedy(setup: Callable[..
         assert any(n.severity == "error" for n in app._notifications)
         await pilot.pause(0.1)
         assert "Access is denied" in str(app.query_one("#tenant-detail").render())
-        await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: not app.is_running)
+        await quit_app(app, pilot)
 
 
 @sync
@@ -324,8 +323,7 @@ async def test_ctrl_c_stops_a_long_command_and_the_session_stays_usable(
         assert big_sim.stats()["requests"]["Signal"] >= 1
         await run_line(app, pilot, domain, "Get-Mailbox -ResultSize 2")  # still usable
         assert len(console.last_result) == 2
-        await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: not app.is_running)
+        await quit_app(app, pilot)
     assert sum(big_sim.stats()["open_shells"].values()) == 0
 
 
@@ -372,8 +370,7 @@ async def test_palette_disconnects_the_active_tenant(setup: Callable[..., Contro
         await pilot.press("enter")
         await wait_for(pilot, lambda: ctl.state(domain).status is TenantStatus.IDLE)
         assert sim.stats()["open_shells"].get(upn, 0) == 0
-        await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: not app.is_running)
+        await quit_app(app, pilot)
 
 
 @sync
@@ -420,8 +417,7 @@ async def test_completion_dropdown_from_the_imported_catalog(setup: Callable[...
         # completion never waits on the network
         assert sim.stats()["requests"] == requests
         await pilot.press("escape")
-        await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: not app.is_running)
+        await quit_app(app, pilot)
 
 
 @sync
@@ -460,8 +456,7 @@ async def test_selecting_another_tenant_while_one_connects(setup: Callable[..., 
             assert ctl.state(first).status in (TenantStatus.CONNECTING, TenantStatus.IMPORTING)
             await wait_for(pilot, lambda: all(ctl.state(d).status is TenantStatus.READY for d in (first, second)))
             assert app.query_one(TenantHeader).tenant.domain == second
-            await pilot.press("ctrl+q")
-            await wait_for(pilot, lambda: not app.is_running)
+            await quit_app(app, pilot)
     finally:
         sim.faults.latency_ms = 0
     assert sum(sim.stats()["open_shells"].values()) == 0
