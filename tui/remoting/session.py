@@ -479,10 +479,10 @@ class DelegatedSession:
                                        exception_type=exc.kind))
                 return done("failed", exc)
             if plan.assign_to:
-                variables[plan.assign_to] = results
+                _assign(variables, plan.assign_to, results)
                 assigned = plan.assign_to
             else:
-                variables["last"] = results
+                _assign(variables, "last", results)
             if self._stop_requested.is_set():
                 return done("stopped", assigned=assigned)
             if counts.terminating:
@@ -630,3 +630,10 @@ def _plan_input(plan: Any, variables: dict[str, Any]) -> list[Any]:
         return []
     lowered = {k.lower(): v for k, v in variables.items()}
     return as_list(lowered.get(name.lower()))
+
+
+def _assign(variables: dict[str, Any], name: str, value: Any) -> None:
+    """Set ``$name`` as PowerShell does: names are case-insensitive, so ``$a = …`` replaces ``$A``."""
+    for key in [k for k in variables if k.lower() == name.lower()]:
+        del variables[key]
+    variables[name] = value

@@ -131,6 +131,16 @@ def test_warnings_variables_and_last(sim, open_session) -> None:   # type: ignor
     assert len([e for e in events if isinstance(e, RecordEvent)]) == 1
 
 
+def test_variable_names_are_case_insensitive(sim, open_session) -> None:   # type: ignore[no-untyped-def]
+    session = open_session(sim)
+    session.run("$Boxes = Get-Mailbox -ResultSize 1", lambda e: None)
+    session.run("$boxes = Get-Mailbox -ResultSize 3", lambda e: None)   # PowerShell: the same variable
+    events: list[object] = []
+    session.run("$BOXES | Select-Object Name", events.append)
+    assert len([e for e in events if isinstance(e, RecordEvent)]) == 3
+    assert [k for k in session.variables if k.lower() == "boxes"] == ["boxes"]
+
+
 def test_parse_and_bind_errors_come_back_with_a_column(sim, open_session) -> None:   # type: ignore[no-untyped-def]
     session = open_session(sim)
     bad = session.run("Get-Mailbox -ResultSize 'x", lambda e: None)
