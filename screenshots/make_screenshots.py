@@ -22,10 +22,10 @@ sys.path.insert(0, str(HERE.parent))
 
 from textual.pilot import Pilot  # noqa: E402
 
-from tui import messages as m  # noqa: E402
-from tui.app import ExohopApp, make_app  # noqa: E402
-from tui.controller import Controller, TenantStatus  # noqa: E402
-from tui.demo import start_demo  # noqa: E402
+from tui.cli.demo import start_demo  # noqa: E402
+from tui.console import messages as m  # noqa: E402
+from tui.console.app import ExohopApp, make_app  # noqa: E402
+from tui.console.controller import Controller, TenantStatus  # noqa: E402
 
 SIZE = (124, 34)
 PNG_WIDTH = 1600

@@ -31,11 +31,11 @@ from typing import Any
 
 from textual.app import App, ComposeResult
 
+from tui.console.widgets.console import TenantConsole
 from tui.remoting.events import RecordEvent, RunSummary
 from tui.shell.records import Record
 from tui.sim.builtin_catalog import builtin_catalog
 from tui.tenants import Tenant
-from tui.widgets.console import TenantConsole
 
 LINES = [
     "Get-Mailbox -Identity john -ResultSize Unlimited",

@@ -50,8 +50,8 @@ if mode == "bare":
             self.exit()
     Probe().run(headless=True)
 else:
-    from tui.app import ExohopApp
-    from tui.startup import demo_setup
+    from tui.console.app import ExohopApp
+    from tui.console.startup import demo_setup
 
     class Probe(ExohopApp):
         def on_mount(self):
@@ -66,7 +66,9 @@ else:
             print(f"READY {time.perf_counter() - t0:.4f}", flush=True)
             self.call_after_refresh(self.exit)
 
-    setup, started = demo_setup()
+    from tui.cli.demo import start_demo
+
+    setup, started = demo_setup(start_demo)
     try:
         Probe(setup=setup).run(headless=True)
     finally:
@@ -233,10 +235,10 @@ async def stream_without_ui(sim: ServerProcess, account: Any, domain: str, passw
 
 
 async def app_benchmarks() -> dict[str, Any]:
-    from tui import messages as m
-    from tui.app import make_app
     from tui.config import Account, Config
-    from tui.controller import Controller, TenantStatus
+    from tui.console import messages as m
+    from tui.console.app import make_app
+    from tui.console.controller import Controller, TenantStatus
     from tui.remoting.events import RecordEvent, RunSummary
     from tui.shell.records import Record
     from tui.tenants import Tenant, TenantDirectory

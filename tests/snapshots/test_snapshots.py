@@ -10,9 +10,9 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from tui.app import ExohopApp, make_app
 from tui.config import Account, Config
-from tui.controller import Controller, TenantStatus
+from tui.console.app import ExohopApp, make_app
+from tui.console.controller import Controller, TenantStatus
 from tui.remoting.events import ErrorEvent, RecordEvent, RunSummary, WarningEvent
 from tui.shell.records import Record
 from tui.tenants import Tenant, TenantDirectory

@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from tui.controller import EventBuffer, needs_confirmation
+from tui.console.controller import EventBuffer, needs_confirmation
+from tui.console.widgets.tenant_list import fuzzy_score, order_tenants
 from tui.tenants import Tenant
-from tui.widgets.tenant_list import fuzzy_score, order_tenants
 
 
 @pytest.mark.parametrize(("line", "policy", "expected"), [

@@ -16,7 +16,7 @@ import pytest
 import tomli_w
 
 from tui import accounts
-from tui.cli import main
+from tui.cli.main import main
 
 from .conftest import seed_cache
 

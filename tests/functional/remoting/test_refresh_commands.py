@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.functional.remoting.conftest import TEST_COMMANDS
 from tui.catalog import Catalog
 from tui.config import Account, Config, Settings
-from tui.controller import Controller
+from tui.console.controller import Controller
 from tui.remoting.events import ImportProgress
 from tui.remoting.importer import CatalogCache
 from tui.remoting.pool import SessionPool

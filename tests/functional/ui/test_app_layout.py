@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
-from tui.app import make_app
 from tui.config import Account, Config
-from tui.controller import Controller, TenantStatus
-from tui.screens.help import HelpScreen
-from tui.screens.login import LoginScreen
+from tui.console.app import make_app
+from tui.console.controller import Controller, TenantStatus
+from tui.console.screens.help import HelpScreen
+from tui.console.screens.login import LoginScreen
+from tui.console.widgets.header import TenantHeader
+from tui.console.widgets.tenant_list import TenantRows, accent_color
 from tui.tenants import Tenant, TenantDirectory
-from tui.widgets.header import TenantHeader
-from tui.widgets.tenant_list import TenantRows, accent_color
 
 UPN = "admin@fabrikampartner.onmicrosoft.com"
 

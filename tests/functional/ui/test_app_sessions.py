@@ -18,16 +18,16 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tui import messages as m
-from tui.app import ExohopApp, make_app
 from tui.config import Account, Config, Settings
-from tui.controller import Controller, TenantStatus
+from tui.console import messages as m
+from tui.console.app import ExohopApp, make_app
+from tui.console.controller import Controller, TenantStatus
+from tui.console.screens.confirm import ConfirmScreen
+from tui.console.screens.login import LoginScreen
+from tui.console.widgets.header import TenantHeader
 from tui.remoting.importer import CatalogCache
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.login import LoginScreen
 from tui.sim import Simulator
 from tui.tenants import Tenant, TenantDirectory
-from tui.widgets.header import TenantHeader
 
 
 def sync(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:

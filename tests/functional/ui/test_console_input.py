@@ -9,10 +9,10 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
 from tui.catalog import Catalog, CmdletInfo, ParameterInfo
+from tui.console.widgets.console import TenantConsole
 from tui.remoting.events import RunSummary
+from tui.shell.history import History
 from tui.tenants import Tenant
-from tui.widgets.console import TenantConsole
-from tui.widgets.history import History
 
 CATALOG = Catalog([
     CmdletInfo("Get-Mailbox", "Gets mailbox objects and attributes.", ("Identity", "AnrSet"), (

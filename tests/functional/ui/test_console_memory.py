@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from tui.shell.history import History
+from tui.shell.memory import CompletionMemory, commands_of, shape_source
 from tui.shell.records import Record
-from tui.widgets.completion_memory import CompletionMemory, commands_of, shape_source
-from tui.widgets.history import History
 
 
 def test_history_navigation_keeps_the_draft() -> None:

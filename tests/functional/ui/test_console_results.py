@@ -14,6 +14,9 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import ProgressBar
 
+from tui.console.screens.result import ResultScreen
+from tui.console.widgets.console import INLINE_ROWS, TenantConsole
+from tui.console.widgets.result_view import ResultViewer
 from tui.remoting.events import (
     ErrorEvent,
     ProgressEvent,
@@ -24,8 +27,6 @@ from tui.remoting.events import (
 )
 from tui.shell.records import Record
 from tui.tenants import Tenant
-from tui.widgets.console import INLINE_ROWS, TenantConsole
-from tui.widgets.result_view import ResultScreen, ResultViewer
 
 MAILBOX = ("Deserialized.Microsoft.Exchange.Data.Directory.Management.Mailbox",)
 
@@ -33,6 +34,9 @@ MAILBOX = ("Deserialized.Microsoft.Exchange.Data.Directory.Management.Mailbox",)
 class Host(App[None]):
     def compose(self) -> ComposeResult:
         yield TenantConsole(Tenant("contoso.onmicrosoft.com", "Contoso Ltd"))
+
+    def on_tenant_console_viewer_requested(self, event: TenantConsole.ViewerRequested) -> None:
+        self.push_screen(ResultScreen.open(event))   # what ExohopApp does
 
 
 def drive(body: Callable[[Host, TenantConsole, Pilot[None]], Awaitable[None]],

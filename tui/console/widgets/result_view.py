@@ -15,13 +15,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.coordinate import Coordinate
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input, Label
+from textual.widgets import DataTable, Input, Label
 
 from tui.files import atomic_write_text
 from tui.shell.formatting import choose_view, format_value, to_csv, to_json
@@ -359,41 +358,3 @@ class ResultViewer(Widget):
             self.table.focus()
             return True
         return False
-
-
-class ResultScreen(ModalScreen[None]):
-    """The viewer full screen over the console; Escape (from the table) or q closes it."""
-
-    DEFAULT_CSS = """
-    ResultScreen { align: center middle; }
-    ResultScreen > Vertical { width: 100%; height: 1fr; background: $surface; border: round $accent; }
-    ResultScreen #viewer-title { height: 1; padding: 0 1; text-style: bold; }
-    """
-
-    BINDINGS = [  # noqa: RUF012
-        Binding("escape", "close", "Close viewer"),
-        Binding("q", "close", "Close", show=False),
-    ]
-
-    def __init__(self, records: Sequence[Record], *, title: str = "", hint: Any = None,
-                 export_stem: str = "result") -> None:
-        super().__init__()
-        self.records = records
-        self.export_stem = export_stem
-        self.title_text = title
-        self.hint = hint
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(self.title_text or "Result", id="viewer-title")
-            yield ResultViewer(self.records, hint=self.hint, export_stem=self.export_stem, id="result-viewer")
-        yield Footer()  # the viewer's keys (s, /, e, j, c, a, Esc)
-
-    @property
-    def viewer(self) -> ResultViewer:
-        return self.query_one(ResultViewer)
-
-    def action_close(self) -> None:
-        if self.viewer.back():
-            return
-        self.dismiss(None)

@@ -26,7 +26,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input, Static
 
-from tui.controller import TenantState, TenantStatus
+from tui.console.controller import TenantState, TenantStatus
 
 ROW_HEIGHT = 2  # name line + domain line
 

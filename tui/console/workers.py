@@ -1,6 +1,6 @@
 """The app's thread workers: every blocking call (keyring, network) runs here, never on the UI thread.
 
-Workers never touch a widget: they call the Controller and post typed messages (``tui.messages``),
+Workers never touch a widget: they call the Controller and post typed messages (``tui.console.messages``),
 which the app handles on its own thread. Workers are grouped per tenant (``open:<domain>``,
 ``run:<domain>``) so that one tenant's slow connect never holds up another's.
 """
@@ -11,8 +11,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tui import messages as m
-from tui.controller import Controller, RunHandle
+from tui.console import messages as m
+from tui.console.controller import Controller, RunHandle
 
 PROGRESS_INTERVAL_S = 0.05
 

@@ -1,6 +1,7 @@
 """Starting and stopping the UI: configuration or demo, signals, and closing every session on the way out.
 
-``run(args)`` is what ``exohop`` and ``exohop --demo`` run (through ``tui.app.run_app``). Whatever
+``run(args, start_demo=…)`` is what ``exohop`` and ``exohop --demo`` run: ``tui.cli.main`` calls it and
+hands in the demo's starter, which lives with the CLI. Whatever
 happens inside the app (quit, SIGTERM, a crash), the ``finally`` here closes every shell.
 """
 
@@ -10,8 +11,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from tui.app import make_app
-from tui.controller import Controller
+from tui.console.app import make_app
+from tui.console.controller import Controller
 
 
 def controller_from_config(account: str | None = None) -> Controller:
@@ -30,13 +31,12 @@ def controller_from_config(account: str | None = None) -> Controller:
     return ctl
 
 
-def demo_setup() -> tuple[Callable[[], Controller], list[Any]]:
+def demo_setup(start_demo: Callable[[], Any]) -> tuple[Callable[[], Controller], list[Any]]:
     """A setup callable that starts the in-process simulator, and a list the demo lands in (to stop it)."""
     started: list[Any] = []
 
     def setup() -> Controller:
         from tui.config import data_dir
-        from tui.demo import start_demo
 
         demo = start_demo()
         started.append(demo)
@@ -57,11 +57,11 @@ NO_CONFIG = """exohop has no partner account or tenant configured yet. To start:
 Or try everything offline on the built-in simulator:  exohop --demo"""
 
 
-def run(args: Any) -> int:
+def run(args: Any, *, start_demo: Callable[[], Any]) -> int:
     """``exohop`` and ``exohop --demo``: run the UI; every session is closed on exit, crash or SIGTERM."""
     started: list[Any] = []
     if getattr(args, "demo", False):
-        setup, started = demo_setup()
+        setup, started = demo_setup(start_demo)
         app = make_app(setup=setup, handle_signals=True)
     else:
         from tui.config import ConfigError

@@ -25,8 +25,8 @@ from textual.widget import Widget
 from textual.widgets import Input, Label
 
 from tui.catalog import Catalog
-from tui.widgets.history import History
-from tui.widgets.quiet_size import set_virtual_size
+from tui.console.widgets.quiet_size import set_virtual_size
+from tui.shell.history import History
 
 MENU_ROWS = 10  # visible rows of the dropdown
 MENU_MAIN_WIDTH = 40  # columns for the completion itself…

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tui.widgets.tenant_list import accent_color, display_name
+from tui.console.widgets.tenant_list import accent_color, display_name
 
 
 class TenantHeader(Widget):

@@ -1,6 +1,6 @@
-"""ExohopApp: layout, bindings and message routing. Blocking work lives in ``tui.workers``.
+"""ExohopApp: layout, bindings and message routing. Blocking work lives in ``tui.console.workers``.
 
-``make_app`` is shared by the CLI and the tests; ``run_app`` is what ``exohop`` / ``exohop --demo`` run.
+``make_app`` is shared by ``tui.console.startup`` (what ``exohop`` / ``exohop --demo`` run) and the tests.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Static
 
-from tui import messages as m
-from tui.controller import Controller, TenantStatus, needs_confirmation
-from tui.widgets.header import TenantHeader
-from tui.widgets.palette import ExohopCommands, PaletteEntry
-from tui.widgets.tenant_list import TenantList, TenantRows, display_name
-from tui.workers import Workers
+from tui.console import messages as m
+from tui.console.controller import Controller, TenantStatus, needs_confirmation
+from tui.console.widgets.header import TenantHeader
+from tui.console.widgets.palette import ExohopCommands, PaletteEntry
+from tui.console.widgets.tenant_list import TenantList, TenantRows, display_name
+from tui.console.workers import Workers
 
 WELCOME = """Pick a customer tenant on the left.
 
@@ -179,7 +179,7 @@ class ExohopApp(App[int]):
         console = self.consoles.get(domain)
         switcher = self.query_one(ContentSwitcher)
         if console is None:
-            from tui.widgets.console import TenantConsole
+            from tui.console.widgets.console import TenantConsole
 
             console = TenantConsole(tenant, history=self.ctl.load_history(domain), id=console_id(domain))
             self.consoles[domain] = console
@@ -206,7 +206,7 @@ class ExohopApp(App[int]):
 
     @on(m.PasswordNeeded)
     def _password_needed(self, event: m.PasswordNeeded) -> None:
-        from tui.screens.login import LoginResult, LoginScreen
+        from tui.console.screens.login import LoginResult, LoginScreen
 
         tenant = event.tenant
         ctl = self.ctl
@@ -308,7 +308,7 @@ class ExohopApp(App[int]):
                         severity="warning")
             return
         if needs_confirmation(line, self.ctl.confirm_policy):
-            from tui.screens.confirm import ConfirmScreen
+            from tui.console.screens.confirm import ConfirmScreen
 
             body = Text.assemble("This command changes ", (display_name(tenant), "bold"),
                                  f" ({tenant.domain}):\n\n", (line, "bold yellow"))
@@ -322,6 +322,12 @@ class ExohopApp(App[int]):
             self.push_screen(ConfirmScreen(f"Run in {display_name(tenant)}?", body), answered)
             return
         self.start_run(domain, line)
+
+    def on_tenant_console_viewer_requested(self, event: Any) -> None:
+        from tui.console.screens.result import ResultScreen
+
+        event.stop()
+        self.push_screen(ResultScreen.open(event))
 
     def on_tenant_console_stop_requested(self, event: Any) -> None:
         event.stop()
@@ -462,7 +468,7 @@ class ExohopApp(App[int]):
             console.action_clear_scrollback()
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
+        from tui.console.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
@@ -501,7 +507,7 @@ class ExohopApp(App[int]):
             return
         running = self.ctl.running()
         if running:
-            from tui.screens.confirm import ConfirmScreen
+            from tui.console.screens.confirm import ConfirmScreen
 
             names = ", ".join(display_name(t) for d in running if (t := self.tenant(d)) is not None)
             body = Text(f"{len(running)} command(s) still running ({names}). Stop them, disconnect and quit?")
@@ -559,10 +565,3 @@ def make_app(controller: Controller | None = None, *, setup: Callable[[], Contro
     """The app over ``controller`` (tests), or over what ``setup()`` returns, run in a worker after
     the first frame (``exohop --demo`` starts its simulator that way)."""
     return ExohopApp(controller, setup=setup, handle_signals=handle_signals)
-
-
-def run_app(args: Any) -> int:
-    """``exohop`` / ``exohop --demo`` (tui.cli calls this); the start-up and shutdown live in tui.startup."""
-    from tui.startup import run
-
-    return run(args)

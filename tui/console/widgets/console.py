@@ -36,6 +36,8 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, ProgressBar
 
 from tui.catalog import Catalog
+from tui.console.widgets.command_input import CommandInput, CommandLine, ScrollRequested
+from tui.console.widgets.scrollback import ScrollbackLog
 from tui.remoting.events import (
     ErrorEvent,
     FileEvent,
@@ -49,12 +51,10 @@ from tui.remoting.events import (
     WarningEvent,
 )
 from tui.shell.formatting import RichFormatter, choose_view
+from tui.shell.history import History
+from tui.shell.memory import CompletionMemory
 from tui.shell.records import Record
 from tui.tenants import Tenant
-from tui.widgets.command_input import CommandInput, CommandLine, ScrollRequested
-from tui.widgets.completion_memory import CompletionMemory
-from tui.widgets.history import History
-from tui.widgets.scrollback import ScrollbackLog
 
 INLINE_ROWS = 200  # rows drawn in the scrollback; beyond that the ResultViewer holds the rest
 KEPT_RESULTS = 5  # large results reachable by clicking their "more rows" line…
@@ -131,6 +131,16 @@ class TenantConsole(Widget):
         def __init__(self, console: TenantConsole) -> None:
             super().__init__()
             self.console = console
+
+    class ViewerRequested(Message):
+        """F6 or a click on "N more rows": the app opens the result viewer over these records."""
+
+        def __init__(self, records: list[Record], *, title: str, hint: Any, export_stem: str) -> None:
+            super().__init__()
+            self.records = records
+            self.title = title
+            self.hint = hint
+            self.export_stem = export_stem
 
     def __init__(self, tenant: Tenant, *, history: Sequence[str] = (), id: str | None = None) -> None:
         super().__init__(id=id)
@@ -620,13 +630,11 @@ class TenantConsole(Widget):
         self._push_viewer(records, hint, line, running)
 
     def _push_viewer(self, records: Sequence[Record], hint: Any, line: str, running: bool) -> None:
-        from tui.widgets.result_view import ResultScreen
-
         title = f"{self.prompt}> {line}" + (" (still running: the rows so far)" if running else "")
         words = line.split()
         command = re.sub(r"[^\w.-]", "", words[0]) if words else ""
         stem = f"{self.prompt}-{command}" if command else self.prompt
-        self.app.push_screen(ResultScreen(list(records), title=title, hint=hint, export_stem=stem))
+        self.post_message(self.ViewerRequested(list(records), title=title, hint=hint, export_stem=stem))
 
 
 def _warm_completion_index(catalog: Catalog) -> None:

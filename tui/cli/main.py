@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from tui import __version__
-
-# Exit codes shared by every subcommand (documented in README.md).
-EXIT_OK = 0
-EXIT_COMMAND_ERRORS = 1
-EXIT_USAGE = 2
-EXIT_CONNECTION = 3
+from tui.cli.exit_codes import EXIT_CONNECTION, EXIT_USAGE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,12 +90,55 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return simulate(args)
         if args.command in ("run", "shell", "tenants", "login", "logout"):
-            from tui.commands import dispatch
-
             return dispatch(args)
-        from tui.app import run_app
+        from tui.console.startup import run
 
-        return run_app(args)
+        return run(args, start_demo=_start_demo)
     except KeyboardInterrupt:
         print("exohop: interrupted", file=sys.stderr)
         return 130
+
+
+def _start_demo() -> Any:
+    from tui.cli.demo import start_demo
+
+    return start_demo()
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """``run``, ``shell``, ``tenants``, ``login`` and ``logout``; the errors a user can fix become messages."""
+    from tui.accounts import KeyringUnavailable, PasswordInputError
+    from tui.cli.environment import print_error
+    from tui.cli.signals import Terminated
+    from tui.config import ConfigError
+    from tui.remoting.errors import RemotingError
+    from tui.tenants import InvalidDomain, TenantLookupError
+
+    def handler(args: argparse.Namespace) -> int:
+        if args.command == "run":
+            from tui.cli.run import cmd_run
+
+            return cmd_run(args)
+        if args.command == "shell":
+            from tui.cli.repl import cmd_shell
+
+            return cmd_shell(args)
+        from tui.cli import manage
+
+        faces: dict[str, Callable[[argparse.Namespace], int]] = {
+            "tenants": manage.cmd_tenants, "login": manage.cmd_login, "logout": manage.cmd_logout}
+        return faces[args.command](args)
+
+    try:
+        return handler(args)
+    except (ConfigError, TenantLookupError, InvalidDomain, PasswordInputError) as exc:
+        print_error(exc.message)
+        return EXIT_USAGE
+    except (KeyringUnavailable, RemotingError) as exc:
+        print_error(exc.message)
+        return EXIT_CONNECTION
+    except ValueError as exc:   # duplicates on add, unreadable CSV
+        print_error(str(exc))
+        return EXIT_USAGE
+    except Terminated as exc:
+        return 128 + exc.signum

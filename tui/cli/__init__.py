@@ -1,0 +1,1 @@
+"""The command-line faces: argument parsing (``main``), ``run``, ``shell``, ``tenants``, ``login``, the demo."""

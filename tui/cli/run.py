@@ -1,0 +1,130 @@
+"""``exohop run``: one command line in one or more tenants, printed, every session closed after."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from tui.cli.environment import Environment, close_pool, load_environment, print_error
+from tui.cli.exit_codes import EXIT_COMMAND_ERRORS, EXIT_CONNECTION, EXIT_OK, EXIT_USAGE
+from tui.cli.printer import Printer, import_progress_line, show_invalid, show_line_error
+from tui.cli.signals import Terminated, termination_signals
+from tui.config import Account, cache_dir, data_dir
+from tui.remoting.errors import RemotingError
+from tui.remoting.events import RunSummary
+from tui.tenants import Tenant, TenantLookupError
+
+
+def remote_command_names(line: str) -> list[str]:
+    """The command names of a line that are not local cmdlets (what the service must know)."""
+    from tui.shell import parse
+    from tui.shell.local_catalog import is_local
+
+    names: list[str] = []
+    for statement in parse(line).statements:
+        for command in statement.commands:
+            name = command.name
+            if is_local(name) or name.lower() in (n.lower() for n in names):
+                continue
+            names.append(name)
+    return names
+
+
+def _one_shot_factory(names: list[str]) -> Callable[..., Any]:
+    """Sessions for `exohop run`: the cached catalog as is (no background refresh, the process ends
+    soon); with no cache, only the line's own commands are imported (like Import-PSSession
+    -CommandName) and that narrow catalog is not cached, so a full import still happens later."""
+    from tui.remoting.importer import CatalogCache
+    from tui.remoting.session import DelegatedSession
+
+    def factory(account: Account, tenant: Tenant, password: str, **kwargs: Any) -> Any:
+        cache = kwargs.get("cache_dir")
+        cached = cache is not None and CatalogCache(cache).path_for(account.endpoint, account.upn,
+                                                                      tenant.domain).is_file()
+        if cached or not names:
+            return DelegatedSession(account, tenant, password, refresh_in_background=False, **kwargs)
+        return DelegatedSession(account, tenant, password, refresh_in_background=False, import_patterns=names,
+                                save_cache=False, **kwargs)
+
+    return factory
+
+
+def _exit_code_for(summary: RunSummary) -> int:
+    if summary.outcome == "invalid":
+        return EXIT_USAGE
+    if summary.outcome == "failed" and isinstance(summary.error, RemotingError):
+        return EXIT_CONNECTION
+    if summary.errors or summary.outcome in ("failed", "errors"):
+        return EXIT_COMMAND_ERRORS
+    return EXIT_OK
+
+
+def _resolve_tenants(env: Environment, queries: list[str]) -> list[Tenant]:
+    chosen: list[Tenant] = []
+    for q in queries:
+        found = env.tenants.tenants if q.strip().lower() == "all" else [env.tenants.find(q)]
+        for t in found:
+            if t not in chosen:
+                chosen.append(t)
+    if not chosen:
+        raise TenantLookupError("the tenant directory is empty: add one with `exohop tenants add DOMAIN`")
+    return chosen
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    from tui.remoting.pool import SessionPool
+    from tui.remoting.transcript import Transcript
+    from tui.shell import ParseError, parse
+
+    out = out or sys.stdout
+    err = err or sys.stderr
+    line: str = args.line
+    try:
+        parse(line)
+    except ParseError as exc:
+        show_line_error(line, exc.message, exc.column, err)
+        return EXIT_USAGE
+    env = load_environment(bool(getattr(args, "demo", False)))
+    code = EXIT_OK
+    pool: SessionPool | None = None
+    try:
+        tenants = _resolve_tenants(env, list(args.tenant))
+        pool = SessionPool(env.config.settings.max_sessions_per_account, cache_dir=cache_dir(),
+                           transcript=Transcript(data_dir() / "transcripts"),
+                           factory=_one_shot_factory(remote_command_names(line)))
+        with termination_signals():
+            for tenant in tenants:
+                label = f"{tenant.display_name} ({tenant.domain})"
+                if len(tenants) > 1:
+                    print(f"== {label}", file=out if args.format in (None, "table", "list") else err, flush=True)
+                printer = Printer(args.format, out, err, tenant_label=label)
+                try:
+                    account = env.account_for(tenant, getattr(args, "account", None))
+                    session = pool.acquire(tenant, account, env.password_for(account), on_event=printer,
+                                           on_progress=import_progress_line(tenant, err))
+                    summary = session.run(line, printer)
+                except RemotingError as exc:
+                    printer.finish()
+                    print_error(exc.message, err)
+                    code = max(code, EXIT_CONNECTION)
+                    continue
+                printer.finish()
+                show_invalid(line, summary, err)   # a RemotingError was already printed as an ErrorEvent
+                if summary.outcome == "stopped":
+                    print_error("stopped", err)
+                code = max(code, _exit_code_for(summary))
+                if len(tenants) > pool.per_account:
+                    pool.close(tenant.domain)   # many tenants: do not hold sessions we will not reuse
+    except Terminated as exc:
+        print_error(f"terminated by signal {exc.signum}; closing sessions", err)
+        code = 128 + exc.signum
+    except KeyboardInterrupt:
+        print_error("interrupted; closing sessions", err)
+        code = 130
+    finally:
+        if pool is not None:
+            close_pool(pool)
+        env.close()
+    return code

@@ -1,0 +1,59 @@
+"""The result viewer full screen over the console (F6, or a click on "N more rows")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label
+
+from tui.console.widgets.console import TenantConsole
+from tui.console.widgets.result_view import ResultViewer
+from tui.shell.records import Record
+
+
+class ResultScreen(ModalScreen[None]):
+    """The viewer full screen over the console; Escape (from the table) or q closes it."""
+
+    DEFAULT_CSS = """
+    ResultScreen { align: center middle; }
+    ResultScreen > Vertical { width: 100%; height: 1fr; background: $surface; border: round $accent; }
+    ResultScreen #viewer-title { height: 1; padding: 0 1; text-style: bold; }
+    """
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("escape", "close", "Close viewer"),
+        Binding("q", "close", "Close", show=False),
+    ]
+
+    def __init__(self, records: Sequence[Record], *, title: str = "", hint: Any = None,
+                 export_stem: str = "result") -> None:
+        super().__init__()
+        self.records = records
+        self.export_stem = export_stem
+        self.title_text = title
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text or "Result", id="viewer-title")
+            yield ResultViewer(self.records, hint=self.hint, export_stem=self.export_stem, id="result-viewer")
+        yield Footer()  # the viewer's keys (s, /, e, j, c, a, Esc)
+
+    @classmethod
+    def open(cls, request: TenantConsole.ViewerRequested) -> ResultScreen:
+        """The screen a console's ``ViewerRequested`` asks for (the app pushes it)."""
+        return cls(request.records, title=request.title, hint=request.hint, export_stem=request.export_stem)
+
+    @property
+    def viewer(self) -> ResultViewer:
+        return self.query_one(ResultViewer)
+
+    def action_close(self) -> None:
+        if self.viewer.back():
+            return
+        self.dismiss(None)
