@@ -25,6 +25,7 @@ from tui import catalog as catalog_io
 from tui.catalog import Catalog, CatalogError, CmdletInfo, ParameterInfo
 from tui.config import ConfigError, resolve_endpoint
 from tui.remoting.events import ImportProgress
+from tui.remoting.pypsrp_compat import invoke_message
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ def fetch_catalog(pool: RunspacePool, on_progress: Callable[[ImportProgress], No
     """GetCommandMetadata for ``patterns``, with "n of N commands" progress as each Receive arrives.
 
     This is ``RunspacePool.get_command_metadata`` driven step by step: the same message through the
-    same ``PowerShell._invoke`` (its one private call, used only here), then public ``poll_invoke``
+    same private entry (``pypsrp_compat.invoke_message``), then public ``poll_invoke``
     calls whose ``output`` growth gives the progress. The objects are read in their generic form,
     which spares get_command_metadata's second deserialization of every command (a third of the
     import's CPU). Raises what pypsrp raised (the caller maps it). When ``cancel`` is set, the
@@ -122,7 +123,7 @@ def fetch_catalog(pool: RunspacePool, on_progress: Callable[[ImportProgress], No
     """
     message = GetCommandMetadata(list(patterns), CommandType.ALL, None, None)
     ps = PowerShell(pool)
-    ps._invoke(message)
+    invoke_message(ps, message)
     reported = (-1, -1)
     stopped = False
     try:

@@ -20,6 +20,8 @@ from urllib.parse import urljoin
 import requests
 from pypsrp.wsman import WSMan
 
+from tui.remoting.pypsrp_compat import build_session
+
 REDIRECT_CODES = (301, 302, 303, 307, 308)
 THROTTLE_CODES = (429, 503)
 
@@ -101,9 +103,9 @@ def install_hooks(wsman: WSMan, *, on_throttle_wait: Callable[[float, int], None
     """Give ``wsman`` the redirect and throttling behaviours; call before its first request."""
     transport = wsman.transport
     if transport.session is None:
-        # pypsrp builds its requests.Session lazily on the first send; building it now (its one
-        # private helper, used only here) lets us add hooks before any request leaves.
-        transport.session = transport._build_session()
+        # pypsrp builds its requests.Session lazily on the first send; building it now lets us add
+        # hooks before any request leaves.
+        transport.session = build_session(transport)
     session = transport.session
     session.max_redirects = 0
     session.hooks["response"] = [ThrottleRetry(session, retries=throttle_retries, on_wait=on_throttle_wait),

@@ -6,8 +6,8 @@ Receive requests long-poll on the same condition (no busy loops). Output produce
 drained after every call into per-target queues (the pool, or one pipeline), so a Receive for
 CommandId X returns only X's fragments, packed up to the client's MaxEnvelopeSize.
 
-Two private psrpcore touches, each in one function: ``_fail_pipeline`` (no public way to fail a
-pipeline with an ErrorRecord) and ``_queue_output`` (no public way to queue ready CLIXML).
+The two things psrpcore has no public call for (fail a pipeline with an ErrorRecord, queue ready
+CLIXML) go through ``tui.sim.psrpcore_compat``.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ from psrpcore import (
     SetMinRunspacesEvent,
     StreamType,
 )
-from psrpcore._payload import PSRPMessage, create_message
 from psrpcore.types import (
     CommandMetadataCount,
     CommandTypes,
@@ -51,7 +50,6 @@ from psrpcore.types import (
     PSNoteProperty,
     PSObject,
     PSPropertyInfo,
-    PSRPMessageType,
     PSSecureString,
     RunspacePoolState,
 )
@@ -59,6 +57,7 @@ from psrpcore.types import (
 from tui.catalog import CmdletInfo
 from tui.sim import clixml
 from tui.sim.model import CmdletError, PipelineStopped, SimObject
+from tui.sim.psrpcore_compat import fail_pipeline, queue_output
 
 log = logging.getLogger(__name__)
 
@@ -370,7 +369,7 @@ class Shell:
             if error is None:
                 run.pipeline.complete()
             else:
-                _fail_pipeline(run.pipeline, error_record(error))
+                fail_pipeline(run.pipeline, error_record(error))
         self._drain()
 
     def _emit(self, run: _Run, write: Callable[[ServerPipeline], None], *, stop_raises: bool) -> None:
@@ -404,7 +403,7 @@ class _Context:
 
     def output(self, obj: SimObject) -> None:
         data = clixml.dumps(obj)          # serialized outside the shell lock
-        self._shell._emit(self._run, lambda p: _queue_output(p, data), stop_raises=True)
+        self._shell._emit(self._run, lambda p: queue_output(p, data), stop_raises=True)
 
     def warning(self, text: str) -> None:
         self._shell._emit(self._run, lambda p: p.write_warning(text), stop_raises=False)
@@ -455,24 +454,6 @@ def _exception_bases(exception_type: str) -> list[str]:
     if exception_type.startswith("System.Management.Automation.") and exception_type.endswith("Exception"):
         return ["System.Management.Automation.RuntimeException", "System.SystemException"]
     return ["System.SystemException"] if exception_type.startswith("System.") else []
-
-
-def _queue_output(pipeline: ServerPipeline, data: bytes) -> None:
-    """Queue pre-serialized CLIXML as PIPELINE_OUTPUT: the steps of psrpcore's ``prepare_message``
-    minus its (slow, generic) serializer. psrpcore has no public way to send ready CLIXML, so this
-    is the one place that touches its send buffer and fragment counter.
-    """
-    pool = pipeline.runspace_pool
-    message = create_message(False, PSRPMessageType.PipelineOutput, data, pool.runspace_pool_id,
-                             pipeline.pipeline_id)
-    pool._send_buffer.append(PSRPMessage(PSRPMessageType.PipelineOutput, bytearray(message),
-                                         pool.runspace_pool_id, pipeline.pipeline_id, pool._fragment_counter,
-                                         StreamType.default))
-
-
-def _fail_pipeline(pipeline: ServerPipeline, record: ErrorRecord) -> None:
-    """The one private psrpcore call: psrpcore has no public way to fail a pipeline with a reason."""
-    pipeline._change_state(PSInvocationState.Failed, error=record)
 
 
 def _take(queue: deque[bytes], max_bytes: int) -> bytes:

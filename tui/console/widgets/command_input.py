@@ -18,14 +18,14 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.geometry import Offset, Size
+from textual.geometry import Offset
 from textual.message import Message
 from textual.suggester import Suggester
 from textual.widget import Widget
 from textual.widgets import Input, Label
 
 from tui.catalog import Catalog
-from tui.console.widgets.quiet_size import set_virtual_size
+from tui.console.textual_compat import QuietInput
 from tui.shell.history import History
 
 MENU_ROWS = 10  # visible rows of the dropdown
@@ -217,17 +217,6 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-class QuietInput(Input):
-    """An Input whose typing does not lay out the whole screen."""
-
-    def _watch_value(self, value: str) -> None:
-        # Input assigns virtual_size on every change, and that reflows the whole screen (~10 ms,
-        # far more while a result streams in). Set it first without a layout: Input's own
-        # assignment is then a no-op.
-        set_virtual_size(self, Size(self.content_width, 1))
-        super()._watch_value(value)
-
-
 class CommandInput(QuietInput):
     """The line editor. Posts ``Input.Submitted`` (Enter), ``Interrupt`` (Ctrl+C) and ``SearchRequested``."""
 
@@ -368,10 +357,10 @@ class CommandInput(QuietInput):
     def watch_value(self) -> None:
         self._schedule_refresh()
 
-    def _on_blur(self, event: events.Blur) -> None:
+    def on_blur(self, event: events.Blur) -> None:
+        # Input's own blur handler runs too (Textual dispatches each class's handler in the MRO).
         if self._menu is not None:
             self.menu.hide()
-        super()._on_blur(event)
 
     # -- history and run -----------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tui.console.widgets.quiet_size import set_virtual_size
+from tui.console.textual_compat import set_virtual_size
 
 DEFAULT_MAX_LINES = 50_000
 

@@ -216,7 +216,7 @@ class TenantRows(ScrollView, can_focus=True):
         if self.current is not None:
             self.post_message(self.Picked(self.current))
 
-    async def _on_click(self, event: events.Click) -> None:
+    async def on_click(self, event: events.Click) -> None:
         index = (event.y + int(self.scroll_y)) // ROW_HEIGHT
         if 0 <= index < len(self.rows):
             self.cursor = index

@@ -1,0 +1,55 @@
+"""Every use of a private Textual attribute, in one place, for the version it was written against.
+
+One measured need (issue 5: typing while 10,000 records stream in) reaches below Textual's public
+API: changing a scrollable widget's ``virtual_size`` without a full-screen layout when nothing else
+moves. Textual's ``virtual_size`` is a layout reactive: assigning it reflows the whole screen (10-75 ms
+with the app's widgets). The scrollback grows on every flush of a streaming result and an ``Input``
+sets it on every keystroke, so both paid that while 10,000 records streamed in (issue 5). A scroll
+view's place on screen does not depend on its content: only its scrollbars need updating, unless
+one appears or disappears (then ``show_*_scrollbar`` changes and that requests the layout itself).
+
+``QuietInput`` applies that to ``Input``, whose value watcher assigns ``virtual_size`` on every
+keystroke. If Textual changes, this import fails with a message naming this module (the pin in
+pyproject.toml keeps Textual on the minor version verified here).
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from textual.geometry import Size
+from textual.widget import Widget
+from textual.widgets import Input
+
+SUPPORTED = "8.2."
+_found = version("textual")
+if not _found.startswith(SUPPORTED):
+    raise ImportError(f"tui/console/textual_compat.py was written for Textual {SUPPORTED}x and found {_found}: "
+                      "check Widget._scroll_update and Input._watch_value, then the pin in pyproject.toml")
+for _owner, _name in ((Widget, "_scroll_update"), (Input, "_watch_value")):
+    if not callable(getattr(_owner, _name, None)):
+        raise ImportError(f"Textual's {_owner.__name__}.{_name} is gone: tui/console/textual_compat.py needs updating")
+
+
+def set_virtual_size(widget: Widget, size: Size) -> bool:
+    """Set ``widget.virtual_size``; returns whether a layout is pending (the size on screen may change)."""
+    if size == widget.virtual_size:
+        return False
+    if not widget.is_attached or not widget.container_size or widget.styles.auto_dimensions:
+        widget.virtual_size = size  # not laid out yet, or sized by its content: a layout it is
+        return True
+    bars = (widget.show_vertical_scrollbar, widget.show_horizontal_scrollbar)
+    widget.set_reactive(Widget.virtual_size, size)
+    widget._scroll_update(size)  # scrollbar thumbs; clamps scroll_x / scroll_y to the new size
+    return bars != (widget.show_vertical_scrollbar, widget.show_horizontal_scrollbar)
+
+
+class QuietInput(Input):
+    """An Input whose typing does not lay out the whole screen."""
+
+    def _watch_value(self, value: str) -> None:
+        # Input assigns virtual_size on every change, and that reflows the whole screen (~10 ms,
+        # far more while a result streams in). Set it first without a layout: Input's own
+        # assignment is then a no-op.
+        set_virtual_size(self, Size(self.content_width, 1))
+        super()._watch_value(value)
