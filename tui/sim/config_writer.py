@@ -1,7 +1,8 @@
 """``exohop simulate --write-config DIR``: an exohop configuration that points at this simulator.
 
-Writes ``config.toml`` (every simulator account with this endpoint and CA, the first one the default)
-and ``tenants.toml`` (every customer tenant of the simulator, under the default account, including
+Writes ``config.toml`` (every simulator account with this endpoint and CA, the first one the default;
+with ``auth="oauth"`` also what an OAuth sign-in needs: ``auth``, ``client_id``, ``home_tenant`` and the
+simulator's ``authority``) and ``tenants.toml`` (every customer tenant of the simulator, under the default account, including
 the ones not delegated to it), in the format of contracts.md. Passwords are never written. The CA is
 copied into DIR so the configuration stays valid while the simulator that made it runs.
 """
@@ -18,11 +19,18 @@ from tui.files import atomic_write_text
 CONFIG_FILE = "config.toml"
 TENANTS_FILE = "tenants.toml"
 CA_FILE = "ca.pem"
+AUTH_CHOICES = ("oauth", "basic")
+EXO_PUBLIC_CLIENT_ID = "fb78d390-0c51-40cd-8e17-fdbfab77341b"
 
 
 def write_config(directory: Path, *, url: str, ca_file: str | None, account_upns: list[str],
-                 tenants: list[Any]) -> list[Path]:
-    """Write the files into ``directory`` (created if needed); returns the paths written."""
+                 tenants: list[Any], auth: str = "basic", authority: str | None = None) -> list[Path]:
+    """Write the files into ``directory`` (created if needed); returns the paths written. ``auth="oauth"``
+    needs ``authority`` (the simulator's base URL); the home tenant is the UPN's domain."""
+    if auth not in AUTH_CHOICES:
+        raise ValueError(f"auth must be one of {AUTH_CHOICES}, not {auth!r}")
+    if auth == "oauth" and not authority:
+        raise ValueError("an OAuth configuration needs the simulator's authority")
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     ca_copy: Path | None = None
@@ -33,6 +41,9 @@ def write_config(directory: Path, *, url: str, ca_file: str | None, account_upns
     accounts = []
     for i, upn in enumerate(account_upns):
         entry: dict[str, Any] = {"upn": upn, "endpoint": url}
+        if auth == "oauth":
+            entry.update({"auth": "oauth", "client_id": EXO_PUBLIC_CLIENT_ID,
+                          "home_tenant": upn.rsplit("@", 1)[-1].lower(), "authority": authority})
         if ca_copy is not None:
             entry["ca_file"] = str(ca_copy.resolve())
         entry["default"] = i == 0

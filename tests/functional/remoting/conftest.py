@@ -1,115 +1,15 @@
-"""Fixtures for the session-layer tests: the real Secret Service, isolated exohop dirs, a configured account.
-
-``secret_service`` starts a private D-Bus session bus and gnome-keyring-daemon (secrets component,
-login keyring created and unlocked from a password on stdin) in a temporary home, points this
-process at it (DBUS_SESSION_BUS_ADDRESS), selects keyring's SecretService backend, and tears it
-all down afterwards. Nothing touches the developer's own keyring.
+"""Fixtures for the session-layer tests: a configured account, a seeded catalog cache. ``secret_service``
+(the real Secret Service) and ``exohop_dirs`` live in tests/conftest.py: the sign-in tests share them.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import subprocess
-import tempfile
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backends.SecretService import Keyring as SecretServiceKeyring
 
 from tui.config import Account
 from tui.tenants import Tenant
-
-
-@dataclass
-class SecretService:
-    address: str
-    env: dict[str, str]
-    home: Path
-
-
-def _wait_for_secret_service(timeout_s: float = 10.0) -> None:
-    import secretstorage
-
-    end = time.monotonic() + timeout_s
-    while True:
-        try:
-            conn = secretstorage.dbus_init()
-            try:
-                if secretstorage.check_service_availability(conn):
-                    collection = secretstorage.get_default_collection(conn)
-                    if not collection.is_locked():
-                        return
-            finally:
-                conn.close()
-        except Exception:
-            if time.monotonic() > end:
-                raise
-        if time.monotonic() > end:
-            raise RuntimeError("gnome-keyring did not come up on the private D-Bus session")
-        time.sleep(0.05)
-
-
-@pytest.fixture(scope="module")
-def secret_service() -> Iterator[SecretService]:
-    for tool in ("dbus-daemon", "gnome-keyring-daemon"):
-        if shutil.which(tool) is None:
-            pytest.fail(f"{tool} is not installed: `apt-get install gnome-keyring dbus dbus-x11` (see README)")
-    home = Path(tempfile.mkdtemp(prefix="exohop-keyring-"))
-    runtime = home / "run"
-    runtime.mkdir(mode=0o700)
-    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"),
-           "XDG_CONFIG_HOME": str(home / "config"), "XDG_RUNTIME_DIR": str(runtime)}
-    bus = subprocess.run(["dbus-daemon", "--session", "--print-address=1", "--print-pid=1", "--fork"],
-                         env=env, capture_output=True, text=True, timeout=10, check=True)
-    address, pid_text = bus.stdout.split()[:2]
-    bus_pid = int(pid_text)
-    env["DBUS_SESSION_BUS_ADDRESS"] = address
-    daemon = subprocess.Popen(["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
-                              env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    assert daemon.stdin is not None
-    daemon.stdin.write(b"exohop-test-keyring")   # the login keyring's own password, not an account's
-    daemon.stdin.close()
-    saved_address = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
-    saved_backend = keyring.get_keyring()
-    os.environ["DBUS_SESSION_BUS_ADDRESS"] = address
-    try:
-        _wait_for_secret_service()
-        keyring.set_keyring(SecretServiceKeyring())
-        yield SecretService(address=address, env=env, home=home)
-    finally:
-        keyring.set_keyring(saved_backend)
-        if saved_address is None:
-            os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
-        else:
-            os.environ["DBUS_SESSION_BUS_ADDRESS"] = saved_address
-        daemon.terminate()
-        try:
-            daemon.wait(5)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait(5)
-        try:
-            os.kill(bus_pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        shutil.rmtree(home, ignore_errors=True)
-
-
-@pytest.fixture
-def exohop_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    """Fresh config/data/cache dirs through the EXOHOP_* variables."""
-    dirs = {name: tmp_path / name for name in ("config", "data", "cache")}
-    for name, path in dirs.items():
-        path.mkdir()
-        monkeypatch.setenv(f"EXOHOP_{name.upper()}_DIR", str(path))
-    return dirs
-
 
 # The commands these tests use (Import-PSSession -CommandName style): a full import costs seconds and
 # is tested once, in test_connect.py.
