@@ -26,7 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from tui.sim import wsman
+from tui.sim import entra_web, rest, wsman
+from tui.sim.entra import TokenService
 from tui.sim.faults import Faults, Plan
 from tui.sim.runspace import Engine, NothingYet, ProtocolFailure, Shell, ShellGone
 
@@ -94,8 +95,12 @@ class Service:
     """Everything behind the HTTP layer: accounts, shells, redirect memory, expiry."""
 
     def __init__(self, accounts: Iterable[SimAccount], engine: Engine, faults: Faults, *,
-                 idle_timeout: float = 900.0, machine: str = "127.0.0.1") -> None:
+                 idle_timeout: float = 900.0, machine: str = "127.0.0.1",
+                 entra: TokenService | None = None) -> None:
         self.accounts = {a.upn.lower(): a for a in accounts}
+        self.entra = entra                 # the Entra ID door on the same listener (None: WS-Management only)
+        # The REST door needs Entra's tokens; it shares the engine (and so the data) with the PSRP door.
+        self.rest = rest.RestDoor(engine, entra, faults) if entra is not None else None
         self.engine = engine
         self.faults = faults
         self.stats = Stats()
@@ -118,7 +123,12 @@ class Service:
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             shells = list(self._shells.values())
-        return self.stats.snapshot(self.open_shells(), sum(s.running for s in shells))
+        snap = self.stats.snapshot(self.open_shells(), sum(s.running for s in shells))
+        if self.entra is not None:
+            snap["entra"] = self.entra.stats.snapshot()
+        if self.rest is not None:
+            snap["rest"] = self.rest.stats.snapshot()
+        return snap
 
     def expire(self, upn: str | None = None) -> int:
         """Expire every shell (or every shell of ``upn``) now, as the idle timer would."""
@@ -173,6 +183,8 @@ class Service:
             return Response(0, plan=plan)
         if plan.throttle_retry_after is not None:
             return Response(503, b"", {"Retry-After": str(plan.throttle_retry_after)}, plan)
+        if plan.unavailable is not None:
+            return Response(plan.unavailable, b"", {}, plan)
         response = self._handle(path, query, headers, body, client_ip, base_url)
         response.plan = plan
         return response
@@ -348,6 +360,12 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.dumps(self.server.service.snapshot()).encode()
             self._send(200, body, {"Content-Type": "application/json"})
             return
+        if self._entra("GET", url.path, url.query, b""):
+            self.server.service.stats.add("cpu_seconds", time.thread_time() - cpu)
+            return
+        if self._rest("GET", url.path, url.query, b""):
+            self.server.service.stats.add("cpu_seconds", time.thread_time() - cpu)
+            return
         if url.path.rstrip("/").lower() in (WSMAN_PATH, REGIONAL_PATH.lower()):
             self._send(405, b"", {"Allow": "POST"})
         else:
@@ -366,8 +384,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = self.rfile.read(length)
         url = urlsplit(self.path)
-        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-        base_url = f"{self.server.scheme}://{host}"
+        if self._entra("POST", url.path, url.query, body) or self._rest("POST", url.path, url.query, body):
+            service.stats.add("cpu_seconds", time.thread_time() - cpu)
+            return
+        base_url = self._base_url()
         try:
             response = service.handle(url.path, url.query, self.headers, body, self.client_address[0], base_url)
         except Exception:
@@ -389,6 +409,51 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(response.status, response.body, response.headers)
         service.stats.add("cpu_seconds", time.thread_time() - cpu)
+
+    def _base_url(self) -> str:
+        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        return f"{self.server.scheme}://{host}"
+
+    def _entra(self, method: str, path: str, query: str, body: bytes) -> bool:
+        """Answer an Entra ID request (True), or leave the request to the WS-Management door (False)."""
+        entra = self.server.service.entra
+        if entra is None:
+            return False
+        try:
+            reply = entra_web.route(entra, method, path, query, body, self._base_url())
+        except Exception:
+            log.exception("simulator failed to answer %s", path)
+            reply = entra_web.WebReply(500, b'{"error":"server_error"}', {"Content-Type": "application/json"})
+        if reply is None:
+            return False
+        self._send(reply.status, reply.body, reply.headers)
+        return True
+
+    def _rest(self, method: str, path: str, query: str, body: bytes) -> bool:
+        """Answer a REST (InvokeCommand / EXOModuleFile) request (True), or leave it to the others (False).
+        Latency and the armed faults apply as on the WS-Management door."""
+        door = self.server.service.rest
+        if door is None or not rest.is_rest_path(path):
+            return False
+        try:
+            reply = door.handle(method, path, query, self.headers, body, self._base_url())
+        except Exception:
+            log.exception("simulator failed to answer %s", path)
+            reply = rest.RestReply(500, b'{"error":{"code":"InternalServerError","message":"simulator failure"}}',
+                                   {"Content-Type": "application/json"})
+        faults = self.server.service.faults
+        if faults.latency_ms:
+            time.sleep(faults.latency_ms / 1000)
+        if reply.plan.drop:
+            self.close_connection = True
+            self._abort()
+        elif reply.plan.drop_mid_response:
+            self._send(reply.status, reply.body, reply.headers, cut=True)
+        elif reply.plan.malformed:
+            self._send(reply.status, b'{"value":[{"Name":', {"Content-Type": "application/json"})
+        else:
+            self._send(reply.status, reply.body, reply.headers)
+        return True
 
     def _send(self, status: int, body: bytes, headers: dict[str, str], cut: bool = False) -> None:
         reason = self.responses.get(status, ("",))[0]

@@ -2,6 +2,8 @@
 
     with Simulator(mailboxes=50) as sim:
         sim.url, sim.ca_file, sim.accounts, sim.stats(), sim.faults.throttle(1), sim.expire_shells()
+        sim.authority, sim.tenant_ids, sim.directory, sim.entra, sim.approve_device_code(code, upn)
+        sim.rest_url, sim.faults.rest_concurrency(2), stats["rest"]   (the REST door: tui/sim/rest.py)
 """
 
 from __future__ import annotations
@@ -11,12 +13,18 @@ import shutil
 import socket
 import tempfile
 import threading
+import uuid
 import weakref
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from tui.catalog import Catalog
+from tui.sim.certs import generate_app_credential
+from tui.sim.data import NAMESPACE
+from tui.sim.directory import Directory, partner_domain
+from tui.sim.directory import build as build_directory
+from tui.sim.entra import TokenService
 from tui.sim.faults import Faults
 from tui.sim.server import (
     STATS_PATH,
@@ -32,9 +40,13 @@ from tui.sim.server import (
 class Simulator:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, tls: bool = True, latency_ms: int = 0,
                  mailboxes: int = 50, catalog: Catalog | None = None, idle_timeout: float = 900.0,
-                 engine: Any = None) -> None:
+                 engine: Any = None, token_lifetime: int = 3600, device_code_lifetime: int = 900,
+                 device_poll_interval: int = 1) -> None:
         """``engine``: an object with SimEngine's ``run``/``command_metadata`` to serve instead of the
-        built-in one (tests of the wire layer use a tiny scripted engine); default: ``SimEngine``."""
+        built-in one (tests of the wire layer use a tiny scripted engine); default: ``SimEngine``.
+        ``token_lifetime``: seconds an access token lives (msal counts one with < 300 s left as expired);
+        ``device_poll_interval``: what the device flow tells msal to wait between polls (the real service
+        says 5; 1 keeps sign-ins quick)."""
         self.host = host
         self.port = port
         self.tls = tls
@@ -46,6 +58,15 @@ class Simulator:
         self.tenants: list[Any] = []
         self.ca_file: str | None = None
         self.engine: Any = engine
+        self.token_lifetime = token_lifetime
+        self.device_code_lifetime = device_code_lifetime
+        self.device_poll_interval = device_poll_interval
+        self.directory: Directory | None = None
+        self.entra: TokenService | None = None
+        self.app_client_id = str(uuid.uuid5(NAMESPACE, "app:exohop-automation"))
+        self.app_key_file: str | None = None      # the registered app's private key (PEM, 0600)
+        self.app_cert_file: str | None = None     # its certificate (PEM)
+        self.app_pem_file: str | None = None      # key + certificate in one PEM (0600)
         self._dir: Path | None = None
         self._cleanup: weakref.finalize | None = None
         self._server: SimHTTPServer | None = None
@@ -76,8 +97,16 @@ class Simulator:
             files = generate(self._dir, hosts=(self.host, "127.0.0.1", "localhost"))
             self.ca_file = str(files.ca_file)
             context = make_ssl_context(str(files.cert_file), str(files.key_file))
+        app = generate_app_credential(self._dir)
+        self.app_key_file, self.app_cert_file, self.app_pem_file = (str(app.key_file), str(app.cert_file),
+                                                                    str(app.pem_file))
+        self.directory = build_directory(self.accounts, self.tenants, automation_client_id=self.app_client_id,
+                                         automation_certificate_pem=app.certificate_pem)
+        self.entra = TokenService(self.directory, token_lifetime=self.token_lifetime,
+                                  device_code_lifetime=self.device_code_lifetime,
+                                  device_poll_interval=self.device_poll_interval)
         self._service = Service(self.accounts, self.engine, self.faults, idle_timeout=self.idle_timeout,
-                                machine=self.host)
+                                machine=self.host, entra=self.entra)
         try:
             self._server = SimHTTPServer((self.host, self.port), self._service, context)
         except OSError:
@@ -125,8 +154,42 @@ class Simulator:
         return self.base_url + WSMAN_PATH
 
     @property
+    def rest_url(self) -> str:
+        """The REST door's base: ``{rest_url}/{tenant id or domain}/InvokeCommand`` (tui/sim/rest.py)."""
+        return self.base_url + "/adminapi/beta"
+
+    @property
     def stats_url(self) -> str:
         return self.base_url + STATS_PATH
+
+    @property
+    def authority(self) -> str:
+        """The base URL of the Entra authorities: ``{authority}/{tenant id or domain}``."""
+        return self.base_url
+
+    @property
+    def tenant_ids(self) -> dict[str, str]:
+        """Every directory tenant (customers and the partners' home tenants): initial domain → tenant id."""
+        if self.directory is None:
+            return {t.domain: t.tenant_id for t in self.tenants}
+        return {t.domain: t.tenant_id for t in self.directory.tenants.values()}
+
+    def home_tenant_of(self, upn: str) -> str:
+        """The partner tenant's initial domain for an account (its sign-in's home tenant)."""
+        return partner_domain(upn)
+
+    def approve_device_code(self, user_code: str, upn: str) -> None:
+        """Approve a pending device code as ``upn`` (no password: the demo's in-process shortcut)."""
+        self._token_service().approve_device_code(user_code, upn)
+
+    def auto_approve(self, upn: str | None) -> None:
+        """Approve every new device code as ``upn`` at once (None: stop); ``exohop --demo`` uses it."""
+        self._token_service().auto_approve_upn = upn
+
+    def _token_service(self) -> TokenService:
+        if self.entra is None:
+            raise RuntimeError("the simulator is not running")
+        return self.entra
 
     def account(self, upn: str) -> SimAccount:
         for a in self.accounts:

@@ -58,7 +58,8 @@ def test_announces_one_json_line_writes_config_and_exits_0_on_sigterm(tmp_path: 
     proc = _start("--write-config", str(config_dir), cwd=tmp_path)
     try:
         info = _first_line(proc)
-        assert set(info) == {"url", "ca_file", "stats_url", "accounts"}
+        assert set(info) == {"url", "rest_url", "ca_file", "stats_url", "accounts", "authority", "tenants", "app"}
+        assert info["rest_url"] == info["url"].removesuffix("/powershell-liveid") + "/adminapi/beta"
         assert info["url"].startswith("https://127.0.0.1:") and info["url"].endswith("/powershell-liveid")
         assert Path(info["ca_file"]).is_file()
         assert len(info["accounts"]) >= 2
