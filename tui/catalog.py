@@ -271,6 +271,9 @@ class Catalog:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise CatalogError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        except RecursionError:
+            # json's decoder recurses per nesting level: a damaged (or hostile) file can exhaust the stack.
+            raise CatalogError("not a catalog: the JSON nests too deeply") from None
         return cls.from_json(data)
 
 

@@ -1,25 +1,43 @@
 """Where exohop keeps its files, the partner accounts and settings (``config.toml``), and the clouds table.
 
-Formats are fixed in contracts.md. Reading uses ``tomllib``; writing uses ``tomli_w`` through
-``tui.files.atomic_write_text`` so a crash never leaves half a file. A malformed file is reported
-with its path and line and is never overwritten.
+Formats are fixed in contracts.md; the known keys are the schema tables just below. Reading uses
+``tomllib`` and checks every key and type (tui.tomlfile). Changing the file goes through
+``edit_config``: under the file's lock it re-reads the file, applies the caller's change to the
+fresh copy and writes only that difference into the parsed document with ``tomlkit``, so comments,
+ordering and the keys of other tools survive; the write is atomic (tui.files). A malformed file is
+reported with its path and line and is never overwritten.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
-import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import platformdirs
-import tomli_w
+import tomlkit
 
-from tui.files import atomic_write_text
+from tui.files import atomic_write_text, locked
+from tui.tomlfile import (
+    BOOL,
+    INTEGER,
+    STRING,
+    TABLE,
+    TABLES,
+    ConfigError,
+    Schema,
+    Where,
+    check_table,
+    one_of,
+    parse_text,
+    read_text,
+)
+
+__all__ = ["ConfigError"]  # re-exported: callers import it from here
 
 APP_NAME = "exohop"
 CONFIG_FILE = "config.toml"
@@ -35,17 +53,36 @@ CLOUDS: dict[str, str] = {
 }
 
 CONFIRM_CHOICES = ("always", "destructive", "never")
+AUTH_CHOICES = ("oauth", "app", "basic")
+TRANSPORT_CHOICES = ("rest", "psrp")
 DEFAULT_MAX_SESSIONS = 3
 
+# -- the schema of config.toml: every key exohop knows, and what its value must be ------------------
 
-class ConfigError(Exception):
-    """A configuration file or value is wrong; ``message`` names the file (and line) and the fix."""
+CONFIG_KEYS: Schema = {"settings": TABLE, "accounts": TABLES}
 
-    def __init__(self, message: str, path: Path | None = None, line: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.path = path
-        self.line = line
+SETTINGS_KEYS: Schema = {
+    "confirm": one_of(*CONFIRM_CHOICES),
+    "max_sessions_per_account": INTEGER,        # 1..3: the service allows three
+    "rest_concurrency_per_tenant": INTEGER,     # >= 1
+}
+
+ACCOUNT_KEYS: Schema = {
+    "upn": STRING,                  # required
+    "endpoint": STRING,             # a cloud name or an https URL (resolve_endpoint)
+    "ca_file": STRING,
+    "default": BOOL,
+    "auth": one_of(*AUTH_CHOICES),
+    "client_id": STRING,
+    "home_tenant": STRING,
+    "authority": STRING,
+    "cloud": STRING,
+    "transport": one_of(*TRANSPORT_CHOICES),
+    "read_only": BOOL,
+    "app_id": STRING,
+    "certificate": STRING,
+    "organization": STRING,
+}
 
 
 def _dir_from(env: str, default: str) -> Path:
@@ -101,19 +138,37 @@ def resolve_endpoint(value: str) -> str:
 class Settings:
     confirm: str = "always"
     max_sessions_per_account: int = DEFAULT_MAX_SESSIONS
+    rest_concurrency_per_tenant: int | None = None   # None: the REST transport's own default
 
     def to_toml(self) -> dict[str, Any]:
-        return {"confirm": self.confirm, "max_sessions_per_account": self.max_sessions_per_account}
+        data: dict[str, Any] = {"confirm": self.confirm, "max_sessions_per_account": self.max_sessions_per_account}
+        if self.rest_concurrency_per_tenant is not None:
+            data["rest_concurrency_per_tenant"] = self.rest_concurrency_per_tenant
+        return data
 
 
 @dataclass(frozen=True, slots=True)
 class Account:
-    """A partner account. The password is never here: it lives in the OS keyring (tui.accounts)."""
+    """A partner account. The password is never here: it lives in the OS keyring (tui.accounts).
+
+    The fields after ``default`` are the sign-in options of ACCOUNT_KEYS; they are carried so that
+    the file round-trips (None / False: not set in the file).
+    """
 
     upn: str
     endpoint: str = "worldwide"
     ca_file: str | None = None
     default: bool = False
+    auth: str | None = None
+    client_id: str | None = None
+    home_tenant: str | None = None
+    authority: str | None = None
+    cloud: str | None = None
+    transport: str | None = None
+    read_only: bool = False
+    app_id: str | None = None
+    certificate: str | None = None
+    organization: str | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -121,7 +176,13 @@ class Account:
 
     @property
     def cert_validation(self) -> str | bool:
-        """What pypsrp's ``cert_validation`` takes: the CA bundle path, or True (system store)."""
+        """What pypsrp's ``cert_validation`` takes: the CA bundle path, or True (system store).
+
+        A ca_file that is gone raises ConfigError naming it and the account (requests would otherwise
+        fail with "Could not find a suitable TLS CA certificate bundle" on the first request)."""
+        if self.ca_file and not os.path.exists(self.ca_file):
+            raise ConfigError(f"the CA file {self.ca_file} for account {self.upn} is missing: put it back, or fix "
+                              "(or remove) ca_file in config.toml")
         return self.ca_file or True
 
     def to_toml(self) -> dict[str, Any]:
@@ -129,7 +190,14 @@ class Account:
         if self.ca_file:
             data["ca_file"] = self.ca_file
         data["default"] = self.default
+        for f in _OPTIONAL_ACCOUNT_FIELDS:
+            value = getattr(self, f)
+            if value not in (None, False):
+                data[f] = value
         return data
+
+
+_OPTIONAL_ACCOUNT_FIELDS = tuple(f.name for f in fields(Account))[4:]
 
 
 def validate_upn(upn: str) -> str:
@@ -184,88 +252,147 @@ class Config:
     def to_toml(self) -> dict[str, Any]:
         return {"settings": self.settings.to_toml(), "accounts": [a.to_toml() for a in self.accounts]}
 
-    def save(self, path: Path | None = None) -> Path:
-        target = path or self.path or config_dir() / CONFIG_FILE
-        atomic_write_text(target, tomli_w.dumps(self.to_toml()))
-        self.path = target
-        return target
 
-
-def read_toml(path: Path) -> dict[str, Any] | None:
-    """The parsed document, or None when the file does not exist; ConfigError with the line if malformed."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc.strerror})", path) from None
-    try:
-        return tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text; fix or remove the file", path) from None
-    except tomllib.TOMLDecodeError as exc:
-        line = _line_of(str(exc))
-        raise ConfigError(f"{path}: malformed TOML: {exc}. Fix the file (it was left unchanged).",
-                          path, line) from None
-
-
-def _line_of(message: str) -> int | None:
-    marker = "at line "
-    if marker not in message:
-        return None
-    digits = message.split(marker, 1)[1].split(",", 1)[0].split(")", 1)[0].strip()
-    return int(digits) if digits.isdigit() else None
-
-
-def _parse_settings(data: Any, path: Path) -> Settings:
+def _parse_settings(data: Mapping[str, Any] | None, where: Where) -> Settings:
     if data is None:
         return Settings()
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"{path}: [settings] must be a table", path)
-    confirm = data.get("confirm", "always")
-    if confirm not in CONFIRM_CHOICES:
-        raise ConfigError(f"{path}: settings.confirm must be one of {', '.join(CONFIRM_CHOICES)}, not {confirm!r}",
-                          path)
+    check_table(data, SETTINGS_KEYS, where)
     limit = data.get("max_sessions_per_account", DEFAULT_MAX_SESSIONS)
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 3:
-        raise ConfigError(f"{path}: settings.max_sessions_per_account must be 1, 2 or 3 (the service allows 3)",
-                          path)
-    return Settings(confirm=confirm, max_sessions_per_account=limit)
+    if not 1 <= limit <= 3:
+        raise where.error("max_sessions_per_account must be 1, 2 or 3 (the service allows 3)",
+                          "max_sessions_per_account")
+    concurrency = data.get("rest_concurrency_per_tenant")
+    if concurrency is not None and concurrency < 1:
+        raise where.error("rest_concurrency_per_tenant must be 1 or more", "rest_concurrency_per_tenant")
+    return Settings(confirm=data.get("confirm", "always"), max_sessions_per_account=limit,
+                    rest_concurrency_per_tenant=concurrency)
 
 
-def _parse_account(data: Any, path: Path, index: int) -> Account:
-    where = f"{path}: accounts[{index}]"
-    if not isinstance(data, Mapping) or not isinstance(data.get("upn"), str):
-        raise ConfigError(f"{where} needs a upn = \"user@domain\"", path)
+def _parse_account(data: Mapping[str, Any], where: Where) -> Account:
+    check_table(data, ACCOUNT_KEYS, where)
+    if "upn" not in data:
+        raise where.error('needs a upn = "user@domain"')
     try:
         upn = validate_upn(data["upn"])
-        endpoint = str(data.get("endpoint", "worldwide"))
-        resolve_endpoint(endpoint)
     except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc.message}", path) from None
-    ca_file = data.get("ca_file")
-    if ca_file is not None and not isinstance(ca_file, str):
-        raise ConfigError(f"{where}: ca_file must be a path string", path)
-    return Account(upn=upn, endpoint=endpoint, ca_file=ca_file or None, default=bool(data.get("default", False)))
+        raise where.error(exc.message, "upn") from None
+    try:
+        resolve_endpoint(data.get("endpoint", "worldwide"))
+    except ConfigError as exc:
+        raise where.error(exc.message, "endpoint") from None
+    values = {**data, "upn": upn, "ca_file": data.get("ca_file") or None}
+    return Account(**values)
 
 
-def parse_config(data: Mapping[str, Any], path: Path) -> Config:
-    accounts_raw = data.get("accounts", [])
-    if not isinstance(accounts_raw, list):
-        raise ConfigError(f"{path}: accounts must be an array of tables ([[accounts]])", path)
-    accounts = [_parse_account(a, path, i) for i, a in enumerate(accounts_raw)]
+def parse_config(data: Mapping[str, Any], path: Path, text: str = "") -> Config:
+    """A checked Config from a parsed ``config.toml``; ``text`` (the file) lets errors name the line."""
+    top = Where(path, text)
+    check_table(data, CONFIG_KEYS, top)
+    accounts: list[Account] = []
     seen: set[str] = set()
-    for a in accounts:
-        if a.upn.lower() in seen:
-            raise ConfigError(f"{path}: account {a.upn} appears twice; keep one", path)
-        seen.add(a.upn.lower())
-    return Config(settings=_parse_settings(data.get("settings"), path), accounts=accounts, path=path)
+    for i, entry in enumerate(data.get("accounts", [])):
+        where = Where(path, text, "accounts", i)
+        account = _parse_account(entry, where)
+        if account.upn.lower() in seen:
+            raise where.error(f"account {account.upn} appears twice; keep one", "upn")
+        seen.add(account.upn.lower())
+        accounts.append(account)
+    return Config(settings=_parse_settings(data.get("settings"), Where(path, text, "settings")),
+                  accounts=accounts, path=path)
+
+
+def _read_config(target: Path) -> tuple[str | None, Config]:
+    text = read_text(target)
+    if text is None:
+        return None, Config(path=target)
+    return text, parse_config(parse_text(text, target), target, text)
 
 
 def load_config(path: Path | None = None) -> Config:
     """Read ``config.toml`` (a missing file is an empty configuration); ConfigError when it is wrong."""
+    return _read_config(path or config_dir() / CONFIG_FILE)[1]
+
+
+# -- changing config.toml ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigEdit:
+    """What ``edit_config`` found in the file (``before``) and left there (``after``)."""
+
+    before: Config
+    after: Config
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def edit_config(change: Callable[[Config], Config], path: Path | None = None) -> ConfigEdit:
+    """Apply ``change`` to the configuration as it is on disk now, under the file's lock.
+
+    ``change`` gets the freshly read Config and returns the one wanted (e.g. ``c.with_account(a)``);
+    only the difference is written, into the parsed tomlkit document, so the user's comments and
+    layout stay. Nothing is written when nothing changed. Two processes adding different accounts
+    at once both keep theirs: the second re-reads the first's file inside the lock.
+    """
     target = path or config_dir() / CONFIG_FILE
-    data = read_toml(target)
-    if data is None:
-        return Config(path=target)
-    return parse_config(data, target)
+    with locked(target):
+        text, before = _read_config(target)
+        after = change(before)
+        after = Config(settings=after.settings, accounts=list(after.accounts), path=target)
+        if after != before:
+            doc = tomlkit.parse(text) if text else tomlkit.document()
+            _apply_settings(doc, before.settings, after.settings)
+            _apply_accounts(doc, before.accounts, after.accounts)
+            new_text = tomlkit.dumps(doc)
+            parse_config(parse_text(new_text, target), target, new_text)   # never write what would not load
+            atomic_write_text(target, new_text)
+    return ConfigEdit(before, after)
+
+
+def _set_or_drop(table: Any, key: str, value: Any, keep_false: bool) -> None:
+    if value is None or (value is False and not keep_false):
+        if key in table:
+            del table[key]
+    else:
+        table[key] = value
+
+
+def _apply_settings(doc: Any, before: Settings, after: Settings) -> None:
+    if before == after:
+        return
+    if "settings" not in doc:
+        doc["settings"] = tomlkit.table()
+    table = doc["settings"]
+    for f in fields(Settings):
+        old, new = getattr(before, f.name), getattr(after, f.name)
+        if old != new:
+            _set_or_drop(table, f.name, new, keep_false=True)
+
+
+def _apply_accounts(doc: Any, before: list[Account], after: list[Account]) -> None:
+    old = {a.upn.lower(): a for a in before}
+    new = {a.upn.lower(): a for a in after}
+    if old == new:
+        return
+    if "accounts" not in doc:
+        doc["accounts"] = tomlkit.aot()
+    aot = doc["accounts"]
+    for i in reversed(range(len(aot))):
+        if str(aot[i].get("upn", "")).strip().lower() not in new:
+            del aot[i]
+    for table in aot:
+        key = str(table.get("upn", "")).strip().lower()
+        was, now = old.get(key), new.get(key)
+        if was is None or now is None or was == now:
+            continue
+        for f in fields(Account):
+            if getattr(was, f.name) != getattr(now, f.name):
+                _set_or_drop(table, f.name, getattr(now, f.name), keep_false=f.name == "default")
+    for key, account in new.items():
+        if key not in old:
+            table = tomlkit.table()
+            for k, v in account.to_toml().items():
+                table[k] = v
+            aot.append(table)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 
 def atomic_write_text(path: Path, text: str, mode: int | None = None) -> None:
@@ -25,3 +29,43 @@ def atomic_write_text(path: Path, text: str, mode: int | None = None) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+# Long enough for another exohop's read-modify-write of a 50,000-tenant file on a slow disk, short
+# enough that a lock left by a hung process is reported instead of hanging this one.
+LOCK_TIMEOUT_S = 30.0
+
+
+class FileBusy(OSError):
+    """Another process held the lock of a file for longer than the timeout; ``message`` says which."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.strerror = message
+
+
+def lock_path(path: Path) -> Path:
+    """The sibling lock file of ``path`` (``tenants.toml`` → ``tenants.toml.lock``)."""
+    return path.with_name(path.name + ".lock")
+
+
+@contextmanager
+def locked(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """Hold the lock of ``path`` (a sibling ``.lock`` file) for one read-modify-write.
+
+    Every writer of a user file re-reads it inside this block, so two exohop processes editing the
+    same file serialise instead of one overwriting the other's change with its stale copy. The lock
+    file is left in place: deleting it would let a third process lock a different inode.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(lock_path(path)), timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise FileBusy(f"{path} is being changed by another exohop (its lock {lock_path(path).name} "
+                       f"was held for more than {timeout:.0f} s); try again") from None
+    try:
+        yield
+    finally:
+        lock.release()

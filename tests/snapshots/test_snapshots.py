@@ -116,7 +116,12 @@ async def _show_errors(pilot: Pilot[Any]) -> None:
         target="nobody@contoso.com", terminating=True,
         exception_type="ManagementObjectNotFoundException"))
     console.end_run(RunSummary(line=line, outcome="failed", errors=1, warnings=1, duration_s=0.31))
-    await pilot.pause(0.3)
+    # The scrollback flushes on a timer: wait for the summary line, not a fixed time (a loaded machine is slow).
+    for _ in range(100):
+        if any("0.31 s" in text for text in console.scrollback.plain_lines()):
+            break
+        await pilot.pause(0.05)
+    await pilot.pause()
 
 
 def test_result_table(snap_compare: Any) -> None:

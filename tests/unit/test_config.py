@@ -15,6 +15,7 @@ from tui.config import (
     cache_dir,
     config_dir,
     data_dir,
+    edit_config,
     load_config,
     resolve_endpoint,
 )
@@ -49,15 +50,16 @@ def test_missing_file_is_empty_config(tmp_path: Path) -> None:
 
 def test_round_trip_and_default(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    cfg = Config(path=path).with_account(Account("a@p.onmicrosoft.com", "worldwide", default=True))
-    cfg = cfg.with_account(Account("b@p.onmicrosoft.com", "https://127.0.0.1:8443/powershell-liveid",
-                                   ca_file="/tmp/ca.pem", default=True))
-    cfg.save()
+    ca = tmp_path / "ca.pem"
+    ca.write_text("")
+    edit_config(lambda c: c.with_account(Account("a@p.onmicrosoft.com", "worldwide", default=True)), path)
+    edit_config(lambda c: c.with_account(Account("b@p.onmicrosoft.com", "https://127.0.0.1:8443/powershell-liveid",
+                                                 ca_file=str(ca), default=True)), path)
     again = load_config(path)
     assert [a.upn for a in again.accounts] == ["a@p.onmicrosoft.com", "b@p.onmicrosoft.com"]
     assert again.default_account() is not None and again.default_account().upn == "b@p.onmicrosoft.com"
     assert again.resolve_account("A@P.onmicrosoft.com").endpoint_url == CLOUDS["worldwide"]
-    assert again.account("b@p.onmicrosoft.com").cert_validation == "/tmp/ca.pem"
+    assert again.account("b@p.onmicrosoft.com").cert_validation == str(ca)
 
 
 def test_malformed_toml_names_file_and_line_and_is_not_overwritten(tmp_path: Path) -> None:

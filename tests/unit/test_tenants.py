@@ -64,9 +64,9 @@ def test_add_duplicate_and_remove() -> None:
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "tenants.toml"
-    d = TenantDirectory([Tenant("contoso.onmicrosoft.com", "Contoso", tenant_id="t-1", account="a@b.com",
-                                tags=("eu", "retail"), favorite=True)], path=path)
-    d.save()
+    _, d = TenantDirectory.update(path, lambda d: d.add(Tenant("contoso.onmicrosoft.com", "Contoso", tenant_id="t-1",
+                                                              account="a@b.com", tags=("eu", "retail"),
+                                                              favorite=True)))
     again = TenantDirectory.load(path)
     assert again.tenants == d.tenants
 

@@ -10,15 +10,21 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from tui.cli.signals import on_termination
-from tui.config import Account, Config, load_config
+from tui.config import Account, Config, data_dir, load_config
+from tui.logs import register_secret
 from tui.remoting.errors import RemotingError
+from tui.remoting.journal import ShellJournal
+from tui.shell.safe_text import visible_lines
 from tui.tenants import Tenant, TenantDirectory
 
 CLOSE_DEADLINE_S = 10.0
+# After Ctrl+C or a termination signal: the process must be gone within 2 s whatever the server does.
+INTERRUPTED_CLOSE_S = 1.0
 
 
 def print_error(text: str, stream: TextIO | None = None) -> None:
-    print(f"exohop: {text}", file=stream or sys.stderr, flush=True)
+    # Messages quote tenant names and the service's words: control characters made visible.
+    print(f"exohop: {visible_lines(text)}", file=stream or sys.stderr, flush=True)
 
 
 @dataclass
@@ -39,8 +45,13 @@ class Environment:
             if not password:
                 raise RemotingError(f"No password is stored for {account.upn}: run `exohop login {account.upn}`.",
                                     "auth", account=account.upn)
+            register_secret(password, user=account.upn)   # the log's filter masks it from here on
             self.passwords[key] = password
         return self.passwords[key]
+
+    def journal(self) -> ShellJournal | None:
+        """The shell journal in the data folder; none for the demo, whose in-process simulator dies with us."""
+        return None if self.demo is not None else ShellJournal(data_dir())
 
     def close(self) -> None:
         if self.demo is not None:
@@ -58,9 +69,9 @@ def load_environment(demo: bool) -> Environment:
     return Environment(load_config(), TenantDirectory.load(), get_password)
 
 
-def close_pool(pool: Any) -> None:
+def close_pool(pool: Any, deadline_s: float | None = None) -> None:
     # A second SIGTERM while closing must not cut the Deletes short.
     with on_termination(signal.SIG_IGN):
-        failures = pool.close_all(CLOSE_DEADLINE_S)
+        failures = pool.close_all(CLOSE_DEADLINE_S if deadline_s is None else deadline_s)
     for message in failures:
         print_error(f"could not close a session: {message}")

@@ -7,12 +7,40 @@ lazily so that ``exohop run`` never pays for Textual and ``exohop --demo`` paint
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable, Sequence
+from importlib import metadata
 from typing import Any
 
 from tui import __version__
-from tui.cli.exit_codes import EXIT_CONNECTION, EXIT_USAGE
+from tui.cli.exit_codes import EXIT_COMMAND_ERRORS, EXIT_CONNECTION, EXIT_USAGE
+
+log = logging.getLogger(__name__)
+
+
+def version_text() -> str:
+    """exohop's version and those of the libraries whose private parts it leans on (no import of them)."""
+    parts = [f"exohop {__version__}"]
+    for dist in ("textual", "pypsrp", "psrpcore"):
+        try:
+            parts.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{dist} (not installed)")
+    return "\n".join(parts)
+
+
+class _Version(argparse.Action):
+    """``--version``: looked up only when asked (metadata reads cost time on every other start)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(version_text())
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,7 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="exohop",
         description="Hop between customer Exchange Online tenants through delegated remote PowerShell.",
     )
-    parser.add_argument("--version", action="version", version=f"exohop {__version__}")
+    parser.add_argument("--version", action=_Version, help="show the versions of exohop, Textual, pypsrp and psrpcore")
+    parser.add_argument("--log", metavar="FILE", default=None,
+                        help="write a debug log to FILE (also EXOHOP_LOG; default: warnings and errors "
+                             "to exohop.log in the data folder)")
     parser.add_argument("--demo", action="store_true",
                         help="run on the embedded Exchange Online simulator (offline, no account needed)")
     parser.add_argument("--account", metavar="UPN", help="partner account to use (default: the configured default)")
@@ -30,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-t", "--tenant", action="append", required=True, metavar="TENANT",
                      help="tenant by domain, display name or unique prefix (repeat, or 'all', for several)")
     run.add_argument("line", metavar="COMMAND_LINE", help="the command line, e.g. 'Get-Mailbox -ResultSize 5'")
+    run.add_argument("--no-wait", action="store_true",
+                     help="fail at once when the account's sessions are all in use elsewhere (default: wait up to 60 s)")
+    run.add_argument("--yes", action="store_true",
+                     help="confirm a state-changing line (required when the confirm policy asks)")
     run.add_argument("--format", choices=("table", "list", "json", "csv"), default=None,
                      help="output format (default: the view PowerShell would pick)")
     # SUPPRESS: `exohop --demo run …` and `exohop run --demo …` both work (a sub-parser default would
@@ -79,16 +114,28 @@ def build_parser() -> argparse.ArgumentParser:
                      help="idle shells expire after this long")
     sim.add_argument("--write-config", metavar="DIR",
                      help="write an exohop configuration for this simulator into DIR")
+    # SUPPRESS: the defaults live with the simulator (tui/sim/command.py) and the parser stays free of it.
+    sim.add_argument("--token-lifetime", type=int, default=argparse.SUPPRESS, metavar="SECONDS",
+                     help="access tokens expire after this long (default 3600; msal renews those with < 300 s left)")
+    sim.add_argument("--write-config-auth", choices=("oauth", "basic"), default=argparse.SUPPRESS,
+                     help="accounts that --write-config writes sign in with OAuth (default) or Basic")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        if args.command == "simulate":
-            from tui.sim.command import main as simulate
+    if args.command == "simulate":   # the simulator is a server with its own logger and output
+        from tui.sim.command import main as simulate
 
-            return simulate(args)
+        return simulate(args)
+    from tui.logs import setup
+
+    try:
+        setup(args.log)
+    except OSError as exc:
+        print(f"exohop: cannot write the log file {args.log}: {exc.strerror or 'unwritable'}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
         if args.command in ("run", "shell", "tenants", "login", "logout"):
             return dispatch(args)
         from tui.console.startup import run
@@ -142,3 +189,15 @@ def dispatch(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except Terminated as exc:
         return 128 + exc.signum
+    except Exception:
+        # A bug, not a condition the user can fix: the traceback goes to the log, the user gets a sentence.
+        log.exception("exohop %s failed", args.command)
+        print_error(f"an unexpected error stopped `exohop {args.command}`; {_where_logged()}")
+        return EXIT_COMMAND_ERRORS
+
+
+def _where_logged() -> str:
+    from tui.logs import installed_path
+
+    path = installed_path()
+    return f"the details are in {path}" if path is not None else "run it again with --log FILE for the details"

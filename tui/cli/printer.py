@@ -17,10 +17,12 @@ from tui.remoting.events import (
     RecordEvent,
     RedirectEvent,
     RunSummary,
+    SilenceEvent,
     TextEvent,
     VerboseEvent,
     WarningEvent,
 )
+from tui.shell.safe_text import visible, visible_lines
 from tui.tenants import Tenant
 
 
@@ -28,9 +30,12 @@ def show_line_error(line: str, message: str, column: int | None, stream: TextIO 
     """The line, a caret under the column, then the message (what PowerShell's parser errors look like)."""
     out = stream or sys.stderr
     if column is not None and 0 <= column <= len(line):
-        print(f"  {line}", file=out)
-        print("  " + " " * column + "^", file=out)
-    print(message, file=out, flush=True)
+        # Made visible one character for one (C1/bidi escapes are longer: the caret then counts them).
+        shown = visible(line)
+        caret = len(visible(line[:column]))
+        print(f"  {shown}", file=out)
+        print("  " + " " * caret + "^", file=out)
+    print(visible_lines(message), file=out, flush=True)
 
 
 def show_invalid(line: str, summary: RunSummary, stream: TextIO) -> None:
@@ -49,14 +54,17 @@ def import_progress_line(tenant: Tenant, err: TextIO) -> Callable[[Any], None] |
         if p.from_cache:
             return
         end = "\n" if p.total and p.done >= p.total else ""
-        print(f"\rImporting commands from {tenant.display_name}: {p.done} of {p.total or '?'}", end=end,
+        print(f"\rImporting commands from {visible(tenant.display_name)}: {p.done} of {p.total or '?'}", end=end,
               file=err, flush=True)
 
     return show
 
 
 class Printer:
-    """Writes events as a terminal expects: records on stdout (batched for tables), the rest on stderr."""
+    """Writes events as a terminal expects: records on stdout (batched for tables), the rest on stderr.
+
+    Nothing from the service reaches the terminal raw: records go through the formatters (which make
+    control characters visible, JSON escapes them), messages through ``visible_lines``."""
 
     FIRST_BATCH_S = 0.3      # the table's column widths come from the first batch
     BATCH = 200
@@ -86,29 +94,33 @@ class Printer:
             self._record(event.record)
         elif isinstance(event, WarningEvent):
             self._flush()
-            print(f"WARNING: {event.message}", file=self.err, flush=True)
+            print(f"WARNING: {visible_lines(event.message)}", file=self.err, flush=True)
         elif isinstance(event, VerboseEvent):
-            print(f"VERBOSE: {event.message}", file=self.err, flush=True)
+            print(f"VERBOSE: {visible_lines(event.message)}", file=self.err, flush=True)
         elif isinstance(event, ErrorEvent):
             self._flush()
-            extra = f" ({event.error_id})" if event.error_id else ""
-            print(f"ERROR: {event.message}{extra}", file=self.err, flush=True)
+            extra = f" ({visible(event.error_id)})" if event.error_id else ""
+            print(f"ERROR: {visible_lines(event.message)}{extra}", file=self.err, flush=True)
         elif isinstance(event, ProgressEvent):
             if self.verbose_progress and not event.completed:
                 pct = f" {event.percent}%" if event.percent >= 0 else ""
-                print(f"{event.activity}: {event.status}{pct}", file=self.err, flush=True)
+                print(visible(f"{event.activity}: {event.status}") + pct, file=self.err, flush=True)
         elif isinstance(event, FormatEvent):
             if self.fmt is None and self.formatter.hint is None:
                 self._flush()
                 self.formatter = self._formatter_cls(event.hint, width=self.formatter.width)
         elif isinstance(event, TextEvent):
             self._flush()
-            print(event.text, file=self.out, flush=True)
+            print(visible_lines(event.text), file=self.out, flush=True)
         elif isinstance(event, FileEvent):
-            print(f"{'appended to' if event.append else 'wrote'} {event.path} ({event.bytes_written} bytes)",
+            path = visible(str(event.path))
+            print(f"{'appended to' if event.append else 'wrote'} {path} ({event.bytes_written} bytes)",
                   file=self.err, flush=True)
         elif isinstance(event, RedirectEvent):
-            print(f"WARNING: {event.message}", file=self.err, flush=True)
+            print(f"WARNING: {visible_lines(event.message)}", file=self.err, flush=True)
+        elif isinstance(event, SilenceEvent):
+            self._flush()
+            print(f"exohop: {visible_lines(event.message)}", file=self.err, flush=True)
 
     def _record(self, record: Any) -> None:
         if self.fmt == "json":

@@ -8,13 +8,17 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from tui.cli.environment import close_pool, load_environment, print_error
+from tui.cli.audit import Audit, now
+from tui.cli.environment import INTERRUPTED_CLOSE_S, close_pool, load_environment, print_error
 from tui.cli.exit_codes import EXIT_CONNECTION, EXIT_OK
 from tui.cli.printer import Printer, import_progress_line, show_invalid
 from tui.cli.signals import Terminated, termination_signals
 from tui.config import cache_dir, data_dir
 from tui.remoting.errors import RemotingError
 from tui.remoting.events import Event, RecordEvent, RunSummary
+from tui.shell.safe_text import visible
+from tui.shell.safety import needs_confirmation
+from tui.tenants import Tenant
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
@@ -31,8 +35,10 @@ def cmd_shell(args: argparse.Namespace) -> int:
     try:
         tenant = env.tenants.find(args.tenant)
         account = env.account_for(tenant, getattr(args, "account", None))
+        transcript = Transcript(data_dir() / "transcripts")
+        audit = Audit(transcript, sys.stderr)
         pool = SessionPool(env.config.settings.max_sessions_per_account, cache_dir=cache_dir(),
-                           transcript=Transcript(data_dir() / "transcripts"))
+                           transcript=transcript, journal=env.journal())
         with termination_signals():
             printer = Printer(None, sys.stdout, sys.stderr)
 
@@ -45,7 +51,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
             history_path = data_dir() / "history" / f"{tenant.domain}.txt"
             history_path.parent.mkdir(parents=True, exist_ok=True)
             prompt: PromptSession[str] = PromptSession(history=FileHistory(str(history_path)))
-            print(f"Connected to {tenant.display_name} ({tenant.domain}) as {account.upn}; "
+            print(f"Connected to {visible(tenant.display_name)} ({tenant.domain}) as {account.upn}; "
                   f"{len(session.catalog)} commands. Ctrl+C stops a command, Ctrl+D or `exit` leaves.")
             counts: dict[str, int] = {}
             seen = _Seen()
@@ -66,8 +72,17 @@ def cmd_shell(args: argparse.Namespace) -> int:
                     break
                 first = line.strip().split()[0]
                 counts[first] = counts.get(first, 0) + 1
+                if needs_confirmation(line, env.config.settings.confirm) and not _confirmed(tenant):
+                    print("Not run.", file=sys.stderr)
+                    audit.record(account, tenant, line, "declined")
+                    continue
                 printer = Printer(None, sys.stdout, sys.stderr)
-                summary = _run_interruptible(session, line, seen.wrap(first, printer))
+                started, since = now()
+                try:
+                    summary = _run_interruptible(session, line, seen.wrap(first, printer))
+                except Terminated:
+                    audit.interrupted(account, tenant, line, started, since)   # it may have partly run
+                    raise
                 printer.finish()
                 if summary is None:
                     continue
@@ -78,9 +93,21 @@ def cmd_shell(args: argparse.Namespace) -> int:
         code = 128 + exc.signum
     finally:
         if pool is not None:
-            close_pool(pool)
+            close_pool(pool, INTERRUPTED_CLOSE_S if code >= 128 else None)   # a signal: leave within 2 s
         env.close()
     return code
+
+
+def _confirmed(tenant: Tenant) -> bool:
+    """y/N naming the tenant (the console's dialog, as a prompt); anything but yes, Ctrl+C or Ctrl+D is no."""
+    from prompt_toolkit import PromptSession
+
+    question = f"This line changes {visible(tenant.display_name)} ({tenant.domain}). Run it? [y/N] "
+    try:
+        answer = PromptSession[str]().prompt(question)   # its own session: the answer stays out of the history
+    except (KeyboardInterrupt, EOFError):
+        return False
+    return answer.strip().lower() in ("y", "yes")
 
 
 class _Seen:

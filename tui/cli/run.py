@@ -7,13 +7,16 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from tui.cli.environment import Environment, close_pool, load_environment, print_error
+from tui.cli.audit import Audit, now
+from tui.cli.environment import INTERRUPTED_CLOSE_S, Environment, close_pool, load_environment, print_error
 from tui.cli.exit_codes import EXIT_COMMAND_ERRORS, EXIT_CONNECTION, EXIT_OK, EXIT_USAGE
+from tui.cli.limit import LIMIT_WAIT_S, acquire_waiting
 from tui.cli.printer import Printer, import_progress_line, show_invalid, show_line_error
 from tui.cli.signals import Terminated, termination_signals
 from tui.config import Account, cache_dir, data_dir
 from tui.remoting.errors import RemotingError
 from tui.remoting.events import RunSummary
+from tui.shell.safe_text import visible
 from tui.tenants import Tenant, TenantLookupError
 
 
@@ -77,6 +80,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
     from tui.remoting.pool import SessionPool
     from tui.remoting.transcript import Transcript
     from tui.shell import ParseError, parse
+    from tui.shell.safety import needs_confirmation
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -87,25 +91,51 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
         show_line_error(line, exc.message, exc.column, err)
         return EXIT_USAGE
     env = load_environment(bool(getattr(args, "demo", False)))
+    if needs_confirmation(line, env.config.settings.confirm) and not getattr(args, "yes", False):
+        env.close()
+        print_error(f'this line changes the tenant and confirm = "{env.config.settings.confirm}" asks for '
+                    "confirmation: run it again with --yes to confirm (or add -WhatIf to preview it)", err)
+        return EXIT_USAGE
     code = EXIT_OK
     pool: SessionPool | None = None
     try:
         tenants = _resolve_tenants(env, list(args.tenant))
+        transcript = Transcript(data_dir() / "transcripts")
+        audit = Audit(transcript, err)
         pool = SessionPool(env.config.settings.max_sessions_per_account, cache_dir=cache_dir(),
-                           transcript=Transcript(data_dir() / "transcripts"),
-                           factory=_one_shot_factory(remote_command_names(line)))
+                           transcript=transcript, factory=_one_shot_factory(remote_command_names(line)),
+                           journal=env.journal())
         with termination_signals():
             for tenant in tenants:
-                label = f"{tenant.display_name} ({tenant.domain})"
+                label = visible(f"{tenant.display_name} ({tenant.domain})")  # a CSV's name: text only
                 if len(tenants) > 1:
                     print(f"== {label}", file=out if args.format in (None, "table", "list") else err, flush=True)
                 printer = Printer(args.format, out, err, tenant_label=label)
+                account = env.account_for(tenant, getattr(args, "account", None))
+                skipped = audit.skip_reason(account)
+                if skipped is not None:
+                    print_error(f"skipped {label}: {skipped}", err)
+                    audit.record(account, tenant, line, "skipped")
+                    code = max(code, EXIT_CONNECTION)
+                    continue
                 try:
-                    account = env.account_for(tenant, getattr(args, "account", None))
-                    session = pool.acquire(tenant, account, env.password_for(account), on_event=printer,
-                                           on_progress=import_progress_line(tenant, err))
-                    summary = session.run(line, printer)
+                    session = acquire_waiting(pool, tenant, account, env.password_for(account),
+                                              wait_s=0.0 if getattr(args, "no_wait", False) else LIMIT_WAIT_S,
+                                              on_wait=lambda text: print_error(text, err), on_event=printer,
+                                              on_progress=import_progress_line(tenant, err))
                 except RemotingError as exc:
+                    printer.finish()
+                    print_error(exc.message, err)
+                    audit.connect_failed(account, tenant, line, exc)
+                    code = max(code, EXIT_CONNECTION)
+                    continue
+                started, since = now()
+                try:
+                    summary = session.run(line, printer)
+                except (Terminated, KeyboardInterrupt):
+                    audit.interrupted(account, tenant, line, started, since)   # it may have partly run
+                    raise
+                except RemotingError as exc:   # busy or closed: nothing was sent
                     printer.finish()
                     print_error(exc.message, err)
                     code = max(code, EXIT_CONNECTION)
@@ -125,6 +155,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
         code = 130
     finally:
         if pool is not None:
-            close_pool(pool)
+            # Interrupted, the engineer wants the prompt back now (the server may be hung): what is not
+            # deleted by then stays in the shell journal for the next start.
+            close_pool(pool, INTERRUPTED_CLOSE_S if code >= 128 else None)
         env.close()
     return code

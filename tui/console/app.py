@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 from collections.abc import Callable
@@ -17,15 +18,18 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.notifications import SeverityLevel
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Static
 
 from tui.console import messages as m
 from tui.console.controller import Controller, TenantStatus, needs_confirmation
+from tui.console.textual_compat import render_crash_without_locals
 from tui.console.widgets.header import TenantHeader
 from tui.console.widgets.palette import ExohopCommands, PaletteEntry
 from tui.console.widgets.tenant_list import TenantList, TenantRows, display_name
 from tui.console.workers import Workers
+from tui.shell.safe_text import visible, visible_lines
 
 WELCOME = """Pick a customer tenant on the left.
 
@@ -40,6 +44,12 @@ Each tenant keeps its own console, scrollback and history."""
 
 def console_id(domain: str) -> str:
     return "console-" + re.sub(r"[^a-zA-Z0-9_-]", "_", domain)
+
+
+# Failure kinds after which the session cannot run the next command as it is (the mark turns to ×).
+CONNECTION_GONE = frozenset({"connection_lost", "refused", "timeout", "dns", "tls", "closed"})
+
+log = logging.getLogger(__name__)
 
 
 class ExohopApp(App[int]):
@@ -95,6 +105,12 @@ class ExohopApp(App[int]):
     def on_unmount(self) -> None:
         sys.setswitchinterval(self._switch_interval)
 
+    def _fatal_error(self) -> None:
+        # Textual's own crash report shows every frame's locals (a password among them): the log gets
+        # the traceback (redacted), the terminal gets it without locals.
+        log.critical("the console crashed", exc_info=True)
+        render_crash_without_locals(self)
+
     def _apply_controller(self) -> None:
         ctl = self.controller
         assert ctl is not None
@@ -118,6 +134,15 @@ class ExohopApp(App[int]):
     @on(m.SetupFailed)
     def _setup_failed(self, event: m.SetupFailed) -> None:
         self.exit(2, message=event.message)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification as text: messages name tenants and quote the service, so markup is never
+        read from them (``markup`` is ignored: Widget.notify always passes True) and control
+        characters are made visible (``safe_text``)."""
+        del markup
+        super().notify(visible_lines(message), title=visible(title), severity=severity, timeout=timeout,
+                       markup=False)
 
     # -- accessors --------------------------------------------------------------------------------
 
@@ -224,7 +249,7 @@ class ExohopApp(App[int]):
                 self._to_remember[event.upn.lower()] = result.password
             self.connect(tenant, result.password)
 
-        label = f"{display_name(tenant)} ({tenant.domain})"
+        label = visible(f"{display_name(tenant)} ({tenant.domain})")
         self.push_screen(LoginScreen(event.upn, label, event.reason, can_remember=ctl.demo is None), done)
 
     @on(m.ImportProgressed)
@@ -310,16 +335,17 @@ class ExohopApp(App[int]):
         if needs_confirmation(line, self.ctl.confirm_policy):
             from tui.console.screens.confirm import ConfirmScreen
 
-            body = Text.assemble("This command changes ", (display_name(tenant), "bold"),
-                                 f" ({tenant.domain}):\n\n", (line, "bold yellow"))
+            body = Text.assemble("This command changes ", (visible(display_name(tenant)), "bold"),
+                                 f" ({visible(tenant.domain)}):\n\n", (visible(line), "bold yellow"))
 
             def answered(ok: bool | None) -> None:
                 if ok:
                     self.start_run(domain, line)
                 else:
                     self.notify("Not run.", severity="information")
+                    self.workers_.record_outcome(tenant, line, "declined")   # the audit keeps declines too
 
-            self.push_screen(ConfirmScreen(f"Run in {display_name(tenant)}?", body), answered)
+            self.push_screen(ConfirmScreen(f"Run in {visible(display_name(tenant))}?", body), answered)
             return
         self.start_run(domain, line)
 
@@ -385,7 +411,8 @@ class ExohopApp(App[int]):
             name = self.tenant_name(event.domain)
             self.notify(getattr(failure, "message", str(failure)), title=f"Command failed: {name}",
                         severity="error", timeout=12)
-            if session is None or not getattr(session, "is_open", True):
+            # pypsrp still reports a pool OPENED after the server went away: the kind says it is gone.
+            if session is None or not getattr(session, "is_open", True) or kind in CONNECTION_GONE:
                 ctl.set_status(event.domain, TenantStatus.ERROR, getattr(failure, "message", str(failure)))
                 status = TenantStatus.ERROR
         if status is TenantStatus.BUSY:
@@ -422,7 +449,7 @@ class ExohopApp(App[int]):
         ]
         if self.controller is not None:
             for t in self.controller.tenants:
-                entries.append(PaletteEntry(f"tenant: Open {display_name(t)}", t.domain,
+                entries.append(PaletteEntry(f"tenant: Open {visible(display_name(t))}", visible(t.domain),
                                             partial(self.post_message, m.TenantSelected(t)), discover=False))
         return entries
 
@@ -509,7 +536,7 @@ class ExohopApp(App[int]):
         if running:
             from tui.console.screens.confirm import ConfirmScreen
 
-            names = ", ".join(display_name(t) for d in running if (t := self.tenant(d)) is not None)
+            names = ", ".join(visible(display_name(t)) for d in running if (t := self.tenant(d)) is not None)
             body = Text(f"{len(running)} command(s) still running ({names}). Stop them, disconnect and quit?")
 
             def answered(ok: bool | None) -> None:

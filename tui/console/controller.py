@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
-import re
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -17,12 +17,42 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
-from tui.files import atomic_write_text
+from tui.files import atomic_write_text, locked
+from tui.logs import register_secret
+from tui.shell.history import merge_new
+
+# The confirmation rule is shared with `exohop shell` and `exohop run`; re-exported for the app.
+from tui.shell.safety import CONFIRM_POLICIES, needs_confirmation
+
+__all__ = ["Controller", "EventBuffer", "RunHandle", "TenantState", "TenantStatus", "needs_confirmation"]
+
+log = logging.getLogger(__name__)
 
 HISTORY_VERSION = 1  # bump when the history file format changes
 HISTORY_LIMIT = 1000
 RECENT_FILE = "recent-tenants.json"  # beside the per-tenant history files (domains never end in "-tenants")
 RECENT_LIMIT = 200
+
+
+def _read_history(path: Path) -> list[str]:
+    """A history file's entries, oldest first ([] when missing, unreadable or of another version)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return []
+    entries = data.get("entries") if isinstance(data, dict) and data.get("version") == HISTORY_VERSION else None
+    return [e for e in entries if isinstance(e, str)][-HISTORY_LIMIT:] if isinstance(entries, list) else []
+
+
+def _read_recent(path: Path) -> dict[str, float]:
+    """When each tenant was last opened ({} when missing or unreadable: only the sidebar order is lost)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {d: float(w) for d, w in data.items() if isinstance(d, str) and isinstance(w, int | float)}
 
 
 class TenantStatus(Enum):
@@ -60,73 +90,6 @@ class TenantState:
     status: TenantStatus = TenantStatus.IDLE
     message: str = ""  # the error text shown on hover/selection
     last_used: float = 0.0
-
-
-# Verbs that change state (PowerShell approved verbs the service uses for writes).
-STATE_CHANGING_VERBS = frozenset({
-    "set", "new", "remove", "add", "enable", "disable", "clear", "update", "start", "stop",
-    "restore", "import", "move", "suspend", "resume", "install", "uninstall", "register",
-    "unregister", "reset", "revoke", "grant", "invoke", "send", "disconnect", "connect",
-    "complete", "approve", "deny", "retry", "release", "redirect", "rename", "write", "export",
-    "mount", "dismount", "publish", "unpublish", "block", "unblock", "lock", "unlock", "use",
-    "upgrade", "push",
-})
-DESTRUCTIVE_VERBS = frozenset({"remove", "disable", "clear"})
-CONFIRM_POLICIES = ("always", "destructive", "never")
-
-# Local cmdlets (Export-Csv, Out-File) write a local file, not the tenant: never confirmed here.
-_LOCAL_WRITERS = frozenset({"export-csv", "out-file"})
-_COMMAND_START = re.compile(r"(?:^|[|;\n])\s*(?:\$[\w:]+\s*=\s*)?([A-Za-z]+-[\w]+)")
-
-
-def _commands(line: str) -> list[tuple[str, bool]]:
-    """``[(cmdlet name, has -WhatIf), …]`` for every command in ``line``.
-
-    Uses the project's parser when it accepts the line; a line it rejects never reaches the
-    service, so the fallback only needs to be conservative (it finds every ``Verb-Noun`` that
-    starts a command).
-    """
-    try:
-        from tui.shell import parse  # the parser lands from the shell-lang helper
-
-        script = parse(line)
-    except Exception:  # no parser yet, or a ParseError: fall back to a conservative scan
-        out = []
-        for segment in re.split(r"[|;\n]", line):
-            m = _COMMAND_START.match("|" + segment)
-            if m:
-                whatif = re.search(r"(?i)(^|\s)-whatif(:\s*\$true)?(\s|$)", segment) is not None
-                out.append((m.group(1), whatif))
-        return out
-    found: list[tuple[str, bool]] = []
-    for pipeline in script.statements:
-        for command in pipeline.commands:
-            whatif = False
-            for element in command.elements:
-                name = getattr(element, "name", None)
-                # PowerShell accepts any unambiguous prefix: -wh, -What, -WhatIf
-                if isinstance(name, str) and len(name) >= 2 and "whatif".startswith(name.lower()):
-                    value = getattr(element, "value", None)
-                    whatif = not getattr(element, "has_value", False) or value is True
-            found.append((command.name, whatif))
-    return found
-
-
-def needs_confirmation(line: str, policy: str) -> bool:
-    """True when ``line`` runs a state-changing cmdlet that ``policy`` says to confirm.
-
-    ``always`` confirms every state-changing verb, ``destructive`` only Remove/Disable/Clear,
-    ``never`` nothing; a command with ``-WhatIf`` changes nothing and never asks.
-    """
-    if policy == "never":
-        return False
-    verbs = DESTRUCTIVE_VERBS if policy == "destructive" else STATE_CHANGING_VERBS
-    for name, whatif in _commands(line):
-        if whatif or name.lower() in _LOCAL_WRITERS:
-            continue
-        if name.split("-", 1)[0].lower() in verbs:
-            return True
-    return False
 
 
 class EventBuffer:
@@ -173,7 +136,8 @@ class Controller:
                  password_source: Callable[[str], str | None],
                  password_store: Callable[[str, str], None] | None = None,
                  pool: Any = None, cache_dir: Path | None = None, transcript_dir: Path | None = None,
-                 history_dir: Path | None = None, demo: Any = None, refresh_in_background: bool = True) -> None:
+                 history_dir: Path | None = None, demo: Any = None, refresh_in_background: bool = True,
+                 journal_dir: Path | None = None) -> None:
         self.config = config
         self.directory = tenants
         self.demo = demo
@@ -183,6 +147,7 @@ class Controller:
         self.cache_dir = cache_dir
         self.transcript_dir = transcript_dir
         self.history_dir = history_dir
+        self.journal_dir = journal_dir  # the shell journal's folder (tui.remoting.journal); None: no journal
         self.refresh_in_background = refresh_in_background  # re-import a cached catalog after opening
         self._pool = pool
         self.states: dict[str, TenantState] = {}
@@ -193,20 +158,23 @@ class Controller:
         self._opens_lock = threading.Condition()
         self._history_lock = threading.Lock()
         self._history_written: dict[str, int] = {}
+        self._history_synced: dict[str, list[str]] = {}   # per tenant: the entries last read or written
         self._opens_in_flight = 0
 
     @property
     def pool(self) -> Any:
         """The session pool, created on first use (importing pypsrp costs time the first frame should not pay)."""
         if self._pool is None:
+            from tui.remoting.journal import ShellJournal
             from tui.remoting.pool import SessionPool
             from tui.remoting.session import DelegatedSession
             from tui.remoting.transcript import Transcript
 
             transcript = Transcript(self.transcript_dir) if self.transcript_dir is not None else None
             factory = functools.partial(DelegatedSession, refresh_in_background=self.refresh_in_background)
+            journal = ShellJournal(self.journal_dir) if self.journal_dir is not None else None
             self._pool = SessionPool(per_account=self.per_account, cache_dir=self.cache_dir, transcript=transcript,
-                                     factory=factory)
+                                     factory=factory, journal=journal)
         return self._pool
 
     # -- model ----------------------------------------------------------------------------------
@@ -268,22 +236,20 @@ class Controller:
         path = self._recent_path()
         if path is None:
             return
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
-        if not isinstance(data, dict):
-            return
-        for domain, when in data.items():
-            if isinstance(domain, str) and isinstance(when, int | float):
-                self.state(domain).last_used = float(when)
+        for domain, when in _read_recent(path).items():
+            self.state(domain).last_used = when
 
     def save_recent(self) -> None:
+        """Merge this console's last-used times into the file, under its lock (another console's stay)."""
         path = self._recent_path()
         if path is None:
             return
-        newest = sorted(self.recent().items(), key=lambda kv: -kv[1])[:RECENT_LIMIT]
-        with self._history_lock:
+        with self._history_lock, locked(path):
+            merged = _read_recent(path)
+            for domain, when in self.recent().items():
+                if when > merged.get(domain, 0.0):
+                    merged[domain] = when
+            newest = sorted(merged.items(), key=lambda kv: -kv[1])[:RECENT_LIMIT]
             atomic_write_text(path, json.dumps(dict(newest)))
 
     def account_for(self, tenant: Any) -> Any:
@@ -327,24 +293,32 @@ class Controller:
         path = self._history_path(domain)
         if path is None:
             return []
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return []
-        entries = data.get("entries") if isinstance(data, dict) and data.get("version") == HISTORY_VERSION else None
-        return [e for e in entries if isinstance(e, str)][-HISTORY_LIMIT:] if isinstance(entries, list) else []
+        entries = _read_history(path)
+        with self._history_lock:
+            self._history_synced[domain.lower()] = entries
+        return list(entries)
 
     def save_history(self, domain: str, entries: Sequence[str], seq: int = 0) -> None:
-        """Write the history; ``seq`` (increasing per save request) keeps a late older save from winning."""
+        """Add the lines run since the last save to the file, under its lock; ``seq`` (increasing per
+        save request) keeps a late older save from winning.
+
+        The file is re-read inside the lock and only this console's new lines are appended to it
+        (tui.shell.history.merge_new): a second console on the same tenant, in this process or
+        another, keeps its lines too.
+        """
         path = self._history_path(domain)
         if path is None:
             return
-        text = json.dumps({"version": HISTORY_VERSION, "entries": list(entries)[-HISTORY_LIMIT:]})
+        key = domain.lower()
+        mine = list(entries)
         with self._history_lock:
-            if seq and seq < self._history_written.get(domain.lower(), 0):
+            if seq and seq < self._history_written.get(key, 0):
                 return
-            atomic_write_text(path, text)
-            self._history_written[domain.lower()] = seq
+            with locked(path):
+                merged = merge_new(_read_history(path), self._history_synced.get(key, []), mine, HISTORY_LIMIT)
+                atomic_write_text(path, json.dumps({"version": HISTORY_VERSION, "entries": merged}))
+            self._history_synced[key] = mine
+            self._history_written[key] = seq
 
     # -- passwords (blocking: keyring over D-Bus) -------------------------------------------------
 
@@ -354,11 +328,13 @@ class Controller:
             return self._passwords[key]
         found = self._password_source(upn)
         if found:
+            register_secret(found, user=upn)   # the log's filter masks it from here on
             self._passwords[key] = found
         return found
 
     def remember_password(self, upn: str, password: str, persist: bool) -> None:
         """Hold ``password`` in memory; with ``persist``, also store it (keyring). Raises on failure."""
+        register_secret(password, user=upn)
         self._passwords[upn.lower()] = password
         if persist and self._password_store is not None:
             self._password_store(upn, password)
@@ -419,6 +395,15 @@ class Controller:
             session.refresh_catalog(on_progress)
         return session
 
+    def record_outcome(self, tenant: Any, line: str, outcome: str) -> None:
+        """A transcript line for a command the session never ran (``declined`` at the confirmation).
+
+        Blocking disk I/O (fsync); raises OSError when the transcript cannot be written."""
+        transcript = getattr(self.pool, "transcript", None)
+        if transcript is not None:
+            transcript.record_outcome(account=self.account_for(tenant).upn, tenant=tenant.domain, line=line,
+                                      outcome=outcome)
+
     def start_run(self, domain: str, line: str) -> RunHandle:
         handle = RunHandle(domain.lower(), line)
         with self._lock:
@@ -443,6 +428,7 @@ class Controller:
             try:
                 self.stop(domain)
             except Exception:  # quitting: a failed stop must not keep the others open
+                log.warning("stopping the command in %s failed", domain, exc_info=True)
                 continue
 
     def close(self, domain: str) -> None:

@@ -7,12 +7,16 @@ happens inside the app (quit, SIGTERM, a crash), the ``finally`` here closes eve
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from tui.console.app import make_app
 from tui.console.controller import Controller
+from tui.console.hangup import exit_on_termination
+
+log = logging.getLogger(__name__)
 
 
 def controller_from_config(account: str | None = None) -> Controller:
@@ -25,7 +29,7 @@ def controller_from_config(account: str | None = None) -> Controller:
     tenants = TenantDirectory.load()
     ctl = Controller(config, tenants, password_source=get_password, password_store=set_password,
                      cache_dir=cache_dir(), transcript_dir=data_dir() / "transcripts",
-                     history_dir=data_dir() / "history")
+                     history_dir=data_dir() / "history", journal_dir=data_dir())
     if account:
         ctl.preferred_account = config.resolve_account(account)
     return ctl
@@ -62,7 +66,7 @@ def run(args: Any, *, start_demo: Callable[[], Any]) -> int:
     started: list[Any] = []
     if getattr(args, "demo", False):
         setup, started = demo_setup(start_demo)
-        app = make_app(setup=setup, handle_signals=True)
+        app = make_app(setup=setup)
     else:
         from tui.config import ConfigError
 
@@ -74,16 +78,21 @@ def run(args: Any, *, start_demo: Callable[[], Any]) -> int:
         if not ctl.config.accounts or not ctl.tenants:
             print(NO_CONFIG, file=sys.stderr)
             return 2
-        app = make_app(ctl, handle_signals=True)
+        app = make_app(ctl)
     try:
-        result = app.run()
+        # SIGTERM/SIGHUP are handled here, not on the app's event loop: with the terminal gone that
+        # loop hangs in Textual's driver shutdown, and the process must still leave within 2 s.
+        with exit_on_termination(app):
+            result = app.run()
     finally:
         ctl_ = app.controller
         if ctl_ is not None:
             try:
                 failures = ctl_.close_all(2.0)
-            except Exception as exc:
-                failures = [f"{type(exc).__name__}: {exc}"]
+            except Exception:
+                log.exception("closing the sessions on the way out failed")
+                failures = ["could not close every session (the details are in exohop.log); the server drops "
+                            "the rest when they expire (about 15 minutes)"]
             for failure in failures:
                 print(f"exohop: {failure}", file=sys.stderr)
         for demo in started:

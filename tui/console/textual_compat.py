@@ -16,7 +16,10 @@ pyproject.toml keeps Textual on the minor version verified here).
 from __future__ import annotations
 
 from importlib.metadata import version
+from typing import Any
 
+from rich.segment import Segments
+from textual.app import App
 from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Input
@@ -26,7 +29,8 @@ _found = version("textual")
 if not _found.startswith(SUPPORTED):
     raise ImportError(f"tui/console/textual_compat.py was written for Textual {SUPPORTED}x and found {_found}: "
                       "check Widget._scroll_update and Input._watch_value, then the pin in pyproject.toml")
-for _owner, _name in ((Widget, "_scroll_update"), (Input, "_watch_value")):
+for _owner, _name in ((Widget, "_scroll_update"), (Input, "_watch_value"), (App, "_fatal_error"),
+                      (App, "_close_messages_no_wait")):
     if not callable(getattr(_owner, _name, None)):
         raise ImportError(f"Textual's {_owner.__name__}.{_name} is gone: tui/console/textual_compat.py needs updating")
 
@@ -53,3 +57,19 @@ class QuietInput(Input):
         # assignment is then a no-op.
         set_virtual_size(self, Size(self.content_width, 1))
         super()._watch_value(value)
+
+
+def render_crash_without_locals(app: App[Any]) -> None:
+    """What ``App._fatal_error`` does on a crash, without the frames' local variables.
+
+    Textual prints a traceback with ``show_locals=True``: a frame holding a password (the sign-in
+    path, a session) would show it on the terminal. Call from an ``_fatal_error`` override, inside
+    the ``except`` that handles the crash (the traceback is read from ``sys.exc_info()``).
+    """
+    import rich
+    from rich.traceback import Traceback
+
+    app.bell()
+    traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+    app._exit_renderables.append(Segments(app.console.render(traceback, app.console.options)))
+    app._close_messages_no_wait()

@@ -7,6 +7,7 @@ which the app handles on its own thread. Workers are grouped per tenant (``open:
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,12 +15,30 @@ from typing import Any
 from tui.console import messages as m
 from tui.console.controller import Controller, RunHandle
 
+log = logging.getLogger(__name__)
+
 PROGRESS_INTERVAL_S = 0.05
+UNEXPECTED = "an unexpected error (the details are in exohop.log)"
 
 
 def _message_of(exc: BaseException) -> str:
-    text = getattr(exc, "message", None) or str(exc)
-    return text if text else type(exc).__name__
+    """What the engineer reads: exohop's own sentence (``.message``), never a library's text or class name."""
+    text = getattr(exc, "message", None)
+    if isinstance(text, str) and text:
+        return text
+    if isinstance(exc, LookupError) and exc.args and isinstance(exc.args[0], str):
+        return exc.args[0]   # the controller's own sentences (no account, quitting)
+    return UNEXPECTED
+
+
+def _logged(what: str, exc: BaseException) -> BaseException:
+    """Log a worker's failure with its traceback before it becomes a message (the log filter redacts it).
+
+    exohop's own errors (they carry ``kind`` or ``message``) are conditions, logged as warnings; anything
+    else is a bug and logged as an error."""
+    known = hasattr(exc, "kind") or isinstance(getattr(exc, "message", None), str)
+    log.log(logging.WARNING if known else logging.ERROR, "%s failed", what, exc_info=exc)
+    return exc
 
 
 def _domain_of(evicted: Any) -> str:
@@ -53,6 +72,7 @@ class Workers:
             try:
                 ctl = factory()
             except Exception as exc:  # any failure becomes a message, never a traceback
+                _logged("starting the demo", exc)
                 self._post(m.SetupFailed(f"exohop: could not start: {_message_of(exc)}"))
                 return
             self._post(m.ControllerReady(ctl))
@@ -80,7 +100,7 @@ class Workers:
                 try:
                     pw = ctl.password(account.upn)
                 except Exception as exc:  # KeyringUnavailable: ask instead, saying why
-                    reason = _message_of(exc)
+                    reason = _message_of(_logged(f"reading the password of {account.upn}", exc))
                     pw = None
                 if not pw:
                     self._post(m.PasswordNeeded(tenant, account.upn, reason))
@@ -106,6 +126,7 @@ class Workers:
                 else:
                     session = ctl.open_session(tenant, pw, on_progress, on_evict)
             except Exception as exc:  # any failure becomes a message, never a traceback
+                _logged(f"{'refreshing' if refresh else 'opening'} {domain}", exc)
                 if refresh and getattr(exc, "kind", "") == "busy":   # the session is fine: say why, change nothing
                     self._post(m.Notice(_message_of(exc), "Refresh commands", "warning"))
                     current = ctl.session(domain)
@@ -134,6 +155,7 @@ class Workers:
             try:
                 ctl.remember_password(upn, password, persist=True)
             except Exception as exc:  # any failure becomes a message, never a traceback
+                _logged(f"storing the password of {upn}", exc)
                 self._post(m.Notice(f"The password is kept for this run only: {_message_of(exc)}",
                                     "Keyring", "warning"))
 
@@ -146,6 +168,7 @@ class Workers:
             try:
                 ctl.close(domain)
             except Exception as exc:  # any failure becomes a message, never a traceback
+                _logged(f"closing {domain}", exc)
                 self._post(m.SessionFailed(domain, _message_of(exc), "Disconnect failed"))
                 return
             self._post(m.SessionClosed(domain))
@@ -164,10 +187,24 @@ class Workers:
             try:
                 ctl.save_history(domain, entries, seq)
             except OSError as exc:
+                log.warning("saving the history of %s failed", domain, exc_info=exc)
                 self._post(m.Notice(f"Could not save the history of {domain}: {exc.strerror or exc}",
                                     "History", "warning"))
 
         self._start(work, f"history:{domain}", f"history {domain}")
+
+    def record_outcome(self, tenant: Any, line: str, outcome: str) -> None:
+        ctl = self.ctl
+
+        def work() -> None:
+            try:
+                ctl.record_outcome(tenant, line, outcome)
+            except OSError as exc:
+                log.warning("writing the transcript of %s failed", tenant.domain, exc_info=exc)
+                self._post(m.Notice(f"Could not write the transcript of {tenant.domain}: "
+                                    f"{exc.strerror or 'unwritable'}", "Transcript", "warning"))
+
+        self._start(work, f"transcript:{tenant.domain.lower()}", f"transcript {tenant.domain}")
 
     def save_recent(self) -> None:
         ctl = self.ctl
@@ -192,6 +229,7 @@ class Workers:
             try:
                 summary = session.run(handle.line, on_event)
             except Exception as exc:  # any failure becomes a message, never a traceback
+                _logged(f"running a command in {domain}", exc)
                 self._post(m.RunFinished(domain, None, _message_of(exc), getattr(exc, "column", None)))
                 return
             self._post(m.RunFinished(domain, summary))
@@ -205,6 +243,7 @@ class Workers:
             try:
                 ctl.stop(domain)
             except Exception as exc:  # any failure becomes a message, never a traceback
+                _logged(f"stopping the command in {domain}", exc)
                 self._post(m.Notice(f"Could not stop the command: {_message_of(exc)}", "Stop", "error"))
 
         self._start(work, f"stop:{domain}", f"stop {domain}")
@@ -216,7 +255,7 @@ class Workers:
             try:
                 failures = ctl.close_all(deadline_s)
             except Exception as exc:  # any failure becomes a message, never a traceback
-                failures = [_message_of(exc)]
+                failures = [_message_of(_logged("disconnecting every session", exc))]
             self._post(m.Disconnected(failures))
 
         self._start(work, "quit", "disconnect all")

@@ -1,12 +1,16 @@
 """Every failure of the session layer as one ``RemotingError``: what happened and what to do.
 
 ``from_exception`` maps what pypsrp/requests raise (and what the service says) onto a ``kind`` and a
-message naming the account and the tenant. Messages are built from fixed text plus the service's
-reason; the password is never part of any input here, and ``scrub`` removes it defensively anyway.
+message naming the account and the tenant. Messages are built from known-safe parts only: fixed text,
+the account, tenant and host from the configuration, and the service's own reason (a fault's text),
+which is left out whole if it ever held the password (masking substrings would let a short password
+show by the pattern of its masks). A library's exception text and class name are never shown: the
+session keeps the exception as the cause, and the log records it (redacted).
 """
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 import xml.etree.ElementTree as ET
@@ -22,7 +26,7 @@ from pypsrp.exceptions import (
     WSManFaultError,
 )
 
-from tui.remoting.redirect import RedirectRequested
+from tui.remoting.redirect import RedirectRequested, Throttled
 
 # kinds
 AUTH = "auth"                      # 401: wrong password
@@ -41,6 +45,7 @@ REDIRECT = "redirect"                # too many hops, a downgrade to http, no Lo
 BUSY = "busy"                        # this session already runs a command
 CLOSED = "closed"
 PROTOCOL = "protocol"
+SIGN_IN = "sign_in"                  # OAuth: no usable token (tui.remoting.auth.errors.SignInError says why)
 
 EXPIRED_FAULT_CODE = 2150858843   # invalid selectors: the shell is gone
 TIMEOUT_FAULT_CODE = 2150858793   # operation timeout: a long poll with nothing yet
@@ -65,10 +70,18 @@ class RemotingError(Exception):
 
 
 def scrub(text: str, secret: str | None) -> str:
-    """``text`` with every occurrence of ``secret`` masked (defence in depth)."""
-    if secret and secret in text:
-        return text.replace(secret, "********")
-    return text
+    """``text`` when it does not hold ``secret``, else "" (an untrusted part is dropped whole, never masked)."""
+    return "" if secret and secret in text else text
+
+
+def wait_text(seconds: float) -> str:
+    """``3600`` → "1 hour", ``90`` → "2 minutes", ``20`` → "20 seconds" (how long the service asked for)."""
+    s = max(1, round(seconds))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if s >= size * (1.5 if unit == "minute" else 1):
+            n = round(s / size)
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{s} second{'s' if s != 1 else ''}"
 
 
 def _who(account: str | None, tenant: str | None) -> str:
@@ -77,7 +90,15 @@ def _who(account: str | None, tenant: str | None) -> str:
     return tenant or account or "the service"
 
 
+def _service_reason(exc: BaseException) -> str:
+    """The service's own words (a WS-Management fault, a SOAP fault body); "" for anything else."""
+    if isinstance(exc, WSManFaultError | WinRMTransportError):
+        return _reason_of(exc)
+    return ""
+
+
 def _reason_of(exc: BaseException) -> str:
+    """Text to classify ``exc`` by (never shown: for a library's exception it is the library's text)."""
     if isinstance(exc, WSManFaultError):
         return str(exc.reason or exc.provider_fault or "").strip()
     if isinstance(exc, WinRMTransportError):
@@ -119,16 +140,16 @@ def from_exception(exc: BaseException, *, account: str | None, tenant: str | Non
     login = f"exohop login {account}" if account else "exohop login UPN"
 
     def make(message: str, kind: str) -> RemotingError:
-        return RemotingError(scrub(message, password), kind, account=account, tenant=tenant)
+        return RemotingError(message, kind, account=account, tenant=tenant)
 
     if isinstance(exc, RedirectRequested):   # only the Create may be redirected; later requests may not
         return make(f"{where} redirected a request of the open session to {who} ({exc.location or 'nowhere'}). "
                     "Reconnect to the tenant.", REDIRECT)
-    reason = _reason_of(exc)
-    low = reason.lower()
+    low = _reason_of(exc).lower()
+    reason = scrub(_service_reason(exc), password)   # the only text from outside exohop a message may hold
     if SESSION_LIMIT_TEXT in low:
         return make(f"Cannot open a session to {who}: the service allows 3 sessions per account and {account} "
-                    f"already has them (\"{reason}\"). Close a session (or wait about 15 minutes for "
+                    f"already has them{_quoted(reason)}. Close a session (or wait about 15 minutes for "
                     "abandoned ones to expire), then try again.", SESSION_LIMIT)
     if isinstance(exc, AuthenticationError) or (isinstance(exc, WinRMTransportError) and exc.code == 401):
         return make(f"The password of {account} was refused by {where} (HTTP 401) while connecting to {tenant}. "
@@ -137,6 +158,12 @@ def from_exception(exc: BaseException, *, account: str | None, tenant: str | Non
         return make(f"Access is denied to {tenant} for {account}: the account has no delegated admin rights "
                     "for that tenant. Check the customer's admin relationship (GDAP) in Partner Center, "
                     "or pick the account that manages this customer.", ACCESS_DENIED)
+    if isinstance(exc, Throttled):
+        asked = (f"and asked exohop to wait {wait_text(exc.retry_after_s)}" if exc.retry_after_s is not None
+                 else "and kept doing so after exohop waited and retried")
+        again = (f"Run the command again in {wait_text(exc.retry_after_s)}" if exc.retry_after_s is not None
+                 else "Wait a minute and run the command again")
+        return make(f"{where} is throttling requests for {who} (HTTP {exc.status}) {asked}. {again}.", THROTTLED)
     if isinstance(exc, WinRMTransportError) and exc.code in (429, 503):
         return make(f"{where} is throttling requests for {who} (HTTP {exc.code}) and kept doing so after "
                     "exohop waited and retried. Wait a minute and run the command again.", THROTTLED)
@@ -144,6 +171,10 @@ def from_exception(exc: BaseException, *, account: str | None, tenant: str | Non
         return make(f"The session to {who} has expired on the server. exohop reconnects on the next command.",
                     EXPIRED)
     chain = _chain(exc)
+    if any(isinstance(e, OSError) and "tls ca certificate bundle" in str(e).lower() for e in chain):
+        # requests' own check of the account's ca_file (tui.config checks first; this is the fallback).
+        return make(f"The CA file configured for {account} is missing, so {where} cannot be verified for {who}. "
+                    "Fix ca_file in config.toml (or remove it to use the system's CAs).", TLS)
     if any(isinstance(e, requests.exceptions.SSLError | ssl.SSLError) for e in chain):
         return make(f"Cannot verify the TLS certificate of {where} for {who}: {_short(chain)}. Check the "
                     "account's ca_file in config.toml, or the proxy that intercepts TLS (set REQUESTS_CA_BUNDLE "
@@ -176,12 +207,16 @@ def from_exception(exc: BaseException, *, account: str | None, tenant: str | Non
         return make(f"{where} answered HTTP {exc.code} while {_doing(during)} for {who}: {detail}. "
                     "Run it again; if it persists, reconnect.", SERVER_FAULT)
     if isinstance(exc, InvalidRunspacePoolStateError | InvalidPipelineStateError | InvalidPSRPOperation):
-        return make(f"The session to {who} broke while {_doing(during)}: {reason}. Reconnect and try again.",
-                    SERVER_FAULT)
+        return make(f"The session to {who} broke while {_doing(during)}. Reconnect and try again.", SERVER_FAULT)
     if isinstance(exc, WinRMError):
-        return make(f"Remote PowerShell failed while {_doing(during)} for {who}: {reason}.", PROTOCOL)
-    return make(f"Unexpected failure while {_doing(during)} for {who}: {type(exc).__name__}: {reason}",
-                PROTOCOL)
+        return make(f"Remote PowerShell failed while {_doing(during)} for {who}{f': {reason}' if reason else ''}.",
+                    PROTOCOL)
+    return make(f"Unexpected failure while {_doing(during)} for {who} (the details are in exohop.log). "
+                "Run it again; if it persists, reconnect.", PROTOCOL)
+
+
+def _quoted(reason: str) -> str:
+    return f' ("{reason}")' if reason else ""
 
 
 def _doing(during: str) -> str:
@@ -189,9 +224,13 @@ def _doing(during: str) -> str:
             "close": "closing the session"}.get(during, during)
 
 
+_VERIFY_REASON = re.compile(r"certificate verify failed(: [a-zA-Z ,'-]{1,80})?")
+
+
 def _short(chain: list[BaseException]) -> str:
+    """OpenSSL's verify reason (a fixed vocabulary: "self-signed certificate …"), else fixed text."""
     for e in reversed(chain):
-        text = str(e)
-        if "certificate verify failed" in text:
-            return "certificate verify failed" + text.split("certificate verify failed", 1)[1].split(")")[0]
-    return str(chain[-1])[:200]
+        found = _VERIFY_REASON.search(str(e))
+        if found:
+            return found.group(0)
+    return "the TLS handshake failed"

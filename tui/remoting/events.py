@@ -86,6 +86,19 @@ class RedirectEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class SilenceEvent:
+    """The server has not answered a running command for ``seconds`` (longer than a long poll may
+    take): exohop still waits, and Ctrl+C abandons the command."""
+
+    host: str
+    seconds: float
+
+    @property
+    def message(self) -> str:
+        return f"no answer from {self.host} for {self.seconds:.0f} s — still waiting (Ctrl+C to abandon)"
+
+
+@dataclass(frozen=True, slots=True)
 class ImportProgress:
     """Catalog import progress: ``done`` of ``total`` commands (``total`` 0 = not yet known)."""
 
@@ -122,4 +135,4 @@ class RunSummary:
 
 
 Event = (RecordEvent | WarningEvent | VerboseEvent | ErrorEvent | ProgressEvent | FormatEvent | TextEvent
-         | FileEvent | RedirectEvent)
+         | FileEvent | RedirectEvent | SilenceEvent)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -168,10 +169,16 @@ def _endpoint_key(endpoint: str) -> str:
 
 
 class CatalogCache:
-    """One JSON catalog per endpoint + account + tenant under ``<cache_dir>/catalogs``."""
+    """One JSON catalog per endpoint + account + tenant under ``<cache_dir>/catalogs``.
+
+    A file that fails to load is set aside (renamed ``<name>.corrupt-<UTC time>``, kept for a bug
+    report) and ``load`` answers None, so the session imports the catalog afresh and saves a good
+    one; ``notices`` collects one line per file set aside, for the face to show (``take_notices``).
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory / "catalogs"
+        self.notices: list[str] = []
 
     def path_for(self, endpoint: str, upn: str, domain: str) -> Path:
         key = "\n".join((_endpoint_key(endpoint), upn.lower(), domain.lower()))
@@ -185,10 +192,30 @@ class CatalogCache:
             cat = catalog_io.load(path)
         except FileNotFoundError:
             return None
-        except (CatalogError, OSError, ValueError, TypeError) as exc:
-            log.warning("ignoring a corrupt catalog cache %s: %s", path.name, type(exc).__name__)
+        except OSError as exc:   # unreadable is not corrupt: leave the file, import afresh
+            log.warning("cannot read the catalog cache %s: %s", path.name, exc.strerror)
+            return None
+        except (CatalogError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            self._set_aside(path, domain, exc)
             return None
         return cat if len(cat) else None
+
+    def _set_aside(self, path: Path, domain: str, exc: BaseException) -> None:
+        reason = str(exc).removeprefix(f"{path}: ") if isinstance(exc, CatalogError) else type(exc).__name__
+        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
+        try:
+            path.replace(aside)
+            kept = f"set aside as {aside}"
+        except OSError as err:
+            kept = f"could not be set aside ({err.strerror}); it will be overwritten"
+        log.warning("corrupt catalog cache %s (%s): %s", path.name, reason, kept)
+        self.notices.append(f"The cached command list of {domain} could not be read ({reason}); it was "
+                            f"{kept}, and the commands are imported afresh.")
+
+    def take_notices(self) -> list[str]:
+        """The notices gathered since the last call (and forget them)."""
+        taken, self.notices = self.notices, []
+        return taken
 
     def save(self, endpoint: str, upn: str, domain: str, catalog: Catalog) -> Path:
         path = self.path_for(endpoint, upn, domain)

@@ -4,8 +4,12 @@ pypsrp's ``invoke()`` returns only at the end. Here the same public calls are dr
 ``begin_invoke()`` then ``poll_invoke()`` in a loop, and after each Receive the growth of ``output``
 and of each ``streams`` list is delivered at once. A stop (Ctrl+C from another thread, or the
 consumer having enough for ``-First``) sends the PSRP ``ctrl_c`` signal straight through the shell
-(what ``PowerShell.stop()`` sends) while this thread keeps polling until the server reports the
-pipeline Stopped, so pypsrp's state stays consistent and the session stays usable.
+(what ``PowerShell.stop()`` sends) from a thread of its own, while this thread keeps polling until
+the server reports the pipeline Stopped, so pypsrp's state stays consistent and the session stays
+usable. Every pypsrp call runs through ``tui.remoting.abandon``: when the server does not answer
+within ``STOP_GRACE_S`` of a stop (or the session is given up, or Ctrl+C hits the waiting main
+thread) the pipeline is abandoned locally (``PipelineAbandoned``, ``abandoned``) and its blocked
+call is left to its thread; the session then treats its pool as broken.
 """
 
 from __future__ import annotations
@@ -20,22 +24,36 @@ from pypsrp.complex_objects import PSInvocationState
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.shell import SignalCode
 
-from tui.remoting.events import ErrorEvent, Event, VerboseEvent, WarningEvent
+from tui.remoting import abandon
+from tui.remoting.events import ErrorEvent, Event, SilenceEvent, VerboseEvent, WarningEvent
 from tui.remoting.values import error_event, info_message, progress_event, to_record, to_wire
 from tui.shell.bound import BoundCommand
 from tui.shell.records import Record
 
 log = logging.getLogger(__name__)
 
-STOP_DRAIN_S = 15.0   # how long to wait for the server to confirm a stop before giving up on the pipeline
+STOP_DRAIN_S = 15.0   # a live server still streaming after a stop: how long to drain it at most
+STOP_GRACE_S = 1.0    # after a stop, this long without any answer and the pipeline is abandoned (Ctrl+C ≤ 2 s)
+
+
+class PipelineAbandoned(Exception):
+    """The pipeline was left behind: the server did not answer after a stop, or the session gave up."""
+
+
+def _never() -> bool:
+    return False
 
 
 class RemotePipeline:
     """Runs ``commands`` as ONE PSRP pipeline on ``pool``; iterate ``records()`` to drive it."""
 
     def __init__(self, pool: RunspacePool, commands: Sequence[BoundCommand],
-                 on_event: Callable[[Event], None]) -> None:
+                 on_event: Callable[[Event], None], *, give_up: Callable[[], bool] = _never,
+                 host: str = "the server", silence_s: float | None = None) -> None:
         self.pool = pool
+        self.give_up = give_up          # the session's "abandon everything now" (quit, close)
+        self.host = host
+        self.silence_s = silence_s      # a Receive silent this long is reported (SilenceEvent)
         self.commands = list(commands)
         self.on_event = on_event
         self.ps = PowerShell(pool)
@@ -47,6 +65,9 @@ class RemotePipeline:
         self.stop_requested = False
         self.stopped = False
         self.failed = False
+        self.abandoned = False
+        self._stop_at: float | None = None
+        self._last_answer = time.monotonic()
         self._signal_lock = threading.Lock()
         self._signalled = False
         self._seen = {"output": 0, "error": 0, "warning": 0, "verbose": 0, "progress": 0}
@@ -55,20 +76,54 @@ class RemotePipeline:
 
     def start(self) -> None:
         """Send Command (+ fragments). Raises what pypsrp raised; nothing ran if this fails."""
-        self.ps.begin_invoke()
+        self._call(self.ps.begin_invoke, "Command")
         self.started = True
 
     def stop(self) -> None:
-        """Ask the server to stop the pipeline (thread-safe, idempotent; returns without waiting)."""
+        """Ask the server to stop the pipeline (thread-safe, idempotent; returns at once: the Signal is
+        sent from its own thread, so a hung server cannot hold the caller)."""
         self.stop_requested = True
+        if self._stop_at is None:
+            self._stop_at = time.monotonic()
         with self._signal_lock:
             if self._signalled or not self.started or self.ps.state != PSInvocationState.RUNNING:
                 return
             self._signalled = True
+        threading.Thread(target=self._signal, name="exohop-stop-signal", daemon=True).start()
+
+    def _signal(self) -> None:
         try:
             self.pool.shell.signal(SignalCode.PS_CTRL_C, str(self.ps.id).upper())
         except Exception as exc:   # the pipeline ended meanwhile, or the connection broke: the poller sees it
             log.debug("stop signal failed: %s", type(exc).__name__)
+
+    def _giving_up(self) -> bool:
+        if self.give_up():
+            return True
+        if self._stop_at is None:
+            return False
+        return time.monotonic() - max(self._stop_at, self._last_answer) > STOP_GRACE_S
+
+    def _silent(self, waited: float) -> None:
+        if self._stop_at is None:
+            self.on_event(SilenceEvent(self.host, waited))
+
+    def _call(self, fn: Callable[[], Any], what: str) -> Any:
+        """``fn()`` (a blocking pypsrp call) unless the server stays silent past a stop or the session
+        gives up: then PipelineAbandoned. Ctrl+C (KeyboardInterrupt) while waiting abandons it too."""
+        try:
+            result = abandon.call(fn, what=what, give_up=self._giving_up, silence_s=self.silence_s,
+                                  on_silence=self._silent)
+        except abandon.Abandoned:
+            self.abandoned = True
+            raise PipelineAbandoned(f"no answer from {self.host} to the {what}; the command was abandoned") from None
+        except Exception:
+            raise
+        except BaseException:
+            self.abandoned = True
+            raise
+        self._last_answer = time.monotonic()
+        return result
 
     @property
     def running(self) -> bool:
@@ -83,24 +138,38 @@ class RemotePipeline:
         """
         if not self.started:
             self.start()
-        finished = False
         try:
             while True:
                 running = self.running
                 yield from self._drain()
                 if not running:
-                    finished = True
                     break
                 if self.stop_requested and not self._signalled:
                     self.stop()
-                self.ps.poll_invoke()
+                self._call(self.ps.poll_invoke, "Receive")
+        except GeneratorExit:
+            self._quietly_stop()   # the consumer had enough (-First): stop the server side
+            raise
+        except PipelineAbandoned:
+            raise
+        except Exception:
+            self._quietly_stop()
+            raise
+        except BaseException:
+            # Ctrl+C or SIGTERM in the waiting thread: the process is leaving; tell the server, wait for nothing.
+            self.abandoned = True
+            self.stop()
+            raise
         finally:
-            if not finished:
-                try:
-                    self._stop_and_wait()
-                except Exception as exc:   # the connection is gone: nothing left to stop; keep the first error
-                    log.debug("stopping after an early exit failed: %s", type(exc).__name__)
             self._finish()
+
+    def _quietly_stop(self) -> None:
+        try:
+            self._stop_and_wait()
+        except PipelineAbandoned:
+            pass                       # abandoned is set: the session resets its pool
+        except Exception as exc:   # the connection is gone: nothing left to stop; keep the first error
+            log.debug("stopping after an early exit failed: %s", type(exc).__name__)
 
     def run_to_end(self) -> list[Record]:
         return list(self.records())
@@ -148,7 +217,7 @@ class RemotePipeline:
         self.stop()
         deadline = time.monotonic() + STOP_DRAIN_S
         while self.running and time.monotonic() < deadline:
-            self.ps.poll_invoke()
+            self._call(self.ps.poll_invoke, "Receive")
         # Anything that arrived after we stopped wanting it is dropped, but errors/warnings are still told.
         for _ in self._drain():
             pass
@@ -159,7 +228,8 @@ class RemotePipeline:
         self.pool.pipelines.pop(self.ps.id, None)
 
 
-def run_simple(pool: RunspacePool, name: str, parameters: dict[str, Any]) -> tuple[list[Record], list[ErrorEvent]]:
+def run_simple(pool: RunspacePool, name: str, parameters: dict[str, Any], *, give_up: Callable[[], bool] = _never,
+               host: str = "the server") -> tuple[list[Record], list[ErrorEvent]]:
     """Run one cmdlet to the end (used for Get-Command detail); returns records and error events."""
     errors: list[ErrorEvent] = []
 
@@ -167,5 +237,6 @@ def run_simple(pool: RunspacePool, name: str, parameters: dict[str, Any]) -> tup
         if isinstance(event, ErrorEvent):
             errors.append(event)
 
-    pipeline = RemotePipeline(pool, [BoundCommand(name=name, parameters=parameters)], keep)
+    pipeline = RemotePipeline(pool, [BoundCommand(name=name, parameters=parameters)], keep, give_up=give_up,
+                              host=host)
     return pipeline.run_to_end(), errors

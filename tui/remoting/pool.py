@@ -2,12 +2,15 @@
 
 The service allows three sessions per account. Opening a fourth first closes the least recently
 used *idle* session of that account (never a busy one; all busy → a clear error). Switching to a
-tenant whose session is open costs no round trip. ``close_all`` deletes every shell in parallel
-within a deadline and reports what it could not close.
+tenant whose session is open costs no round trip. ``close_all`` gives up whatever is blocked on
+the server, deletes every shell in parallel within a deadline and reports what it could not close.
+With a ``journal``, the first acquire for an account deletes, in the background, the shells a
+killed exohop left behind (``tui.remoting.journal``).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -15,18 +18,23 @@ from pathlib import Path
 
 from tui.config import DEFAULT_MAX_SESSIONS, Account
 from tui.remoting import errors as E
+from tui.remoting.cleanup import clean_orphans
 from tui.remoting.errors import RemotingError
 from tui.remoting.events import Event, ImportProgress
+from tui.remoting.journal import ShellJournal
 from tui.remoting.session import DelegatedSession
 from tui.remoting.transcript import Transcript
 from tui.tenants import Tenant
+
+log = logging.getLogger(__name__)
 
 SessionFactory = Callable[..., DelegatedSession]
 
 
 class SessionPool:
     def __init__(self, per_account: int = DEFAULT_MAX_SESSIONS, *, cache_dir: Path | None = None,
-                 transcript: Transcript | None = None, factory: SessionFactory = DelegatedSession) -> None:
+                 transcript: Transcript | None = None, factory: SessionFactory = DelegatedSession,
+                 journal: ShellJournal | None = None) -> None:
         if not 1 <= per_account <= 3:
             raise ValueError("per_account must be 1, 2 or 3 (the service allows 3 sessions per account)")
         self.per_account = per_account
@@ -38,6 +46,8 @@ class SessionPool:
         self._opening: dict[tuple[str, str], threading.Event] = {}
         self._half_open: dict[tuple[str, str], DelegatedSession] = {}
         self._lock = threading.Lock()
+        self.journal = journal
+        self._swept: dict[str, threading.Thread] = {}   # upn -> its start-up sweep of abandoned shells
 
     # -- queries -------------------------------------------------------------------------------------
 
@@ -72,8 +82,8 @@ class SessionPool:
         while True:
             with self._lock:
                 existing = self._sessions.get(key)
-                if existing is not None and existing.is_open:
-                    existing.last_used = time.monotonic()
+                if existing is not None and (existing.is_open or existing.broken):
+                    existing.last_used = time.monotonic()   # a broken one reconnects on its next command
                     return existing
                 if existing is not None:       # closed behind our back: forget it
                     del self._sessions[key]
@@ -84,10 +94,13 @@ class SessionPool:
                     break
             pending.wait()                     # another thread opens this tenant: share its result, or
             # (when it failed) try ourselves on the next turn
+        self._sweep(account, password)
         try:
             if victim is not None:
                 self._evict(victim, on_evict)
-            session = self.factory(account, tenant, password, cache_dir=self.cache_dir, transcript=self.transcript)
+            extra = {"journal": self.journal} if self.journal is not None else {}
+            session = self.factory(account, tenant, password, cache_dir=self.cache_dir, transcript=self.transcript,
+                                   **extra)
             with self._lock:
                 self._half_open[key] = session    # close_all reaches it even if a signal cuts open() short
             try:
@@ -113,6 +126,26 @@ class SessionPool:
                 done = self._opening.pop(key, None)
             if done is not None:
                 done.set()
+
+    def _sweep(self, account: Account, password: str) -> None:
+        """Once per account: delete, in a background thread, the shells the journal lists that no live
+        exohop will Delete (a SIGKILL, a lost Create). It never delays the connect: a Create that meets
+        the limit meanwhile deletes them itself and retries (DelegatedSession._connect)."""
+        if self.journal is None:
+            return
+        journal = self.journal
+        with self._lock:
+            if account.upn.lower() in self._swept:
+                return
+            thread = threading.Thread(target=lambda: clean_orphans(journal, account, password),
+                                      name=f"exohop-sweep-{account.upn}", daemon=True)
+            self._swept[account.upn.lower()] = thread
+        thread.start()
+
+    def wait_for_sweep(self, upn: str, timeout_s: float = 15.0) -> None:
+        thread = self._swept.get(upn.lower())
+        if thread is not None:
+            thread.join(timeout_s)
 
     def _lru_idle(self, upn: str) -> DelegatedSession | None:
         key = upn.lower()
@@ -154,7 +187,11 @@ class SessionPool:
             session.close()
 
     def close_all(self, deadline_s: float = 10.0) -> list[str]:
-        """Stop running commands and delete every shell, in parallel; returns one message per failure."""
+        """Stop running commands and delete every shell, in parallel; returns one message per failure.
+
+        Whatever waits on the server (a command, an open, an import) is abandoned first, so that no
+        thread of the caller's (Textual's workers among them) stays blocked on a hung server; a Delete
+        not answered within ``deadline_s`` stays in the journal for the next start."""
         with self._lock:
             sessions = [*self._sessions.values(), *self._half_open.values()]
             self._sessions.clear()
@@ -164,14 +201,17 @@ class SessionPool:
 
         def close_one(s: DelegatedSession) -> None:
             try:
-                s.stop()
-                s.close()
+                s.abandon()
+                s.close(timeout_s=deadline_s)
             except RemotingError as exc:
+                log.warning("closing %s failed", s.domain, exc_info=exc)
                 with lock:
                     failures.append(exc.message)
             except Exception as exc:
+                log.error("closing %s failed", s.domain, exc_info=exc)
                 with lock:
-                    failures.append(f"{s.domain}: {type(exc).__name__}")
+                    failures.append(f"{s.domain} (as {s.account.upn}): the disconnect failed (the details are in "
+                                    "exohop.log)")
 
         threads = [threading.Thread(target=close_one, args=(s,), name=f"exohop-close-{s.domain}", daemon=True)
                    for s in sessions]
@@ -182,7 +222,8 @@ class SessionPool:
             t.join(max(0.0, end - time.monotonic()))
             if t.is_alive():
                 failures.append(f"{s.domain} (as {s.account.upn}): no answer to the disconnect within "
-                                f"{deadline_s:.0f}s; the server drops the session when it expires (about 15 minutes)")
+                                f"{deadline_s:.0f} s; exohop deletes that session when it next connects as "
+                                f"{s.account.upn}")
         return failures
 
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 import requests
 from pypsrp.wsman import WSMan
@@ -33,6 +33,32 @@ class RedirectRequested(Exception):
         super().__init__(f"redirected ({status}) to {location}")
         self.location = location
         self.status = status
+
+
+class Throttled(Exception):
+    """The service throttles and asked for a wait longer than exohop sleeps through (``Retry-After``)."""
+
+    def __init__(self, status: int, retry_after_s: float | None) -> None:
+        super().__init__(f"throttled ({status}), retry after {retry_after_s} s")
+        self.status = status
+        self.retry_after_s = retry_after_s
+
+
+def refuse_redirect(current: str, location: str, domain: str) -> str | None:
+    """Why exohop will not follow a redirect from ``current`` to ``location`` for tenant ``domain``, or None.
+
+    The Create is re-sent with the password: over http it may only stay on the same host (loopback
+    endpoints); and the target must be the same tenant (a ``DelegatedOrg`` naming another would run
+    the engineer's next command in the wrong customer).
+    """
+    here, there = urlsplit(current), urlsplit(location)
+    if there.scheme == "http" and (here.scheme != "http" or (there.hostname or "") != (here.hostname or "")):
+        return (f"to an unencrypted address on another host ({there.hostname or location}); exohop refuses to send "
+                "the password there")
+    for key, value in parse_qsl(there.query, keep_blank_values=True):
+        if key.lower() == "delegatedorg" and unquote(value).strip().lower() != domain.lower():
+            return f"to another tenant ({value}); exohop only connects to the tenant you picked"
+    return None
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -75,7 +101,9 @@ class ThrottleRetry:
             if delay is None:
                 delay = self.base_s * (2 ** attempt)
             if delay > self.max_wait_s:
-                break
+                # Not slept through: say how long the service asked for instead of a generic 503.
+                response.close()
+                raise Throttled(response.status_code, delay)
             attempt += 1
             if self.on_wait is not None:
                 self.on_wait(delay, attempt)

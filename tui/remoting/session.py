@@ -23,13 +23,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+import requests
+import urllib3
 from pypsrp.complex_objects import RunspacePoolState
+from pypsrp.exceptions import WSManFaultError
 from pypsrp.powershell import RunspacePool
 from pypsrp.wsman import WSMan
 
 from tui.catalog import Catalog, CmdletInfo
 from tui.config import Account
+from tui.remoting import abandon
 from tui.remoting import errors as E
+from tui.remoting.cleanup import clean_orphans, delete_shell
 from tui.remoting.detail import detail_from_records, has_detail
 from tui.remoting.endpoints import delegated_uri, host_of, split_uri, with_delegated_org
 from tui.remoting.errors import RemotingError, from_exception
@@ -44,9 +49,10 @@ from tui.remoting.events import (
     WarningEvent,
 )
 from tui.remoting.importer import CatalogCache, fetch_catalog
-from tui.remoting.invoke import RemotePipeline, run_simple
+from tui.remoting.invoke import STOP_GRACE_S, PipelineAbandoned, RemotePipeline, run_simple
+from tui.remoting.journal import ShellJournal
 from tui.remoting.output import Counts, side_output
-from tui.remoting.redirect import RedirectRequested, install_hooks
+from tui.remoting.redirect import RedirectRequested, install_hooks, refuse_redirect
 from tui.remoting.synopsis import (
     HelpUnavailable,
     fetch_synopses,
@@ -70,6 +76,11 @@ OPERATION_TIMEOUT_S = 20   # WS-Management long-poll budget per Receive
 CONNECT_TIMEOUT_S = 15
 CLOSE_WAIT_S = 2.0        # how long close() lets a background refresh chunk finish
 READ_TIMEOUT_S = 40        # must exceed OPERATION_TIMEOUT_S: a Receive legitimately waits that long
+# pypsrp re-sends a Receive that timed out five times, sleeping backoff * (2**n - 1) between: with its
+# default 2 s that is 114 s of sleep on top of six read timeouts. Waits are abandonable anyway
+# (tui.remoting.abandon); a short backoff only makes a stray thread give up sooner.
+RECEIVE_BACKOFF_S = 0.5
+CLOSE_TIMEOUT_S = 10.0     # a Delete (tenant: Disconnect) not answered by then is left to the journal
 
 
 class DelegatedSession:
@@ -79,7 +90,7 @@ class DelegatedSession:
                  transcript: Transcript | None = None, refresh_in_background: bool = True,
                  operation_timeout_s: int = OPERATION_TIMEOUT_S, connect_timeout_s: float = CONNECT_TIMEOUT_S,
                  read_timeout_s: float = READ_TIMEOUT_S, import_patterns: Sequence[str] = ("*",),
-                 save_cache: bool = True) -> None:
+                 save_cache: bool = True, journal: ShellJournal | None = None) -> None:
         self.account = account
         self.tenant = tenant
         self.__password = password
@@ -111,6 +122,11 @@ class DelegatedSession:
         self._waiting = 0                     # detail lookups waiting for the pool (the refresh yields to them)
         self._waiting_lock = threading.Lock()
         self._closed = False
+        self.journal = journal                # open shells, so that a lost Delete is made up for later
+        self._abandon = threading.Event()     # quit/close: every blocked call returns at once
+        self._stop_at: float | None = None
+        self._opened_once = False
+        self._given_up: list[tuple[str, RunspacePool]] = []   # broken pools whose shells close() still deletes
 
     def __repr__(self) -> str:
         return f"DelegatedSession({self.tenant.domain!r}, account={self.account.upn!r}, open={self.is_open})"
@@ -128,6 +144,11 @@ class DelegatedSession:
     @property
     def busy(self) -> bool:
         return self._run_lock.locked()
+
+    @property
+    def broken(self) -> bool:
+        """The pool was given up (a hung server after Ctrl+C): the next command reconnects."""
+        return self._pool is None and self._opened_once and not self._closed
 
     @property
     def connected_uri(self) -> str | None:
@@ -157,7 +178,11 @@ class DelegatedSession:
         if self.is_open:
             return
         self._closed = False
-        self._connect(on_event)
+        self._sink = on_event   # a throttling wait during the connect is told like one during a command
+        try:
+            self._connect(on_event)
+        finally:
+            self._sink = None
         try:
             self._load_catalog(on_progress)
         except RemotingError:
@@ -165,7 +190,7 @@ class DelegatedSession:
             raise
         except Exception as exc:
             self.close()
-            raise self._error(exc, "import") from None
+            raise self._error(exc, "import") from exc
 
     def _make_pool(self, uri: str) -> tuple[WSMan, RunspacePool]:
         target = split_uri(uri)
@@ -175,7 +200,7 @@ class DelegatedSession:
                       cert_validation=cast(bool, self.account.cert_validation),
                       encryption="auto" if target.ssl else "never",
                       operation_timeout=self.timeouts[0], connection_timeout=cast(int, self.timeouts[1]),
-                      read_timeout=cast(int, self.timeouts[2]))
+                      read_timeout=cast(int, self.timeouts[2]), reconnection_backoff=RECEIVE_BACKOFF_S)
 
         def waited(delay: float, attempt: int) -> None:
             self.throttle_waits += 1
@@ -190,15 +215,33 @@ class DelegatedSession:
         return wsman, pool
 
     def _connect(self, on_event: Callable[[Event], None] | None) -> None:
+        """Open the pool. On the service's session limit, first delete the shells of this account that
+        the journal lists and nobody will Delete (a killed exohop, a lost Create), then try once more."""
+        try:
+            self._connect_once(on_event)
+        except RemotingError as exc:
+            if exc.kind != E.SESSION_LIMIT or self.journal is None:
+                raise
+            if not clean_orphans(self.journal, self.account, self.__password):
+                raise
+            log.info("deleted abandoned shells of %s; connecting again", self.account.upn)
+            self._connect_once(on_event)
+
+    def _connect_once(self, on_event: Callable[[Event], None] | None) -> None:
         uri = self.redirected_to or self.uri
         hops = 0
         while True:
             wsman, pool = self._make_pool(uri)
             # Known before open(): if a signal cuts the open short after the Create, close() still deletes it.
             self._wsman, self._pool = wsman, pool
+            # Journalled before the Create: pypsrp sends the pool id as the ShellId, so a Create whose
+            # answer never comes (or a SIGKILL right after it) still leaves the id to delete.
+            if self.journal is not None:
+                self.journal.add(wsman.transport.endpoint, self.account.upn, pool.id)
             try:
-                pool.open()
+                abandon.call(pool.open, what="Create", give_up=self._abandon.is_set)
             except RedirectRequested as redirect:
+                self._forget_shell(pool)
                 self._wsman = self._pool = None
                 wsman.close()
                 uri = self._follow(uri, redirect, hops)
@@ -207,16 +250,48 @@ class DelegatedSession:
                 if on_event is not None:
                     on_event(RedirectEvent(uri, f'Your connection has been redirected to the following URI: "{uri}"'))
                 continue
+            except abandon.Abandoned:
+                self._wsman = self._pool = None
+                self._give_up_shell(pool)
+                raise self._refusal(f"Connecting to {self.tenant.domain} was abandoned: the session is being closed.",
+                                    E.CLOSED) from None
             except Exception as exc:
                 self._wsman = self._pool = None
-                if pool.shell.opened:      # the shell exists (e.g. the pool broke after Create): delete it
-                    try:
-                        pool.close()
-                    except Exception as close_exc:
-                        log.debug("closing a half-open pool: %s", type(close_exc).__name__)
+                self._discard_failed_open(wsman, pool, exc)
                 wsman.close()
-                raise self._error(exc, "connect") from None
+                raise self._error(exc, "connect") from exc
+            self._opened_once = True
             return
+
+    def _discard_failed_open(self, wsman: WSMan, pool: RunspacePool, exc: Exception) -> None:
+        """A failed open may still have left a shell on the server: delete it (bounded), or leave it to
+        the journal. A fault or a request that never left created nothing."""
+        if not pool.shell.opened and (isinstance(exc, WSManFaultError) or _never_sent(exc)):
+            self._forget_shell(pool)
+            return
+        try:
+            if pool.shell.opened:      # the shell exists (e.g. the pool broke after Create): its own Delete
+                abandon.call(pool.close, what="Delete", give_up=self._abandon.is_set, timeout_s=CLOSE_WAIT_S)
+                gone = True
+            else:                      # the Create's answer was lost or garbled: delete the id we sent
+                gone = abandon.call(lambda: delete_shell(wsman.transport.endpoint, pool.id, self.account,
+                                                         self.__password),
+                                    what="Delete", give_up=self._abandon.is_set, timeout_s=CLOSE_WAIT_S)
+        except Exception as close_exc:
+            log.debug("deleting a half-open shell: %s", type(close_exc).__name__)
+            gone = False
+        if gone:
+            self._forget_shell(pool)
+        else:
+            self._give_up_shell(pool)
+
+    def _forget_shell(self, pool: RunspacePool) -> None:
+        if self.journal is not None:
+            self.journal.remove(pool.id)
+
+    def _give_up_shell(self, pool: RunspacePool) -> None:
+        if self.journal is not None:
+            self.journal.give_up(pool.id)
 
     def _follow(self, current: str, redirect: RedirectRequested, hops: int) -> str:
         who = f"{self.tenant.domain} (as {self.account.upn})"
@@ -231,6 +306,9 @@ class DelegatedSession:
         if current.startswith("https:") and not location.startswith("https:"):
             raise self._refusal(f"{host_of(current)} tried to redirect the connection to {who} to an unencrypted "
                                 f"address ({location}); exohop refuses to send the password there.", E.REDIRECT)
+        refused = refuse_redirect(current, location, self.tenant.domain)
+        if refused is not None:
+            raise self._refusal(f"{host_of(current)} tried to redirect the connection to {who} {refused}.", E.REDIRECT)
         if "delegatedorg=" not in location.lower():
             # A pod URI without the tenant would land in the partner's own organization: keep the tenant.
             location = with_delegated_org(location, self.tenant.domain)
@@ -252,8 +330,14 @@ class DelegatedSession:
                 self._start_refresh()
             return
         with self._io:
-            assert self._pool is not None
-            catalog = fetch_catalog(self._pool, on_progress, self.import_patterns)
+            pool = self._pool
+            assert pool is not None
+            try:
+                catalog = abandon.call(lambda: fetch_catalog(pool, on_progress, self.import_patterns),
+                                       what="import", give_up=self._abandon.is_set)
+            except abandon.Abandoned:
+                raise self._refusal(f"Importing the commands of {self.tenant.domain} was abandoned: the session is "
+                                    "being closed.", E.CLOSED) from None
         self.catalog = catalog
         self._save_cache()
         if self.refresh_in_background:
@@ -287,9 +371,12 @@ class DelegatedSession:
         while (self._run_lock.locked() or self._waiting) and not self._refresh_cancel.is_set():
             time.sleep(0.02)
         with self._io:
-            if self._refresh_cancel.is_set() or self._pool is None:
+            pool = self._pool
+            if self._refresh_cancel.is_set() or pool is None:
                 return None
-            return fetch(self._pool)
+            # Abandoned only when the session is given up (quit): the refresh thread must not keep a
+            # hung pool's lock, nor is its late answer of any use then.
+            return abandon.call(lambda: fetch(pool), what="refresh", give_up=self._abandon.is_set)
 
     def _refresh(self, import_metadata: bool = True) -> None:
         """Background: import the catalog again (unless ``import_metadata`` is False), fetch the synopses
@@ -353,7 +440,7 @@ class DelegatedSession:
             try:
                 catalog = fetch_catalog(self._pool, on_progress, self.import_patterns)
             except Exception as exc:
-                raise self._error(exc, "import") from None
+                raise self._error(exc, "import") from exc
             catalog = with_synopses(catalog, known_synopses(self.catalog))
             self.catalog = catalog
             self._detailed = set()
@@ -404,9 +491,13 @@ class DelegatedSession:
                 return self.catalog.get(cmdlet_name)
             assert self._pool is not None
             try:
-                records, _errors = run_simple(self._pool, "Get-Command", {"Name": base.name})
+                records, _errors = run_simple(self._pool, "Get-Command", {"Name": base.name},
+                                              give_up=self._stopped_long_ago, host=self.host)
+            except PipelineAbandoned as exc:
+                self._break()
+                raise self._refusal(str(exc), E.TIMEOUT) from None
             except Exception as exc:
-                raise self._error(exc, "command") from None
+                raise self._error(exc, "command") from exc
             self._detailed.add(base.name.lower())
             detail = detail_from_records(base, records)
             if detail is None:
@@ -439,7 +530,9 @@ class DelegatedSession:
                 summary = self._run_line(line, counts, self.variables if variables is None else variables, t0)
         finally:
             self.last_used = time.monotonic()
-            self._current = None
+            current, self._current = self._current, None
+            if current is not None and current.abandoned and self._pool is current.pool:
+                self._break()             # Ctrl+C/SIGTERM left its Receive blocked: that pool is unusable
             self._sink = None
             self._run_lock.release()
         if self.transcript is not None and line.strip():
@@ -472,6 +565,8 @@ class DelegatedSession:
                 if hasattr(exc, "message"):
                     return done("invalid", exc)
                 raise
+            if self._stop_requested.is_set():   # stopped during a Get-Command lookup: run nothing more
+                return done("stopped", assigned=assigned)
             try:
                 results = self._execute(plan, counts, variables)
             except RemotingError as exc:
@@ -531,13 +626,22 @@ class DelegatedSession:
                     side_output(item, counts)
                 if self._stop_requested.is_set():
                     break
+        except PipelineAbandoned as exc:
+            self._break()
+            if not self._stop_requested.is_set():   # given up by a quit/close, not by the engineer's Ctrl+C
+                raise self._refusal(str(exc), E.TIMEOUT) from None
+            counts.emit(WarningEvent(f"{self.host} did not confirm the stop; the command was abandoned and the "
+                                     "session reconnects for the next command."))
         except RemotingError:
             raise
         except Exception as exc:
             if remote and _is_remote_failure(exc):
-                raise self._error(exc, "command") from None
+                raise self._error(exc, "command") from exc
             # A local cmdlet failed (bad expression, type error): reported as an error, session intact.
-            message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            message = getattr(exc, "message", None)
+            if not message:   # a bug in a local cmdlet: the traceback to the log, a sentence to the engineer
+                log.error("a local command failed in %s", self.tenant.domain, exc_info=exc)
+                message = "A local command failed unexpectedly (the details are in exohop.log)."
             counts.emit(ErrorEvent(str(message), category="LocalError", terminating=True))
         finally:
             close = getattr(source, "close", None)
@@ -556,12 +660,16 @@ class DelegatedSession:
                 self._reopen()
             assert self._pool is not None
             try:
-                pipeline = RemotePipeline(self._pool, remote, counts.emit)
+                pipeline = RemotePipeline(self._pool, remote, counts.emit, give_up=self._abandon.is_set,
+                                          host=self.host, silence_s=self.timeouts[2])
             except UnsendableValue as exc:
                 raise self._refusal(str(exc), E.PROTOCOL) from None
+            self._current = pipeline          # a stop during the Command reaches it
             try:
                 with self._io:
                     pipeline.start()
+            except PipelineAbandoned:
+                raise
             except Exception as exc:
                 err = self._error(exc, "command")
                 if attempt == 1 and err.kind == E.EXPIRED:
@@ -571,7 +679,7 @@ class DelegatedSession:
                     continue
                 if err.kind == E.EXPIRED:
                     self._drop_pool()
-                raise err from None
+                raise err from exc
             self._current = pipeline
             if self._stop_requested.is_set():
                 pipeline.stop()
@@ -585,37 +693,104 @@ class DelegatedSession:
         """Forget a pool whose shell is gone (no Delete: the server already lost it)."""
         if self._wsman is not None:
             self._wsman.close()
+        if self._pool is not None:
+            self._forget_shell(self._pool)
         self._pool = None
         self._wsman = None
 
     # -- stop / close -------------------------------------------------------------------------------
 
     def stop(self) -> None:
-        """Stop the running command (PSRP stop); returns at once. The session stays usable."""
+        """Stop the running command (PSRP stop); returns at once. The session stays usable; when the server
+        does not confirm within ``STOP_GRACE_S`` the command is abandoned and the next one reconnects."""
+        if not self._stop_requested.is_set():
+            self._stop_at = time.monotonic()
         self._stop_requested.set()
         pipeline = self._current
         if pipeline is not None:
             pipeline.stop()
 
-    def close(self) -> None:
-        """Delete the shell on the server (WS-Management Delete). Raises RemotingError if it fails."""
+    def abandon(self) -> None:
+        """Give up every call blocked on the server (quit): they return at once, their threads left behind."""
+        self._abandon.set()
+        self.stop()
+
+    def _stopped_long_ago(self) -> bool:
+        if self._abandon.is_set():
+            return True
+        at = self._stop_at
+        return self._stop_requested.is_set() and at is not None and time.monotonic() - at > STOP_GRACE_S
+
+    def _break(self) -> None:
+        """Give up a pool whose server stopped answering: its blocked call stays in its thread, the next
+        command opens a new shell, and the old one is deleted in the background (or by the next start,
+        from the journal, if that Delete is not answered either)."""
+        pool, wsman = self._pool, self._wsman
+        self._pool = None
+        self._wsman = None
+        if pool is None or wsman is None:
+            return
+        self._give_up_shell(pool)
+        endpoint = wsman.transport.endpoint
+        self._given_up.append((endpoint, pool))
+        threading.Thread(target=self._delete_given_up, args=([(endpoint, pool)],),
+                         name=f"exohop-delete-{self.tenant.domain}", daemon=True).start()
+
+    def _delete_given_up(self, pools: list[tuple[str, RunspacePool]]) -> None:
+        for endpoint, pool in pools:
+            if delete_shell(endpoint, pool.id, self.account, self.__password):
+                self._forget_shell(pool)
+
+    def close(self, timeout_s: float = CLOSE_TIMEOUT_S) -> None:
+        """Delete the shell on the server (WS-Management Delete). Raises RemotingError if it fails or gets
+        no answer within ``timeout_s``; the journal then keeps the shell for the next start to delete."""
         self._closed = True
         self._refresh_cancel.set()
         thread = self._refresh_thread
         if thread is not None and thread.is_alive() and thread is not threading.current_thread():
-            thread.join(CLOSE_WAIT_S)   # a background chunk ends in a moment: let it, not race it on the pool
+            thread.join(min(CLOSE_WAIT_S, timeout_s))   # a background chunk ends in a moment: let it, not race it
         pool, wsman = self._pool, self._wsman
         self._pool = None
         self._wsman = None
+        given_up, self._given_up = self._given_up, []
+        if given_up:   # a Ctrl+C just before the quit: the process may be gone before the background Delete
+            try:
+                abandon.call(lambda: self._delete_given_up(given_up), what="Delete", timeout_s=timeout_s)
+            except abandon.Abandoned:
+                pass       # still journalled: the next start deletes them
         if pool is None:
             return
+        sent = pool.shell.opened       # False: the Create never got its answer, so pypsrp sends no Delete
         try:
-            pool.close()
+            abandon.call(pool.close, what="Delete", timeout_s=timeout_s)
+        except abandon.Abandoned:
+            self._give_up_shell(pool)
+            raise self._refusal(f"{self.tenant.domain} (as {self.account.upn}): no answer to the disconnect within "
+                                f"{timeout_s:.0f} s; exohop deletes that session when it next connects as "
+                                f"{self.account.upn}.", E.TIMEOUT) from None
         except Exception as exc:
-            raise self._error(exc, "close") from None
+            err = self._error(exc, "close")
+            if err.kind == E.EXPIRED:
+                self._forget_shell(pool)
+            else:
+                self._give_up_shell(pool)
+            raise err from exc
         finally:
             if wsman is not None:
                 wsman.close()
+        if sent:
+            self._forget_shell(pool)
+        else:
+            self._give_up_shell(pool)
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """True when the request could not have reached the server (no connection, no TLS session)."""
+    if isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError)):
+        return True
+    if isinstance(exc, requests.exceptions.ConnectionError) and exc.args:
+        return isinstance(getattr(exc.args[0], "reason", None), urllib3.exceptions.NewConnectionError)
+    return False
 
 
 def _is_remote_failure(exc: BaseException) -> bool:

@@ -1,6 +1,8 @@
 """The audit transcript: one JSON line per command run, appended per tenant in the data dir.
 
-Each line: UTC time, account, tenant, the line as typed, outcome, counts, duration. The line is
+Each line: UTC time, account, tenant, the line as typed, outcome, counts, duration. Outcomes:
+``ok``, ``errors``, ``failed``, ``stopped``, ``invalid`` from the session; ``interrupted``, ``declined``,
+``connect_failed`` and ``skipped`` from the faces (``record_outcome``). The line is
 flushed (and fsynced) as it is written so an audit survives a crash. Command lines can hold
 values but never the account password: the session layer never puts it in a command.
 """
@@ -14,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tui.remoting.events import RunSummary
+from tui.shell.safe_text import json_safe
 
 
 class Transcript:
@@ -40,7 +43,9 @@ class Transcript:
             "duration_s": round(summary.duration_s, 3),
         }
         path = self.path_for(tenant)
-        text = json.dumps(entry, ensure_ascii=False) + "\n"
+        # json.dumps escapes C0 only: DEL, C1 and bidi controls escaped too, so `cat`/`less` of a
+        # transcript cannot be driven by a hostile value typed or pasted into the line.
+        text = json_safe(json.dumps(entry, ensure_ascii=False)) + "\n"
         with self._lock:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -50,6 +55,13 @@ class Transcript:
             finally:
                 os.close(fd)
         return entry
+
+    def record_outcome(self, *, account: str, tenant: str, line: str, outcome: str,
+                       started: datetime | None = None, duration_s: float = 0.0) -> dict:
+        """A line for a command that did not run to its summary: ``interrupted`` (a signal or Ctrl+C cut it
+        short; it may have partly run), ``declined`` (at the confirmation), ``connect_failed``, ``skipped``."""
+        return self.record(account=account, tenant=tenant, started=started,
+                           summary=RunSummary(line=line, outcome=outcome, duration_s=duration_s))
 
     def read(self, tenant: str) -> list[dict]:
         path = self.path_for(tenant)

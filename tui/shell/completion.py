@@ -27,6 +27,7 @@ from tui.shell.errors import ParseError
 from tui.shell.local_catalog import LOCAL_CATALOG
 from tui.shell.matching import NameIndex, match_quality, normalize
 from tui.shell.parser import DQUOTES, SQUOTES, parse
+from tui.shell.safe_text import has_control
 
 __all__ = ["CmdletCompleter", "CompletionData", "commands_in", "complete", "index_for", "learn"]
 
@@ -92,7 +93,7 @@ def learn(data: CompletionData | None, source: str, records: Iterable[Mapping[st
                 names.append(key)
         for key in IDENTITY_PROPERTIES:
             value = _get(record, key)
-            if isinstance(value, str) and value and len(value) <= 256 and "\n" not in value:
+            if isinstance(value, str) and value and len(value) <= 256 and not has_control(value):
                 fresh[-1].append(value)
     if names:
         properties[source] = names

@@ -36,6 +36,7 @@ from tui.shell.operators import (
     to_text,
     truthy,
 )
+from tui.shell.parser import MAX_DEPTH
 from tui.shell.sizes import UNITS, is_exchange_size, parse_size
 
 
@@ -272,6 +273,7 @@ class _Parser:
         except ExpressionError as exc:
             raise ExpressionError(exc.message, exc.column + offset) from None
         self.pos = 0
+        self.depth = 0
 
     @property
     def tok(self) -> Token:
@@ -307,7 +309,20 @@ class _Parser:
             return repr(tok.value)
         return str(tok.value)
 
+    def nested(self, parse: Callable[[], Node]) -> Node:
+        """``parse()`` one level deeper: the recursive descent stops at MAX_DEPTH instead of at Python's stack."""
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise self.error(f"The script block is nested too deeply (more than {MAX_DEPTH} levels).")
+            return parse()
+        finally:
+            self.depth -= 1
+
     def logical(self) -> Node:
+        return self.nested(self._logical)
+
+    def _logical(self) -> Node:
         left = self.comparison()
         while self.tok.kind == "op" and self.tok.value in _LOGICAL:
             op = self.next().value
@@ -352,6 +367,9 @@ class _Parser:
         return left
 
     def unary(self) -> Node:
+        return self.nested(self._unary)
+
+    def _unary(self) -> Node:
         tok = self.tok
         if (tok.kind == "op" and tok.value == "not") or (tok.kind == "punct" and tok.value == "!"):
             self.next()
@@ -774,10 +792,15 @@ class Expression:
         """Evaluate with a caller-owned Context (reused across items on hot paths)."""
         try:
             return self._node(ctx)
-        except (ArithmeticError, ValueError, MemoryError, RecursionError) as exc:
-            # Python's own limits (overflow, a math domain error) surface as a clear message, not a crash.
-            raise ExpressionError(f"The expression {{{self.text}}} failed: {exc or type(exc).__name__}.",
+        except RecursionError:
+            # A long chain of operators (1+1+…) evaluates as deep as it is long.
+            raise ExpressionError(f"The expression {{{self.text}}} is nested too deeply to evaluate.",
                                   self.column) from None
+        except (ArithmeticError, ValueError, MemoryError) as exc:
+            # Python's own limits (overflow, a math domain error) surface as a clear message, not a crash;
+            # an empty text would leave only the class name, which is no message for an engineer.
+            detail = f": {exc}" if str(exc) else ""
+            raise ExpressionError(f"The expression {{{self.text}}} failed{detail}.", self.column) from None
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"

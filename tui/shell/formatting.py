@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from tui.shell.operators import is_number, iso_datetime, property_value, to_text
 from tui.shell.records import Record
+from tui.shell.safe_text import json_safe, visible, visible_lines
 from tui.shell.sizes import ByteSize
 from tui.shell.views import view_for
 
@@ -105,10 +106,13 @@ def format_value(v: Any, limit: int | None = None) -> str:
 
 
 def _cell(v: Any) -> str:
-    if type(v) is str and not v[:1].isdigit() and "\n" not in v:
+    """A table cell: one line, control characters made visible (``safe_text``)."""
+    if type(v) is str and not v[:1].isdigit() and v.isprintable():
         return v  # the common case, without format_value's checks
     text = format_value(v, ENUMERATION_LIMIT)
-    return text.replace("\r\n", " ").replace("\n", " ") if "\n" in text else text
+    if "\n" in text:
+        text = text.replace("\r\n", " ").replace("\n", " ")
+    return visible(text)
 
 
 # -- choosing a view ----------------------------------------------------------------------------
@@ -145,7 +149,7 @@ def choose_view(records: Sequence[Any], hint: FormatHint | None = None) -> View:
 def _group_label(item: Any, group_by: str | None) -> str | None:
     if group_by is None or not isinstance(item, Record):
         return None
-    return format_value(property_value(item, group_by))
+    return visible(format_value(property_value(item, group_by)))
 
 
 def _runs(items: Iterable[Any], group_by: str | None = None) -> Iterator[list[Any]]:
@@ -220,7 +224,7 @@ class TextFormatter:
 
     def _render(self, run: list[Any], view: View, out: list[str]) -> None:
         if view.kind == "scalar":
-            out.extend(format_value(x) for x in run)
+            out.extend(visible_lines(format_value(x)) for x in run)
         elif view.kind == "list":
             self._list(run, view, out)
         else:
@@ -229,15 +233,16 @@ class TextFormatter:
     def _list(self, run: list[Any], view: View, out: list[str]) -> None:
         for record in run:
             columns = view.columns if isinstance(record, Record) else ["Value"]
-            label_width = max((len(c) for c in columns), default=0)
+            labels = [visible(c) for c in columns]
+            label_width = max((len(c) for c in labels), default=0)
             value_width = max(self.width - label_width - 3, 10)
             if out or self._started:
                 out.append("")
-            for col in columns:
+            for col, label in zip(columns, labels, strict=True):
                 value = property_value(record, col) if isinstance(record, Record) else record
-                text = format_value(value, ENUMERATION_LIMIT)
+                text = visible_lines(format_value(value, ENUMERATION_LIMIT))
                 lines = _wrap(text, value_width)
-                out.append(f"{col.ljust(label_width)} : {lines[0]}")
+                out.append(f"{label.ljust(label_width)} : {lines[0]}")
                 out.extend(" " * (label_width + 3) + more for more in lines[1:])
             self._started = True
 
@@ -246,8 +251,9 @@ class TextFormatter:
         values = [[property_value(r, c) for c in columns] for r in run]
         rows = [[_cell(v) for v in row] for row in values]
         if not self._widths:
-            natural = [max([len(c), *(len(row[i]) for row in rows)]) for i, c in enumerate(columns)]
-            minimum = [min(n, max(len(c), 6)) for n, c in zip(natural, columns, strict=True)]
+            headers = [visible(c) for c in columns]
+            natural = [max([len(c), *(len(row[i]) for row in rows)]) for i, c in enumerate(headers)]
+            minimum = [min(n, max(len(c), 6)) for n, c in zip(natural, headers, strict=True)]
             if not (self.hint is not None and self.hint.auto_size) or sum(natural) + len(natural) > self.width:
                 natural = _fit_widths(natural, minimum, self.width)
             self._widths = natural
@@ -256,8 +262,8 @@ class TextFormatter:
             keep = _columns_that_fit(self._widths, self.width)
             self._widths = self._widths[:keep]
             if not view.hide_headers:
-                out.append(self._row(columns[:keep]))
-                out.append(self._row(["-" * len(c) for c in columns[:keep]]))
+                out.append(self._row(headers[:keep]))
+                out.append(self._row(["-" * len(c) for c in headers[:keep]]))
         for row in rows:
             if view.wrap:
                 out.extend(self._wrapped_row(row))
@@ -335,7 +341,7 @@ class RichFormatter:
             view = self._view
             assert view is not None
             if view.kind == "scalar":
-                parts.extend(Text(format_value(x)) for x in run)
+                parts.extend(Text(visible_lines(format_value(x))) for x in run)
             elif view.kind == "table":
                 parts.append(self._table(run, view, header=fresh and not view.hide_headers))
             else:
@@ -345,24 +351,27 @@ class RichFormatter:
     def _table(self, run: list[Any], view: View, header: bool) -> Any:
         from rich import box
         from rich.table import Table
+        from rich.text import Text
 
         rows = [[_cell(property_value(r, c)) for c in view.columns] for r in run]
+        headers = [visible(c) for c in view.columns]
         if self._widths is None:
-            natural = [max([len(c), *(len(row[i]) for row in rows)]) for i, c in enumerate(view.columns)]
+            natural = [max([len(c), *(len(row[i]) for row in rows)]) for i, c in enumerate(headers)]
             if self.width:
-                minimum = [min(n, max(len(c), 6)) for n, c in zip(natural, view.columns, strict=True)]
+                minimum = [min(n, max(len(c), 6)) for n, c in zip(natural, headers, strict=True)]
                 natural = _fit_widths(natural, minimum, self.width)
             self._widths = natural
             self._numeric = [any(is_number(property_value(r, c)) for r in run) for c in view.columns]
         # SIMPLE_HEAD's column divider is one space: columns sit one space apart, as in PowerShell.
         table = Table(box=box.SIMPLE_HEAD, show_header=header, show_edge=False, pad_edge=False,
                       padding=0, header_style="bold", expand=False)
-        for col, w, num in zip(view.columns, self._widths, self._numeric, strict=False):
-            table.add_column(col, justify="right" if num else "left", width=w, min_width=min(w, len(col)),
+        for col, w, num in zip(headers, self._widths, self._numeric, strict=False):
+            table.add_column(Text(col), justify="right" if num else "left", width=w, min_width=min(w, len(col)),
                              overflow="fold" if view.wrap else "ellipsis", no_wrap=not view.wrap)
         keep = len(self._widths)
+        # Text, never str: Rich would read a str cell as console markup ("[link=…]" in a DisplayName).
         for row in rows:
-            table.add_row(*row[:keep])
+            table.add_row(*(Text(cell) for cell in row[:keep]))
         return table
 
     def _list(self, run: list[Any], view: View) -> list[Any]:
@@ -376,7 +385,8 @@ class RichFormatter:
             grid.add_column(no_wrap=True, width=1)
             grid.add_column(overflow="fold")
             for col in view.columns:
-                grid.add_row(col, ":", format_value(property_value(r, col), ENUMERATION_LIMIT))
+                value = visible_lines(format_value(property_value(r, col), ENUMERATION_LIMIT))
+                grid.add_row(Text(visible(col)), Text(":"), Text(value))
             out.extend([grid, Text("")])
         return out
 
@@ -429,13 +439,18 @@ def to_json(records: Iterable[Any], depth: int = 2, *, compress: bool = False, a
     if escape == "EscapeHtml":
         for ch, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027")):
             text = text.replace(ch, code)
-    return text
+    # json.dumps escapes C0 but leaves DEL, C1 and the bidi controls raw: escaped too, the value
+    # decodes the same and the text is safe to print (exohop run --format json, a cat of the export).
+    return json_safe(text)
 
 
 def _csv_field(v: Any, delimiter: str, quote: str = "Always") -> str:
     if v is None:
         return ""
     text = ";".join(format_value(x) for x in v) if isinstance(v, list | tuple) else format_value(v)
+    # CSV has no escapes of its own, and a CSV is as often cat'ed as opened in a spreadsheet: values go
+    # out made visible (line breaks and tabs kept; README "Hostile data"). JSON is the lossless export.
+    text = visible_lines(text)
     if quote == "Never" or (quote == "AsNeeded" and not any(c in text for c in (delimiter, '"', "\n", "\r"))):
         return text
     return '"' + text.replace('"', '""') + '"'

@@ -7,7 +7,7 @@ them back when it recreates the console.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 DEFAULT_LIMIT = 1000
 
@@ -90,3 +90,31 @@ class History:
             if needle in line.lower():
                 return i, line
         return None
+
+
+def added_since(synced: Sequence[str], mine: Sequence[str]) -> list[str]:
+    """The lines of ``mine`` that are not in ``synced``, the entries it last read or wrote.
+
+    ``mine`` is ``synced`` minus some oldest lines (dropped at the limit) plus the new ones; the
+    smallest such drop is taken (usually none, so the first comparison answers).
+    """
+    n = len(synced)
+    for drop in range(n + 1):
+        keep = n - drop
+        if list(mine[:keep]) == list(synced[drop:]):
+            return list(mine[keep:])
+    return list(mine)   # not reached: drop == n always matches
+
+
+def merge_new(on_disk: Sequence[str], synced: Sequence[str], mine: Sequence[str],
+              limit: int = DEFAULT_LIMIT) -> list[str]:
+    """What to write back: the file as it is now plus the lines this console ran since it last synced.
+
+    Two consoles on one tenant each write their own new lines onto whatever the other wrote, so
+    neither loses the other's history (lines interleave in the order the saves happened).
+    """
+    merged = list(on_disk)
+    for line in added_since(synced, mine):
+        if not merged or merged[-1] != line:
+            merged.append(line)
+    return merged[-max(1, limit):]

@@ -14,6 +14,7 @@ from typing import Any
 
 from tui.shell.completion import CompletionData
 from tui.shell.records import Record
+from tui.shell.safe_text import has_control
 
 MAX_IDENTITIES = 2000
 IDENTITY_PROPERTIES = ("Identity", "Name", "Alias", "PrimarySmtpAddress", "UserPrincipalName", "DisplayName")
@@ -79,7 +80,9 @@ class CompletionMemory:
                 continue
             for key in IDENTITY_PROPERTIES:
                 value = rec.get(key)
-                if isinstance(value, str) and value and len(value) < 200:
+                # A value with control characters is never offered: typed back it would not be the
+                # same value, and raw it would drive the terminal (README "Hostile data").
+                if isinstance(value, str) and value and len(value) < 200 and not has_control(value):
                     self.identities[value] = None
                     self.identities.move_to_end(value)
         while len(self.identities) > MAX_IDENTITIES:

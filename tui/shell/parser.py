@@ -43,6 +43,9 @@ WORD_END = SPACE | NEWLINE | frozenset("|;,(){}")
 PARAM_END = WORD_END | frozenset(":") | SQUOTES | DQUOTES
 STATEMENT_END = NEWLINE | frozenset(";")
 MAX_DEPTH = 64
+# Each command of a pipeline wraps the stream of the one before it (a generator per local cmdlet), so a
+# pipeline is nesting too: far more commands than anyone types would exhaust Python's stack when it runs.
+MAX_PIPELINE = 100
 
 _ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "n": "\n", "r": "\r",
             "t": "\t", "v": "\v"}
@@ -200,6 +203,9 @@ class _Parser:
                 raise ParseError("An empty pipe element is not allowed.", pipe)
             if c == "$":
                 raise ParseError("Expressions are only allowed as the first element of a pipeline.", self.i)
+            if len(commands) >= MAX_PIPELINE:
+                raise ParseError(f"The line is nested too deeply (more than {MAX_PIPELINE} commands in one "
+                                 "pipeline).", pipe)
             commands.append(self.command())
             end = self.i
         if not self.at_statement_end():

@@ -134,6 +134,15 @@ _EXTERNAL = ("noreply@microsoft.com", "newsletter@contoso-news.com", "billing@li
              "sales@proseware-mail.com", "info@wingtiptoys.com", "promo@deals-4u.biz", "hr@relecloud.com")
 _STATUSES = ("Delivered",) * 14 + ("FilteredAsSpam", "Expanded", "Failed", "Quarantined", "Pending")
 
+# Hostile data (README, "Hostile data"): one tenant holds a mailbox whose names carry terminal
+# escapes (clear screen, set title), Rich markup (style, hyperlink) and a bidi override, as any user
+# who may rename themselves or any outside sender could. The same text names one of its inbox
+# rules and is the subject of one message a day in its trace. Every other tenant is clean.
+HOSTILE_DOMAIN = "tailspintoys.onmicrosoft.com"
+HOSTILE_ALIAS = "hostile.display"
+HOSTILE_TEXT = ("Evil \x1b[2J\x1b]0;pwned\x07 [bold red]markup[/] "
+                "[link=https://evil.example]click[/link] \u202egnp.exe")
+
 QUOTA_WARNING = "98 GB (105,226,698,752 bytes)"
 QUOTA_SEND = "99 GB (106,300,440,576 bytes)"
 QUOTA_SEND_RECEIVE = "100 GB (107,374,182,400 bytes)"
@@ -283,6 +292,11 @@ class TenantData:
                 k += 1
             used.add(alias.lower())
             recs.append(self._mailbox(r, i, kind, first, last, display, alias, dbs, servers))
+        if t.domain == HOSTILE_DOMAIN:  # one more than --mailboxes, from its own random stream
+            hostile = self._mailbox(stable_rng(t.domain, "hostile"), len(recs), "UserMailbox", "Evil",
+                                    "Display", HOSTILE_TEXT, HOSTILE_ALIAS, dbs, servers)
+            hostile.props["Name"] = HOSTILE_TEXT
+            recs.append(hostile)
         self._mailboxes = recs
         self._index = None
 
@@ -564,6 +578,12 @@ class TenantData:
                 rules.append({"Name": name, "Enabled": r.random() > 0.1, "Priority": prio,
                               "RuleIdentity": rid, "StopProcessingRules": False, **extra})
             out[m.guid] = rules
+        for m in self.mailboxes:
+            if m.props["Alias"] == HOSTILE_ALIAS:  # always one rule with the hostile name
+                rules = out.setdefault(m.guid, [])
+                rules.append({"Name": HOSTILE_TEXT, "Enabled": True, "Priority": len(rules) + 1,
+                              "RuleIdentity": r.randint(10**18, 10**19 - 1), "StopProcessingRules": False,
+                              "MoveToFolder": "Archive"})
         return out
 
     @property
@@ -628,6 +648,8 @@ class TenantData:
                                     "FromIP": f"40.{r.randint(92, 107)}.{r.randint(0, 255)}.{r.randint(1, 254)}",
                                     "Size": r.randint(2_000, 9_000_000), "MessageId": mid,
                                     "MessageTraceId": uuid.UUID(int=r.getrandbits(128), version=4)})
+        if entries and self.tenant.domain == HOSTILE_DOMAIN:  # an outside sender picks any subject
+            entries[0] = {**entries[0], "Subject": HOSTILE_TEXT}
         entries.sort(key=lambda e: e["Received"], reverse=True)
         with self.lock:
             return self._trace.setdefault(key, entries)

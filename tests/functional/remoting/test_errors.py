@@ -166,3 +166,35 @@ def test_expired_shell_is_reopened_and_the_command_retried(make_sim, open_sessio
     assert summary.outcome == "ok" and summary.records == 2
     assert server.stats()["shells_created"] == created + 1
     assert server.stats()["open_shells"][session.account.upn] == 1
+
+
+def test_a_long_retry_after_says_how_long_the_service_asked_for(make_sim, open_session) -> None:   # type: ignore[no-untyped-def]
+    server = make_sim()
+    session = open_session(server)
+    assert session.run("Get-Mailbox -ResultSize 1", lambda e: None).ok   # the Get-Command detail is fetched
+    server.faults.throttle(1, retry_after=3600)
+    t0 = time.monotonic()
+    throttled = session.run("Get-Mailbox -ResultSize 2", lambda e: None)
+    assert time.monotonic() - t0 < 5                       # not slept through
+    assert isinstance(throttled.error, RemotingError) and throttled.error.kind == E.THROTTLED
+    assert "asked exohop to wait 1 hour" in throttled.error.message and "minute" not in throttled.error.message
+    server.faults.clear()
+
+
+def test_throttled_during_connect_warns_like_during_a_command(make_sim, seeded_catalog, tmp_path) -> None:   # type: ignore[no-untyped-def]
+    from tui.config import Account
+    from tui.remoting.events import WarningEvent
+    from tui.remoting.session import DelegatedSession
+    from tui.tenants import Tenant
+
+    server = make_sim()
+    a = server.accounts[0]
+    session = DelegatedSession(Account(upn=a.upn, endpoint=server.url, ca_file=server.ca_file), Tenant(a.tenants[0]),
+                               a.password, cache_dir=None, refresh_in_background=False, import_patterns=["Get-Mailbox"])
+    server.faults.throttle(1, retry_after=1)
+    seen: list[object] = []
+    try:
+        session.open(on_event=seen.append)
+    finally:
+        session.close()
+    assert any(isinstance(e, WarningEvent) and "throttling" in e.message for e in seen)

@@ -81,3 +81,21 @@ def test_a_pod_location_without_the_tenant_keeps_it(redirector) -> None:   # typ
     err = _open(url, ca)
     assert err.kind == E.REDIRECT
     assert seen[1] == "/pod/powershell-liveid?PSVersion=5.1&DelegatedOrg=contoso.onmicrosoft.com"
+
+
+def test_redirect_to_another_tenant_is_refused(redirector) -> None:   # type: ignore[no-untyped-def]
+    url, ca, seen = redirector(lambda path, n: "/pod/powershell-liveid?DelegatedOrg=fabrikam.onmicrosoft.com")
+    err = _open(url, ca)
+    assert err.kind == E.REDIRECT and "another tenant (fabrikam.onmicrosoft.com)" in err.message
+    assert len(seen) == 1                      # the Create was not re-sent anywhere
+
+
+def test_an_http_redirect_may_not_leave_the_host() -> None:
+    from tui.remoting.redirect import refuse_redirect
+
+    here = "http://127.0.0.1:8080/powershell-liveid?DelegatedOrg=contoso.onmicrosoft.com"
+    assert refuse_redirect(here, "http://127.0.0.1:8080/pod1/powershell-liveid", "contoso.onmicrosoft.com") is None
+    away = refuse_redirect(here, "http://evil.example/powershell-liveid", "contoso.onmicrosoft.com")
+    assert away is not None and "another host (evil.example)" in away
+    assert refuse_redirect(here, "https://outlook.office365.com/x?DelegatedOrg=CONTOSO.onmicrosoft.com",
+                           "contoso.onmicrosoft.com") is None

@@ -124,7 +124,7 @@ async def test_error_mark_shows_its_message_on_selection() -> None:
         await pilot.pause()
         detail = app.query_one("#tenant-detail")
         assert "Access is denied to adatum" in str(detail.render())
-        assert app.query_one(TenantRows).tooltip == "Access is denied to adatum"
+        assert str(app.query_one(TenantRows).tooltip) == "Access is denied to adatum"   # a Text: never markup
 
 
 @sync

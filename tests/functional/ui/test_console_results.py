@@ -22,6 +22,7 @@ from tui.remoting.events import (
     ProgressEvent,
     RecordEvent,
     RunSummary,
+    SilenceEvent,
     VerboseEvent,
     WarningEvent,
 )
@@ -397,6 +398,18 @@ def test_bind_error_says_did_you_mean_once() -> None:
         shown = " ".join(line.strip() for line in console.scrollback.plain_lines())  # unwrapped
         assert shown.count("Did you mean") == 2, shown  # once per error
         assert "Get-Mailbox" in shown and "-Identity" in shown
+
+    drive(body)
+
+
+def test_a_silent_server_is_reported_while_the_command_waits() -> None:
+    async def body(app: Host, console: TenantConsole, pilot: Pilot[None]) -> None:
+        console.begin_run("Get-Mailbox -ResultSize Unlimited")
+        console.append_event(SilenceEvent("outlook.office365.com", 40.0))
+        await wait_for(pilot, lambda: "no answer from" in text(console))
+        assert ("no answer from outlook.office365.com for 40 s — still waiting (Ctrl+C to abandon)"
+                in text(console))
+        assert "SilenceEvent" not in text(console)
 
     drive(body)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -14,6 +15,7 @@ from textual.widgets import Footer, Label
 from tui.console.widgets.console import TenantConsole
 from tui.console.widgets.result_view import ResultViewer
 from tui.shell.records import Record
+from tui.shell.safe_text import visible
 
 
 class ResultScreen(ModalScreen[None]):
@@ -40,7 +42,8 @@ class ResultScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text or "Result", id="viewer-title")
+            # Text, not markup: the title holds the command line, and so values pasted into it.
+            yield Label(Text(visible(self.title_text or "Result")), id="viewer-title")
             yield ResultViewer(self.records, hint=self.hint, export_stem=self.export_stem, id="result-viewer")
         yield Footer()  # the viewer's keys (s, /, e, j, c, a, Esc)
 

@@ -26,6 +26,7 @@ from textual.widgets import Input, Label
 
 from tui.catalog import Catalog
 from tui.console.textual_compat import QuietInput
+from tui.shell import safe_text
 from tui.shell.history import History
 
 MENU_ROWS = 10  # visible rows of the dropdown
@@ -189,10 +190,11 @@ class CompletionMenu(Widget):
         for row, cand in enumerate(visible):
             index = self._top + row
             line = Text(no_wrap=True, end="")
-            line.append(_cut(cand.display, main).ljust(main), style="bold")
+            # Visible forms (``safe_text``): a synopsis or a value comes from the tenant's service.
+            line.append(_cut(safe_text.visible(cand.display), main).ljust(main), style="bold")
             if cand.meta:
                 line.append("  ")
-                line.append(_cut(cand.meta, max(1, width - main - 3)), style=meta_style)
+                line.append(_cut(safe_text.visible(cand.meta), max(1, width - main - 3)), style=meta_style)
             if row == len(visible) - 1 and len(self.candidates) > MENU_ROWS:
                 # Where the list stands: "12/50" in the last row's corner.
                 mark = f" {self.highlighted + 1}/{len(self.candidates)}"

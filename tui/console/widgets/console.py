@@ -46,6 +46,7 @@ from tui.remoting.events import (
     RecordEvent,
     RedirectEvent,
     RunSummary,
+    SilenceEvent,
     TextEvent,
     VerboseEvent,
     WarningEvent,
@@ -54,6 +55,7 @@ from tui.shell.formatting import RichFormatter, choose_view
 from tui.shell.history import History
 from tui.shell.memory import CompletionMemory
 from tui.shell.records import Record
+from tui.shell.safe_text import visible, visible_lines
 from tui.tenants import Tenant
 
 INLINE_ROWS = 200  # rows drawn in the scrollback; beyond that the ResultViewer holds the rest
@@ -276,7 +278,10 @@ class TenantConsole(Widget):
             self._run = run
         self._flush()
         self._finish_run()
-        if summary is not None and summary.error is not None and not self._error_shown:
+        # A session-layer failure (the connection lost mid-command) already came through the stream as a
+        # terminating ErrorEvent (counted in ``errors``): showing ``summary.error`` too printed it twice.
+        streamed = getattr(summary, "errors", 0) and getattr(getattr(summary, "error", None), "kind", None)
+        if summary is not None and summary.error is not None and not self._error_shown and not streamed:
             self._render_failure(summary.error, run.line)  # right under the echo: the caret lines up
         if summary is None or summary.outcome != "invalid":  # "invalid": a parse/bind error, nothing ran
             self._write(self._summary_text(run, summary))
@@ -302,7 +307,7 @@ class TenantConsole(Widget):
 
         ``line`` defaults to the line echoed by ``begin_run``.
         """
-        message = str(message)
+        message = visible_lines(str(message))
         if line is None and column is not None:
             line = self._last_line
         self._error_shown = True
@@ -312,7 +317,7 @@ class TenantConsole(Widget):
         if column is not None and line is not None:
             indent = len(self.prompt) + 2  # "contoso> "
             if not (self._echo_is_last and line == self._last_line):
-                out.append(" " * indent + line + "\n", style="dim")
+                out.append(" " * indent + visible(line) + "\n", style="dim")
             out.append(" " * (indent + max(0, min(column, len(line)))) + "^\n", style="bold red")
         out.append(message, style="red")
         self._write(out)
@@ -322,7 +327,7 @@ class TenantConsole(Widget):
     def _write_echo(self, line: str) -> None:
         echo = Text()
         echo.append(f"{self.prompt}> ", style="bold")
-        echo.append(line)
+        echo.append(visible(line))
         self.scrollback.write(echo)
         self._last_line = line
         self._echo_is_last = True
@@ -533,19 +538,22 @@ class TenantConsole(Widget):
         if isinstance(event, ErrorEvent):
             run.errors += 1
             return render_error(event)
+        # Messages carry server and tenant text: made visible (Text, never markup).
         if isinstance(event, WarningEvent):
             run.warnings += 1
-            return Text(f"WARNING: {event.message}", style="yellow")
+            return Text(f"WARNING: {visible_lines(event.message)}", style="yellow")
         if isinstance(event, VerboseEvent):
-            return Text(f"VERBOSE: {event.message}", style="dim")
+            return Text(f"VERBOSE: {visible_lines(event.message)}", style="dim")
         if isinstance(event, TextEvent):
-            return Text(event.text)
+            return Text(visible_lines(event.text))
         if isinstance(event, FileEvent):
             verb = "Appended" if event.append else "Wrote"
-            return Text(f"{verb} {event.bytes_written:,} bytes to {event.path}", style="green")
+            return Text(f"{verb} {event.bytes_written:,} bytes to {visible(str(event.path))}", style="green")
         if isinstance(event, RedirectEvent):
-            return Text(event.message, style="dim")
-        return Text(str(event), style="dim")
+            return Text(visible_lines(event.message), style="dim")
+        if isinstance(event, SilenceEvent):
+            return Text(visible_lines(event.message), style="yellow")
+        return Text(visible_lines(str(event)), style="dim")
 
     @staticmethod
     def _render_progress(items: Any) -> RenderableType:
@@ -557,8 +565,8 @@ class TenantConsole(Widget):
             known = 0 <= p.percent <= 100
             bar = RichProgressBar(total=100, completed=p.percent if known else 0, width=30,
                                   pulse=not known)
-            grid.add_row(Text(p.activity, style="bold"), bar,
-                         Text(f"{p.status}" + (f" {p.percent}%" if known else ""), style="dim"))
+            grid.add_row(Text(visible(p.activity), style="bold"), bar,
+                         Text(visible(f"{p.status}") + (f" {p.percent}%" if known else ""), style="dim"))
         return grid
 
     # -- input ---------------------------------------------------------------------------------
@@ -703,11 +711,11 @@ def _render_to_strips(console: Console, formatter: RichFormatter, records: list[
 
 def render_error(event: ErrorEvent) -> RenderableType:
     """An error the way PowerShell prints it: message, then category and FullyQualifiedErrorId."""
-    lines: list[RenderableType] = [Text(event.message, style="bold red")]
+    lines: list[RenderableType] = [Text(visible_lines(event.message), style="bold red")]
     category = event.category or "NotSpecified"
     info = f"{category}: ({event.target or ''}:) [{event.exception_type}]" if event.exception_type \
         else f"{category}: ({event.target or ''}:)"
-    lines.append(Text(f"    + CategoryInfo          : {info}", style="red"))
+    lines.append(Text(f"    + CategoryInfo          : {visible(info)}", style="red"))
     if event.error_id:
-        lines.append(Text(f"    + FullyQualifiedErrorId : {event.error_id}", style="red"))
+        lines.append(Text(f"    + FullyQualifiedErrorId : {visible(event.error_id)}", style="red"))
     return Group(*lines)

@@ -13,6 +13,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from tui.console.widgets.tenant_list import accent_color, display_name
+from tui.shell.safe_text import visible
 
 
 class TenantHeader(Widget):
@@ -35,15 +36,16 @@ class TenantHeader(Widget):
         else:
             colour = accent_color(tenant.domain)
             text.append("▌", Style(color=colour))
-            text.append(f" {display_name(tenant)} ", Style(color="black", bgcolor=colour, bold=True))
-            text.append(f" {tenant.domain}", Style(color=colour))
+            # Names come from a CSV import or the service: shown as text (``safe_text``).
+            text.append(f" {visible(display_name(tenant))} ", Style(color="black", bgcolor=colour, bold=True))
+            text.append(f" {visible(tenant.domain)}", Style(color=colour))
         if self.status:
-            text.append(f"  {self.status}", Style(italic=True, dim=True))
+            text.append(f"  {visible(self.status)}", Style(italic=True, dim=True))
         width = self.content_size.width or self.size.width
         sessions = Text(f"sessions {self.open_sessions}/{self.max_sessions}", Style(bold=True))
         right = Text(no_wrap=True)
         if self.account:
-            right.append(self.account, Style(dim=True))
+            right.append(visible(self.account), Style(dim=True))
             right.append("  ")
         right.append_text(sessions)
         if text.cell_len + right.cell_len + 1 > width:

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, NamedTuple
 
+from rich.markup import escape
+from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 
@@ -26,11 +28,15 @@ class ExohopCommands(Provider):
     async def discover(self) -> Hits:
         for entry in self._entries():
             if entry.discover:
-                yield DiscoveryHit(entry.title, partial(entry.callback), help=entry.help)
+                # Text / escaped: titles name tenants, and Textual reads a str (and highlight()'s input)
+                # as markup.
+                yield DiscoveryHit(Text(entry.title), partial(entry.callback), text=entry.title,
+                                   help=entry.help)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for entry in self._entries():
             score = matcher.match(entry.title)
             if score > 0:
-                yield Hit(score, matcher.highlight(entry.title), partial(entry.callback), help=entry.help)
+                yield Hit(score, matcher.highlight(escape(entry.title)), partial(entry.callback),
+                          text=entry.title, help=entry.help)

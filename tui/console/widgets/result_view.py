@@ -26,6 +26,7 @@ from tui.files import atomic_write_text
 from tui.shell.formatting import choose_view, format_value, to_csv, to_json
 from tui.shell.operators import sort_key
 from tui.shell.records import Record
+from tui.shell.safe_text import visible
 
 FIRST_CHUNK = 100  # the first rows show at once…
 CHUNK_ROWS = 500  # …then this many per frame: DataTable measures each new cell (~15 µs); keep frames short
@@ -60,9 +61,12 @@ def value_of(item: Any, column: str) -> Any:
 
 
 def cell_text(value: Any) -> str:
-    """A cell as one line of text, formatted as the console shows values (whole lists, not cut at four)."""
+    """A cell as one line of text, formatted as the console shows values (whole lists, not cut at four),
+    control characters made visible (``safe_text``): DataTable would paint them raw."""
     text = format_value(value)
-    return text.replace("\r\n", " ").replace("\n", " ") if "\n" in text else text
+    if "\n" in text:
+        text = text.replace("\r\n", " ").replace("\n", " ")
+    return visible(text)
 
 
 class ResultViewer(Widget):
@@ -136,7 +140,7 @@ class ResultViewer(Widget):
 
     def _add_columns(self) -> None:
         for name in self.columns:
-            self.table.add_column(name, key=name)
+            self.table.add_column(Text(visible(name)), key=name)
 
     def show_all_properties(self, on: bool) -> None:
         """Switch between the view's columns and every property of the objects."""
@@ -310,7 +314,7 @@ class ResultViewer(Widget):
             return
         value = str(self.table.get_cell_at(coord))
         self.app.copy_to_clipboard(value)
-        self.notify(f"Copied {value[:60]!r}" if value else "Copied an empty cell", timeout=2)
+        self.notify(f"Copied {value[:60]!r}" if value else "Copied an empty cell", timeout=2, markup=False)
 
     def action_export(self, fmt: str) -> None:
         self._export_format = fmt

@@ -27,6 +27,8 @@ from textual.strip import Strip
 from textual.widgets import Input, Static
 
 from tui.console.controller import TenantState, TenantStatus
+from tui.console.tenant_filter import TenantMatcher
+from tui.shell.safe_text import visible, visible_lines
 
 ROW_HEIGHT = 2  # name line + domain line
 
@@ -57,67 +59,20 @@ def accent_color(domain: str) -> str:
 # -- ranking (pure) --------------------------------------------------------------------------------
 
 
-def _term_score(term: str, hay: str) -> int:
-    """Score of one query term against a haystack: prefix > word start > substring > subsequence."""
-    if hay.startswith(term):
-        return 100
-    pos = hay.find(term)
-    if pos > 0:
-        return 80 if not hay[pos - 1].isalnum() else 50
-    # subsequence: every character in order, penalised by the gaps
-    i = 0
-    gaps = 0
-    last = -1
-    for ch in term:
-        j = hay.find(ch, i)
-        if j < 0:
-            return 0
-        if last >= 0:
-            gaps += j - last - 1
-        last = j
-        i = j + 1
-    return max(1, 30 - gaps)
-
-
-_COMMON_SUFFIX = ".onmicrosoft.com"
-
-
 def fuzzy_score(query: str, tenant: Any) -> int:
-    """0 when ``tenant`` does not match ``query``; otherwise higher is better.
+    """0 when ``tenant`` does not match ``query``; otherwise higher is better (tui.console.tenant_filter).
 
     Every whitespace-separated term must match the name, the domain or a tag. The suffix every
     tenant shares (``.onmicrosoft.com``) is left out, or one letter would match them all.
     """
-    terms = query.lower().split()
-    if not terms:
-        return 1
-    domain = tenant.domain.lower()
-    if domain.endswith(_COMMON_SUFFIX):
-        domain = domain[: -len(_COMMON_SUFFIX)]
-    fields = [display_name(tenant).lower(), domain, *(t.lower() for t in (tenant.tags or ()))]
-    total = 0
-    for term in terms:
-        best = max(_term_score(term, f) for f in fields)
-        if not best and "." in term:  # a full domain typed or pasted
-            best = _term_score(term, tenant.domain.lower())
-        if not best:
-            return 0
-        total += best
-    return total
+    scored = TenantMatcher([tenant]).scored(query)
+    return scored[0][1] if scored else 0
 
 
 def order_tenants(tenants: Sequence[Any], query: str = "",
                   recent: Mapping[str, float] | None = None) -> list[Any]:
     """Favorites first, then recently used (newest first), then by name; a query ranks by score first."""
-    recent = recent or {}
-
-    def base_key(t: Any) -> tuple[int, float, str]:
-        return (0 if getattr(t, "favorite", False) else 1, -recent.get(t.domain.lower(), 0.0), display_name(t).lower())
-
-    if not query.strip():
-        return sorted(tenants, key=base_key)
-    scored = [(fuzzy_score(query, t), t) for t in tenants]
-    return [t for s, t in sorted((p for p in scored if p[0]), key=lambda p: (-p[0], *base_key(p[1])))]
+    return TenantMatcher(tenants, recent).rank(query)
 
 
 # -- widgets ---------------------------------------------------------------------------------------
@@ -242,12 +197,12 @@ class TenantRows(ScrollView, can_focus=True):
             status = state.status if state else TenantStatus.IDLE
             name_style = style + Style(bold=tenant.domain == self.active)
             segments = [bar, Segment(status.value, style + _MARK_STYLES[status]), Segment(" "),
-                        Segment(display_name(tenant), name_style)]
+                        Segment(visible(display_name(tenant)), name_style)]  # a CSV's name: text only
             if getattr(tenant, "favorite", False):
                 segments += [Segment(" "), Segment("♥", style + Style(color="yellow"))]
         else:
             domain_style = style + Style(dim=True)
-            segments = [bar, Segment("  "), Segment(tenant.domain, domain_style)]
+            segments = [bar, Segment("  "), Segment(visible(tenant.domain), domain_style)]
         return Strip(segments).adjust_cell_length(width, style)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -270,7 +225,7 @@ class TenantList(Vertical):
         self.states: dict[str, TenantState] = {}
         self.recent: dict[str, float] = {}
         self._query = ""
-        self._last: tuple[str, list[Any]] | None = None
+        self._matcher: TenantMatcher | None = None   # rebuilt when the tenants or the recent order change
         self._typing_ahead = False
         self._detail_shown: tuple[str, bool, str | None] | None = None
 
@@ -297,7 +252,7 @@ class TenantList(Vertical):
 
     def set_tenants(self, tenants: Sequence[Any]) -> None:
         self.tenants = list(tenants)
-        self._last = None
+        self._matcher = None
         self.refilter()
 
     def set_states(self, states: Mapping[str, TenantState], recent: Mapping[str, float]) -> None:
@@ -307,7 +262,7 @@ class TenantList(Vertical):
         rows.states = self.states
         if dict(recent) != self.recent:
             self.recent = dict(recent)
-            self._last = None
+            self._matcher = self._matcher.reordered(self.recent) if self._matcher is not None else None
             self.refilter()
         else:
             rows.refresh()
@@ -327,14 +282,9 @@ class TenantList(Vertical):
         self.refilter(keep_cursor=True)
 
     def refilter(self, keep_cursor: bool = True) -> None:
-        query = self._query
-        pool: Sequence[Any] = self.tenants
-        # Typing one more character only narrows: rank the previous matches instead of everything.
-        if self._last is not None and query.startswith(self._last[0]) and self._last[0].strip() \
-                and " " not in query[len(self._last[0]):]:
-            pool = self._last[1]
-        ordered = order_tenants(pool, query, self.recent)
-        self._last = (query, ordered)
+        if self._matcher is None:
+            self._matcher = TenantMatcher(self.tenants, self.recent)
+        ordered = self._matcher.rank(self._query)   # narrows the previous matches as the query grows
         self.rows.states = self.states
         self.rows.set_rows(ordered, keep_cursor=keep_cursor)
 
@@ -398,9 +348,10 @@ class TenantList(Vertical):
         if (text, error, tip) == self._detail_shown:
             return  # an update re-lays out the screen (the line has auto height): skip when unchanged
         self._detail_shown = (text, error, tip)
-        detail.update(Text(text))
+        detail.update(Text(visible_lines(text)))
         detail.set_class(error, "-error")
-        self.rows.tooltip = tip
+        # Text, not str: a str tooltip is read as markup, and the error quotes the service.
+        self.rows.tooltip = Text(visible_lines(tip)) if tip is not None else None
 
     def _detail_of(self, tenant: Any | None) -> tuple[str, bool, str | None]:
         """(text, is an error, tooltip) for the detail line under the list."""
