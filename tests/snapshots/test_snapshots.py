@@ -85,6 +85,15 @@ async def _contoso_console(pilot: Pilot[Any]) -> Any:
     return app.console_for(tenant.domain)
 
 
+async def _until_shown(pilot: Pilot[Any], console: Any, needle: str) -> None:
+    """The scrollback flushes on a timer: wait for its summary line, not a fixed time (a loaded machine is slow)."""
+    for _ in range(200):
+        if any(needle in text for text in console.scrollback.plain_lines()):
+            break
+        await pilot.pause(0.05)
+    await pilot.pause()
+
+
 async def _show_result(pilot: Pilot[Any]) -> None:
     """A finished command with a table, fed through the console's own API (fixed duration: no clock)."""
     console = await _contoso_console(pilot)
@@ -93,7 +102,7 @@ async def _show_result(pilot: Pilot[Any]) -> None:
     for row in MAILBOXES:
         console.append_event(RecordEvent(_mailbox(row)))
     console.end_run(RunSummary(line=line, outcome="ok", records=5, duration_s=0.42))
-    await pilot.pause(0.3)
+    await _until_shown(pilot, console, "0.42 s")
 
 
 async def _show_errors(pilot: Pilot[Any]) -> None:
@@ -116,12 +125,7 @@ async def _show_errors(pilot: Pilot[Any]) -> None:
         target="nobody@contoso.com", terminating=True,
         exception_type="ManagementObjectNotFoundException"))
     console.end_run(RunSummary(line=line, outcome="failed", errors=1, warnings=1, duration_s=0.31))
-    # The scrollback flushes on a timer: wait for the summary line, not a fixed time (a loaded machine is slow).
-    for _ in range(100):
-        if any("0.31 s" in text for text in console.scrollback.plain_lines()):
-            break
-        await pilot.pause(0.05)
-    await pilot.pause()
+    await _until_shown(pilot, console, "0.31 s")
 
 
 def test_result_table(snap_compare: Any) -> None:
