@@ -9,13 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from tui.cli.signals import on_termination
 from tui.config import Account, Config, data_dir, load_config
 from tui.logs import register_secret
 from tui.remoting.errors import RemotingError
 from tui.remoting.journal import ShellJournal
 from tui.shell.safe_text import visible_lines
 from tui.tenants import Tenant, TenantDirectory
+from tui.termination import on_termination
 
 CLOSE_DEADLINE_S = 10.0
 # After Ctrl+C or a termination signal: the process must be gone within 2 s whatever the server does.

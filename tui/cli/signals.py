@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import signal
-import threading
-from collections.abc import Callable, Iterator
 from types import FrameType
-from typing import Any
+
+from tui.termination import on_termination
 
 
 class Terminated(BaseException):
@@ -16,25 +14,6 @@ class Terminated(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
-
-
-@contextlib.contextmanager
-def on_termination(handler: Callable[[int, FrameType | None], Any] | signal.Handlers) -> Iterator[None]:
-    """``handler`` for SIGTERM/SIGHUP inside the block, the previous handlers restored after it.
-
-    Only the main thread may set signal handlers: elsewhere the block runs unchanged."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {}
-    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-        if sig is not None:
-            previous[sig] = signal.signal(sig, handler)
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def termination_signals() -> contextlib.AbstractContextManager[None]:

@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
+from tui.termination import on_termination
+
 log = logging.getLogger(__name__)
 
 EXIT_WITHIN_S = 1.7    # the bound is 2 s from the signal; the rest is the interpreter's own exit
@@ -104,12 +106,5 @@ def exit_on_termination(app: Any) -> Iterator[None]:
         threading.Thread(target=watchdog, args=(signum, now), name="exohop-exit-watchdog", daemon=True).start()
         threading.Thread(target=close_and_exit, args=(signum,), name="exohop-signal-close", daemon=True).start()
 
-    previous = {}
-    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-        if sig is not None:
-            previous[sig] = signal.signal(sig, handler)
-    try:
+    with on_termination(handler):
         yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
