@@ -118,7 +118,8 @@ def _fault_reason_from_text(text: str) -> str | None:
     return " ".join(p for p in parts if p)[:500] or None
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
+def exception_chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and its causes, contexts and exceptions carried in args (pypsrp and msal nest them there)."""
     seen: list[BaseException] = []
     cur: BaseException | None = exc
     while cur is not None and cur not in seen:
@@ -170,7 +171,7 @@ def from_exception(exc: BaseException, *, account: str | None, tenant: str | Non
     if isinstance(exc, WSManFaultError) and exc.code == EXPIRED_FAULT_CODE:
         return make(f"The session to {who} has expired on the server. exohop reconnects on the next command.",
                     EXPIRED)
-    chain = _chain(exc)
+    chain = exception_chain(exc)
     if any(isinstance(e, OSError) and "tls ca certificate bundle" in str(e).lower() for e in chain):
         # requests' own check of the account's ca_file (tui.config checks first; this is the fallback).
         return make(f"The CA file configured for {account} is missing, so {where} cannot be verified for {who}. "

@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from tui.remoting.errors import SIGN_IN, RemotingError
+from tui.remoting.errors import SIGN_IN, RemotingError, exception_chain
 
 # reasons
 CONSENT = "consent"                      # the app is not consented in the tenant (65001, 700016)
@@ -137,15 +137,6 @@ def from_result(result: Mapping[str, Any], *, account: str | None, tenant: str |
                 f"again: `{_login(account)}`.", SERVICE)
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    cur: BaseException | None = exc
-    while cur is not None and cur not in seen:
-        seen.append(cur)
-        cur = cur.__cause__ or cur.__context__
-    return seen
-
-
 def from_exception(exc: BaseException, *, account: str | None, tenant: str | None,
                    host: str | None = None) -> SignInError:
     """Map what msal or requests raised while signing ``account`` in to ``tenant``."""
@@ -154,7 +145,7 @@ def from_exception(exc: BaseException, *, account: str | None, tenant: str | Non
     who = account or "the account"
     where = tenant or "its home tenant"
     login_host = host or "the sign-in service"
-    chain = _chain(exc)
+    chain = exception_chain(exc)
 
     def make(message: str, reason: str, code: int | None = None) -> SignInError:
         return SignInError(message, reason, account=account, tenant=tenant, code=code)
