@@ -4,12 +4,38 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+import tomli_w
 
 from tui.config import Account
 from tui.tenants import Tenant
+
+
+def keyring_env(secret_service: Any, **extra: str) -> dict[str, str]:
+    """The environment of an exohop child process that keeps its passwords in the private Secret Service."""
+    return {**os.environ, "DBUS_SESSION_BUS_ADDRESS": secret_service.address,
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring", **extra}
+
+
+def write_config(dirs: dict[str, Path], *, upn: str, url: str, ca_file: str | None, tenants: list[str],
+                 confirm: str = "always") -> None:
+    """config.toml with one default account and tenants.toml with ``tenants`` (names from the domains)."""
+    (dirs["config"] / "config.toml").write_text(tomli_w.dumps({"settings": {"confirm": confirm}, "accounts": [
+        {"upn": upn, "endpoint": url, "ca_file": ca_file, "default": True}]}))
+    (dirs["config"] / "tenants.toml").write_text(tomli_w.dumps({"tenants": [
+        {"domain": d, "name": d.split(".")[0].title()} for d in tenants]}))
+
+
+def write_sim_config(dirs: dict[str, Path], server: Any, tenants: list[str], *, ca_file: str | None = None,
+                     confirm: str = "always", url: str | None = None) -> None:
+    """``write_config`` for the first account of an in-process Simulator."""
+    write_config(dirs, upn=server.accounts[0].upn, url=url or server.url, ca_file=ca_file or server.ca_file,
+                 tenants=tenants, confirm=confirm)
+
 
 # The commands these tests use (Import-PSSession -CommandName style): a full import costs seconds and
 # is tested once, in test_connect.py.

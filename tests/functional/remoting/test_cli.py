@@ -9,25 +9,16 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import keyring
 import pytest
-import tomli_w
 
 from tui import accounts
 from tui.cli.main import main
 
-from .conftest import seed_cache
+from .conftest import keyring_env, seed_cache, write_sim_config
 
 pytestmark = pytest.mark.keyring
-
-
-def _env(secret_service) -> dict[str, str]:   # type: ignore[no-untyped-def]
-    env = dict(os.environ)
-    env["DBUS_SESSION_BUS_ADDRESS"] = secret_service.address
-    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.SecretService.Keyring"
-    return env
 
 
 def _exohop(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -35,19 +26,11 @@ def _exohop(args: list[str], env: dict[str, str], stdin: str | None = None) -> s
                           text=True, timeout=60)
 
 
-def _write_config(dirs: dict[str, Path], server, tenants: list[str]) -> None:   # type: ignore[no-untyped-def]
-    a = server.accounts[0]
-    (dirs["config"] / "config.toml").write_text(tomli_w.dumps({"settings": {"confirm": "always"}, "accounts": [
-        {"upn": a.upn, "endpoint": server.url, "ca_file": server.ca_file, "default": True}]}))
-    (dirs["config"] / "tenants.toml").write_text(tomli_w.dumps({"tenants": [
-        {"domain": d, "name": d.split(".")[0].title()} for d in tenants]}))
-
-
 def test_login_password_reaches_no_file_and_no_log(sim, secret_service, exohop_dirs, seeded_catalog,
                                                    caplog, capsys) -> None:   # type: ignore[no-untyped-def]
     a = sim.accounts[0]
     seed_cache(exohop_dirs["cache"], sim, seeded_catalog)
-    env = _env(secret_service)
+    env = keyring_env(secret_service)
     login = _exohop(["login", a.upn, "--password-stdin", "--endpoint", sim.url, "--ca-file", sim.ca_file], env,
                     stdin=a.password + "\n")
     assert login.returncode == 0, login.stderr
@@ -78,7 +61,7 @@ def test_run_exit_codes(sim, secret_service, exohop_dirs, seeded_catalog, capsys
     a = sim.accounts[0]
     seed_cache(exohop_dirs["cache"], sim, seeded_catalog)
     not_delegated = next(t.domain for t in sim.tenants if t.domain not in a.tenants)
-    _write_config(exohop_dirs, sim, [a.tenants[0], not_delegated])
+    write_sim_config(exohop_dirs, sim, [a.tenants[0], not_delegated])
 
     assert main(["run", "-t", "contoso", "Get-Mailbox -ResultSize 1"]) == 3      # no password stored yet
     assert f"exohop login {a.upn}" in capsys.readouterr().err
@@ -114,16 +97,16 @@ def test_run_exit_codes(sim, secret_service, exohop_dirs, seeded_catalog, capsys
         accounts.delete_password(a.upn)
 
 
-def test_sigterm_to_a_running_exohop_run_leaves_no_shell(make_sim, secret_service, exohop_dirs,
+def test_sigterm_to_a_running_exohop_run_leaves_no_shell_and_an_interrupted_transcript_line(make_sim, secret_service, exohop_dirs,
                                                          seeded_catalog) -> None:   # type: ignore[no-untyped-def]
     server = make_sim(mailboxes=3000, latency_ms=20)
     a = server.accounts[0]
     seed_cache(exohop_dirs["cache"], server, seeded_catalog)
-    _write_config(exohop_dirs, server, [a.tenants[0]])
+    write_sim_config(exohop_dirs, server, [a.tenants[0]])
     accounts.set_password(a.upn, a.password)
     try:
         proc = subprocess.Popen([sys.executable, "-m", "tui", "run", "-t", a.tenants[0],
-                                 "Get-Mailbox -ResultSize Unlimited"], env=_env(secret_service),
+                                 "Get-Mailbox -ResultSize Unlimited"], env=keyring_env(secret_service),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and proc.poll() is None:
@@ -141,6 +124,11 @@ def test_sigterm_to_a_running_exohop_run_leaves_no_shell(make_sim, secret_servic
         assert server.stats()["shells_deleted"] == 1
     finally:
         accounts.delete_password(a.upn)
+    # The interrupted command (a Set- may have partly run) has its audit line.
+    transcript = exohop_dirs["data"] / "transcripts" / f"{a.tenants[0]}.jsonl"
+    entry = json.loads(transcript.read_text().splitlines()[-1])
+    assert entry["outcome"] == "interrupted" and entry["line"] == "Get-Mailbox -ResultSize Unlimited"
+    assert entry["duration_s"] > 0
 
 
 def test_tenants_commands_and_malformed_file(exohop_dirs, tmp_path, capsys) -> None:   # type: ignore[no-untyped-def]
@@ -179,7 +167,7 @@ def test_login_without_a_keyring_backend_says_how_to_get_one(exohop_dirs, tmp_pa
 
 def test_run_with_no_cache_imports_only_the_lines_commands(sim, secret_service, exohop_dirs, capsys) -> None:   # type: ignore[no-untyped-def]
     a = sim.accounts[0]
-    _write_config(exohop_dirs, sim, [a.tenants[0]])
+    write_sim_config(exohop_dirs, sim, [a.tenants[0]])
     accounts.set_password(a.upn, a.password)
     try:
         t0 = time.monotonic()
@@ -202,11 +190,11 @@ def test_shell_repl_runs_stops_with_ctrl_c_and_closes(make_sim, secret_service, 
     server = make_sim(mailboxes=3000, latency_ms=20)
     a = server.accounts[0]
     seed_cache(exohop_dirs["cache"], server, seeded_catalog)
-    _write_config(exohop_dirs, server, [a.tenants[0]])
+    write_sim_config(exohop_dirs, server, [a.tenants[0]])
     accounts.set_password(a.upn, a.password)
     pid, fd = pty.fork()
     if pid == 0:   # the child: exohop shell on a terminal
-        env = {**_env(secret_service), "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm", "COLUMNS": "120"}
+        env = {**keyring_env(secret_service), "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm", "COLUMNS": "120"}
         os.execve(sys.executable, [sys.executable, "-m", "tui", "shell", "-t", "contoso"], env)
     buffer = b""
 

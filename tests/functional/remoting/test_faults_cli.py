@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tomli_w
 
 from tui import accounts, logs
 from tui.cli.main import main
 
-from .conftest import seed_cache
+from .conftest import keyring_env, seed_cache, write_sim_config
 
 CLASS_NAME = re.compile(r"[A-Z][a-zA-Z]+(Error|Exception)\b")
 
@@ -35,20 +34,6 @@ CLASS_NAME = re.compile(r"[A-Z][a-zA-Z]+(Error|Exception)\b")
 def _no_leftover_log_handler() -> Iterator[None]:
     yield
     logs.uninstall()   # main() installs exohop's handler on the root logger of this process
-
-
-def _env(secret_service) -> dict[str, str]:   # type: ignore[no-untyped-def]
-    return {**os.environ, "DBUS_SESSION_BUS_ADDRESS": secret_service.address,
-            "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"}
-
-
-def _write_config(dirs: dict[str, Path], server: Any, tenants: list[str], *, ca_file: str | None = None,
-                  confirm: str = "always", url: str | None = None) -> None:
-    a = server.accounts[0]
-    (dirs["config"] / "config.toml").write_text(tomli_w.dumps({"settings": {"confirm": confirm}, "accounts": [
-        {"upn": a.upn, "endpoint": url or server.url, "ca_file": ca_file or server.ca_file, "default": True}]}))
-    (dirs["config"] / "tenants.toml").write_text(tomli_w.dumps({"tenants": [
-        {"domain": d, "name": d.split(".")[0].title()} for d in tenants]}))
 
 
 def _transcript(dirs: dict[str, Path], domain: str) -> list[dict[str, Any]]:
@@ -151,7 +136,7 @@ def test_wrong_password_run_all_signs_in_once_logs_no_password_and_audits(
     a = server.accounts[0]
     seed_cache(exohop_dirs["cache"], server, seeded_catalog)
     tenants = list(a.tenants[:4])
-    _write_config(exohop_dirs, server, tenants)
+    write_sim_config(exohop_dirs, server, tenants)
     wrong = "Wr0ng-pass-" + a.password[:4]
     accounts.set_password(a.upn, wrong)
     log_file = tmp_path / "wrong.log"
@@ -181,7 +166,7 @@ def test_known_failure_paths_show_no_exception_class_name(make_sim, secret_servi
     server = make_sim(mailboxes=3)
     a = server.accounts[0]
     seed_cache(exohop_dirs["cache"], server, seeded_catalog)
-    env = _env(secret_service)
+    env = keyring_env(secret_service)
     other_ca = tmp_path / "other-ca.pem"
     from tui.sim.certs import generate
 
@@ -189,7 +174,7 @@ def test_known_failure_paths_show_no_exception_class_name(make_sim, secret_servi
     line = ["run", "-t", "contoso", "Get-Mailbox -ResultSize 1"]
 
     def run(**config: Any) -> subprocess.CompletedProcess[str]:
-        _write_config(exohop_dirs, server, [a.tenants[0]], **config)
+        write_sim_config(exohop_dirs, server, [a.tenants[0]], **config)
         return subprocess.run([sys.executable, "-m", "tui", *line], env=env, capture_output=True, text=True,
                               timeout=60)
 
@@ -252,33 +237,6 @@ def test_run_requires_yes_for_a_state_changing_line(exohop_dirs: dict[str, Path]
 
 
 @pytest.mark.keyring
-def test_sigterm_mid_command_in_run_leaves_an_interrupted_transcript_line(make_sim, secret_service, exohop_dirs,
-                                                                          seeded_catalog) -> None:   # type: ignore[no-untyped-def]
-    server = make_sim(mailboxes=3000, latency_ms=20)
-    a = server.accounts[0]
-    seed_cache(exohop_dirs["cache"], server, seeded_catalog)
-    _write_config(exohop_dirs, server, [a.tenants[0]])
-    accounts.set_password(a.upn, a.password)
-    try:
-        proc = subprocess.Popen([sys.executable, "-m", "tui", "run", "-t", a.tenants[0],
-                                 "Get-Mailbox -ResultSize Unlimited"], env=_env(secret_service),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and proc.poll() is None:
-            if server.stats()["requests"]["Receive"] >= 4:
-                break                                 # the output is streaming
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
-        assert proc.returncode == 128 + signal.SIGTERM, err
-    finally:
-        accounts.delete_password(a.upn)
-    entry = _transcript(exohop_dirs, a.tenants[0])[-1]
-    assert entry["outcome"] == "interrupted" and entry["line"] == "Get-Mailbox -ResultSize Unlimited"
-    assert entry["duration_s"] > 0
-
-
-@pytest.mark.keyring
 def test_shell_asks_naming_the_tenant_and_audits_a_decline(make_sim, secret_service, exohop_dirs,
                                                            seeded_catalog) -> None:   # type: ignore[no-untyped-def]
     import pty
@@ -287,11 +245,11 @@ def test_shell_asks_naming_the_tenant_and_audits_a_decline(make_sim, secret_serv
     server = make_sim(mailboxes=3)
     a = server.accounts[0]
     seed_cache(exohop_dirs["cache"], server, seeded_catalog)
-    _write_config(exohop_dirs, server, [a.tenants[0]])
+    write_sim_config(exohop_dirs, server, [a.tenants[0]])
     accounts.set_password(a.upn, a.password)
     pid, fd = pty.fork()
     if pid == 0:   # the child: exohop shell on a terminal
-        env = {**_env(secret_service), "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm", "COLUMNS": "120"}
+        env = {**keyring_env(secret_service), "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm", "COLUMNS": "120"}
         os.execve(sys.executable, [sys.executable, "-m", "tui", "shell", "-t", "contoso"], env)
     ansi = re.compile(rb"\x1b\[[0-9;?]*[a-zA-Z]")
     buffer = b""

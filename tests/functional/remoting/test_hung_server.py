@@ -23,7 +23,6 @@ from typing import Any
 
 import pytest
 import requests
-import tomli_w
 
 from tui import accounts
 from tui.cli.main import main
@@ -33,6 +32,8 @@ from tui.remoting.journal import ShellJournal
 from tui.remoting.pool import SessionPool
 from tui.remoting.session import DelegatedSession
 from tui.tenants import Tenant
+
+from .conftest import keyring_env, write_config
 
 pytestmark = pytest.mark.keyring
 
@@ -105,15 +106,12 @@ def wait_until(predicate: Callable[[], bool], timeout_s: float = 30.0, what: str
 
 
 def configure(dirs: dict[str, Path], server: SimProcess) -> None:
-    (dirs["config"] / "config.toml").write_text(tomli_w.dumps({"settings": {"confirm": "never"}, "accounts": [
-        {"upn": server.upn, "endpoint": server.url, "ca_file": server.ca_file, "default": True}]}))
-    (dirs["config"] / "tenants.toml").write_text(tomli_w.dumps({"tenants": [
-        {"domain": d, "name": d.split(".")[0].title()} for d in server.tenants]}))
+    write_config(dirs, upn=server.upn, url=server.url, ca_file=server.ca_file, tenants=list(server.tenants),
+                 confirm="never")
 
 
 def cli_env(secret_service: Any) -> dict[str, str]:
-    return {**os.environ, "DBUS_SESSION_BUS_ADDRESS": secret_service.address,
-            "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring", "PYTHONUNBUFFERED": "1"}
+    return keyring_env(secret_service, PYTHONUNBUFFERED="1")
 
 
 @pytest.fixture
