@@ -9,11 +9,11 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 from tui.sim.entra import LoginRefused, OAuthError, TokenService
+from tui.sim.reply import Reply
 
 DEVICE_LOGIN_PATH = "/devicelogin"
 _DISCOVERY = re.compile(r"^/(?P<tenant>[^/]+)/v2\.0/\.well-known/openid-configuration$", re.IGNORECASE)
@@ -24,14 +24,7 @@ _JSON = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no
 _HTML = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
 
 
-@dataclass(slots=True)
-class WebReply:
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def route(service: TokenService, method: str, path: str, query: str, body: bytes, base_url: str) -> WebReply | None:
+def route(service: TokenService, method: str, path: str, query: str, body: bytes, base_url: str) -> Reply | None:
     try:
         return _route(service, method, path, query, body, base_url)
     except OAuthError as exc:
@@ -39,7 +32,7 @@ def route(service: TokenService, method: str, path: str, query: str, body: bytes
 
 
 def _route(service: TokenService, method: str, path: str, query: str, body: bytes,
-           base_url: str) -> WebReply | None:
+           base_url: str) -> Reply | None:
     if path.rstrip("/").lower() == DEVICE_LOGIN_PATH:
         return _device_login(service, method, _form(body) if method == "POST" else dict(parse_qsl(query)))
     if (m := _DISCOVERY.match(path)) and method == "GET":
@@ -53,14 +46,14 @@ def _route(service: TokenService, method: str, path: str, query: str, body: byte
     if op == "authorize":
         return _authorize(service, method, tenant, dict(parse_qsl(query)), _form(body) if method == "POST" else {})
     if method != "POST":
-        return WebReply(405, b"", {"Allow": "POST"})
+        return Reply(405, b"", {"Allow": "POST"})
     form = _form(body)
     if op == "devicecode":
         return _json(service.start_device_flow(base_url, tenant, form))
     return _json(service.token(base_url, tenant, form, f"{base_url}{path}"))
 
 
-def _device_login(service: TokenService, method: str, form: dict[str, str]) -> WebReply:
+def _device_login(service: TokenService, method: str, form: dict[str, str]) -> Reply:
     code = form.get("code", "")
     if method != "POST":
         return _page("Enter code", _DEVICE_FORM.format(code=html.escape(code)))
@@ -77,7 +70,7 @@ def _device_login(service: TokenService, method: str, form: dict[str, str]) -> W
 
 
 def _authorize(service: TokenService, method: str, tenant: str, query: dict[str, str],
-               form: dict[str, str]) -> WebReply:
+               form: dict[str, str]) -> Reply:
     if method == "GET":
         try:
             service.check_authorize(tenant, query)
@@ -110,14 +103,14 @@ def _form(body: bytes) -> dict[str, str]:
     return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
 
 
-def _json(doc: dict[str, Any], status: int = 200) -> WebReply:
-    return WebReply(status, json.dumps(doc).encode(), dict(_JSON))
+def _json(doc: dict[str, Any], status: int = 200) -> Reply:
+    return Reply(status, json.dumps(doc).encode(), dict(_JSON))
 
 
-def _page(title: str, content: str, status: int = 200) -> WebReply:
+def _page(title: str, content: str, status: int = 200) -> Reply:
     text = (f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(title)}</title></head>"
             f"<body><h1>{html.escape(title)}</h1>{content}</body></html>")
-    return WebReply(status, text.encode(), dict(_HTML))
+    return Reply(status, text.encode(), dict(_HTML))
 
 
 _DEVICE_FORM = ('<form method="post" action="/devicelogin">'

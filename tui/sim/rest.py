@@ -42,7 +42,7 @@ import re
 import threading
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -52,6 +52,7 @@ from tui.sim.directory import DirTenant, ExchangeAccess
 from tui.sim.entra import TokenService
 from tui.sim.faults import Faults, Plan
 from tui.sim.model import CmdletError, SimObject
+from tui.sim.reply import Reply
 from tui.sim.rest_cursor import CursorError, CursorStore, make_token
 from tui.sim.runspace import Engine
 
@@ -71,14 +72,6 @@ def is_rest_path(path: str) -> bool:
     return _ROUTE.match(path) is not None
 
 
-@dataclass(slots=True)
-class RestReply:
-    status: int
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    plan: Plan = field(default_factory=Plan)
-
-
 @dataclass(frozen=True, slots=True)
 class Caller:
     key: str                     # "user:<upn>" or "app:<client id>": whose first contact is redirected
@@ -91,7 +84,7 @@ class RestError(Exception):
 
     def __init__(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
         super().__init__(status)
-        self.reply = RestReply(status, body, dict(headers or {}))
+        self.reply = Reply(status, body, dict(headers or {}))
 
 
 def _json_error(status: int, code: str, exception_type: str, message: str, **headers: str) -> RestError:
@@ -184,7 +177,7 @@ class RestDoor:
 
     # -- entry -------------------------------------------------------------------------------------------
 
-    def handle(self, method: str, path: str, query: str, headers: Any, body: bytes, base_url: str) -> RestReply:
+    def handle(self, method: str, path: str, query: str, headers: Any, body: bytes, base_url: str) -> Reply:
         plan = self.faults.take()
         route = _ROUTE.match(path)
         module_file = route is not None and route.group("op").lower() == "exomodulefile"
@@ -202,16 +195,16 @@ class RestDoor:
             self.stats.count(cmdlet, reply.status)
         return reply
 
-    def _faulted(self, plan: Plan) -> RestReply | None:
+    def _faulted(self, plan: Plan) -> Reply | None:
         if plan.drop:
-            return RestReply(0)
+            return Reply(0)
         if plan.unavailable is not None:
-            return RestReply(plan.unavailable)        # the module retries 503 and 504 with backoff (§1.9)
+            return Reply(plan.unavailable)        # the module retries 503 and 504 with backoff (§1.9)
         if plan.throttle_retry_after is not None:
-            return RestReply(429, b"", {"Retry-After": str(plan.throttle_retry_after)})
+            return Reply(429, b"", {"Retry-After": str(plan.throttle_retry_after)})
         return None
 
-    def _route(self, method: str, path: str, query: str, headers: Any, body: bytes, base_url: str) -> RestReply:
+    def _route(self, method: str, path: str, query: str, headers: Any, body: bytes, base_url: str) -> Reply:
         m = _ROUTE.match(path)
         if m is None:
             raise RestError(404, b"Not Found", {"Content-Type": "text/plain"})
@@ -225,7 +218,7 @@ class RestDoor:
         tenant, caller = self._authenticate(headers.get("Authorization", ""), m.group("tenant"), base_url)
         if not regional and self._first_contact(caller):
             location = f"{base_url}{REGIONAL_PREFIX}{path}" + (f"?{query}" if query else "")
-            return RestReply(302, b"", {"Location": location})
+            return Reply(302, b"", {"Location": location})
         _check_anchor(headers.get("X-AnchorMailbox"), tenant, self.directory.tenant)
         params = {k.lower(): v for k, v in parse_qsl(query, keep_blank_values=True)}
         if op == "exomodulefile":
@@ -275,7 +268,7 @@ class RestDoor:
     # -- EXOModuleFile -----------------------------------------------------------------------------------
 
     def _module_file(self, caller: Caller, headers: Any, params: dict[str, str], base_url: str, version: str,
-                     tenant: DirTenant) -> RestReply:
+                     tenant: DirTenant) -> Reply:
         """The cmdlets the caller's roles allow, comma-separated (§1.10; the payload's other fields are
         unverified, so only the module version asked for is echoed beside them)."""
         patterns = [p.strip() for p in (headers.get("CommandName") or "*").split(",") if p.strip()]
@@ -283,12 +276,12 @@ class RestDoor:
                  if _allowed(caller.access, c.name)]
         body = {"@odata.context": f"{base_url}/adminapi/{version}/{tenant.tenant_id}/$metadata#EXOModuleFile",
                 "value": [{"exportedCmdlets": ",".join(names), "Version": params.get("version", "")}]}
-        return RestReply(200, json.dumps(body).encode(), {"Content-Type": JSON_TYPE})
+        return Reply(200, json.dumps(body).encode(), {"Content-Type": JSON_TYPE})
 
     # -- InvokeCommand -----------------------------------------------------------------------------------
 
     def _invoke(self, caller: Caller, tenant: DirTenant, headers: Any, body: bytes, params: dict[str, str],
-                link_base: str, context_base: str) -> RestReply:
+                link_base: str, context_base: str) -> Reply:
         name, parameters = _envelope(body)
         header_name = headers.get("X-CmdletName")
         if header_name and header_name.strip().lower() != name.lower():
@@ -332,7 +325,7 @@ class RestDoor:
             # A run that only warned answers value null (§1.6, CIPP reads warnings as the value then).
             out["value"] = None if not records and warnings else [rj.select(r, selected) if selected else r
                                                                   for r in page]
-        return RestReply(200, json.dumps(out).encode(), {"Content-Type": JSON_TYPE,
+        return Reply(200, json.dumps(out).encode(), {"Content-Type": JSON_TYPE,
                                                          "Preference-Applied": f"odata.maxpagesize={page_size}"})
 
     def _run(self, caller: Caller, tenant: DirTenant, headers: Any, name: str,

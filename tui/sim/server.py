@@ -28,7 +28,8 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 from tui.sim import entra_web, rest, wsman
 from tui.sim.entra import TokenService
-from tui.sim.faults import Faults, Plan
+from tui.sim.faults import Faults
+from tui.sim.reply import Reply
 from tui.sim.runspace import Engine, NothingYet, ProtocolFailure, Shell, ShellGone
 
 log = logging.getLogger(__name__)
@@ -48,14 +49,6 @@ class SimAccount:
     upn: str
     password: str = field(repr=False)
     tenants: tuple[str, ...] = ()
-
-
-@dataclass(slots=True)
-class Response:
-    status: int
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    plan: Plan = field(default_factory=Plan)
 
 
 class Stats:
@@ -177,27 +170,27 @@ class Service:
     # -- requests ----------------------------------------------------------------------------------------
 
     def handle(self, path: str, query: str, headers: Any, body: bytes, client_ip: str,
-               base_url: str) -> Response:
+               base_url: str) -> Reply:
         plan = self.faults.take()
         if plan.drop:
-            return Response(0, plan=plan)
+            return Reply(0, plan=plan)
         if plan.throttle_retry_after is not None:
-            return Response(503, b"", {"Retry-After": str(plan.throttle_retry_after)}, plan)
+            return Reply(503, b"", {"Retry-After": str(plan.throttle_retry_after)}, plan)
         if plan.unavailable is not None:
-            return Response(plan.unavailable, b"", {}, plan)
+            return Reply(plan.unavailable, b"", {}, plan)
         response = self._handle(path, query, headers, body, client_ip, base_url)
         response.plan = plan
         return response
 
     def _handle(self, path: str, query: str, headers: Any, body: bytes, client_ip: str,
-                base_url: str) -> Response:
+                base_url: str) -> Reply:
         low = path.rstrip("/").lower()
         regional = low == REGIONAL_PATH.lower()
         if low != WSMAN_PATH and not regional:
-            return Response(404, b"Not Found", {"Content-Type": "text/plain"})
+            return Reply(404, b"Not Found", {"Content-Type": "text/plain"})
         account = self._authenticate(headers.get("Authorization", ""))
         if account is None:
-            return Response(401, b"", {"WWW-Authenticate": f'Basic realm="{REALM}"'})
+            return Reply(401, b"", {"WWW-Authenticate": f'Basic realm="{REALM}"'})
         try:
             req = wsman.parse_request(body)
         except wsman.WSManRequestError as exc:
@@ -232,7 +225,7 @@ class Service:
         return account
 
     def _create(self, req: wsman.Request, account: SimAccount, tenant: str, regional: bool,
-                client_ip: str, base_url: str) -> Response:
+                client_ip: str, base_url: str) -> Reply:
         with self._lock:
             first = account.upn.lower() not in self._redirected
             if first:
@@ -240,7 +233,7 @@ class Service:
         if first and not regional:
             location = (f"{base_url}{REGIONAL_PATH}?PSVersion={REDIRECT_PSVERSION}"
                         f"&DelegatedOrg={quote(tenant, safe='@.-')}")
-            return Response(302, b"", {"Location": location})
+            return Reply(302, b"", {"Location": location})
         if not tenant or tenant not in {t.lower() for t in account.tenants}:
             return self._fault(req, wsman.FAULT_ACCESS_DENIED, wsman.MSG_ACCESS_DENIED, subcode="w:AccessDenied")
         if req.resource_uri.lower() != EXCHANGE_RESOURCE_URI.lower():
@@ -272,7 +265,7 @@ class Service:
             raise
         self.stats.add("shells_created")
         address = f"{base_url}{WSMAN_PATH}"
-        return Response(200, wsman.create_response(req, address, shell_id, account.upn, client_ip,
+        return Reply(200, wsman.create_response(req, address, shell_id, account.upn, client_ip,
                                                    idle_timeout))
 
     def _shell_for(self, req: wsman.Request, account: SimAccount) -> Shell:
@@ -282,7 +275,7 @@ class Service:
             raise ShellGone(req.shell_id or "")
         return shell
 
-    def _dispatch(self, req: wsman.Request, shell: Shell) -> Response:
+    def _dispatch(self, req: wsman.Request, shell: Shell) -> Reply:
         if req.action == "Receive":
             command_id = wsman.receive_target(req.body)
             budget = (req.max_envelope_size - wsman.receive_overhead(command_id)) * 3 // 4
@@ -292,36 +285,36 @@ class Service:
             except NothingYet:
                 return self._fault(req, wsman.FAULT_OPERATION_TIMEOUT, wsman.MSG_OPERATION_TIMEOUT,
                                    subcode="w:TimedOut")
-            return Response(200, wsman.receive_response(req, command_id, data, done))
+            return Reply(200, wsman.receive_response(req, command_id, data, done))
         if req.action == "Command":
             command_id, fragment = wsman.command_line(req.body)
             cid = shell.command(command_id, fragment)
-            return Response(200, wsman.command_response(req, cid))
+            return Reply(200, wsman.command_response(req, cid))
         if req.action == "Send":
             for _cid, data in wsman.send_streams(req.body):
                 shell.send(data)
-            return Response(200, wsman.empty_response(req, "Send"))
+            return Reply(200, wsman.empty_response(req, "Send"))
         if req.action == "Signal":
             command_id, code = wsman.signal_of(req.body)
             shell.signal(command_id, stop=wsman.is_stop_signal(code), terminate=wsman.is_terminate_signal(code))
-            return Response(200, wsman.empty_response(req, "Signal"))
+            return Reply(200, wsman.empty_response(req, "Signal"))
         if req.action == "Delete":
             with self._lock:
                 removed = self._shells.pop(shell.shell_id, None)
             shell.close()
             if removed is not None:
                 self.stats.add("shells_deleted")
-            return Response(200, wsman.empty_response(req, "Delete"))
+            return Reply(200, wsman.empty_response(req, "Delete"))
         if req.action == "Get":
-            return Response(200, wsman.get_shell_response(req, shell.shell_id, "Connected"))
+            return Reply(200, wsman.get_shell_response(req, shell.shell_id, "Connected"))
         return self._fault(req, wsman.FAULT_ACTION_NOT_SUPPORTED,
                            f"The WS-Management service does not support the specified action: {req.action}",
                            subcode="w:ActionNotSupported")
 
     def _fault(self, req: wsman.Request | None, code: int, message: str, *, status: int = 500,
-               subcode: str = "w:InternalError") -> Response:
+               subcode: str = "w:InternalError") -> Reply:
         body = wsman.fault(req.message_id if req else None, code, message, self.machine, subcode)
-        return Response(status, body, {"Content-Type": "application/soap+xml;charset=UTF-8"})
+        return Reply(status, body, {"Content-Type": "application/soap+xml;charset=UTF-8"})
 
 
 def _equal(a: str, b: str) -> bool:
@@ -393,7 +386,7 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:
             # A simulator bug must look like a server fault to the client, not like a dropped connection.
             log.exception("simulator failed to answer %s", url.path)
-            response = Response(500, wsman.fault(None, wsman.FAULT_INTERNAL, "The simulator failed to process "
+            response = Reply(500, wsman.fault(None, wsman.FAULT_INTERNAL, "The simulator failed to process "
                                                  "the request (internal error).", service.machine),
                                 {"Content-Type": "application/soap+xml;charset=UTF-8"})
         if service.faults.latency_ms:
@@ -423,7 +416,7 @@ class _Handler(BaseHTTPRequestHandler):
             reply = entra_web.route(entra, method, path, query, body, self._base_url())
         except Exception:
             log.exception("simulator failed to answer %s", path)
-            reply = entra_web.WebReply(500, b'{"error":"server_error"}', {"Content-Type": "application/json"})
+            reply = Reply(500, b'{"error":"server_error"}', {"Content-Type": "application/json"})
         if reply is None:
             return False
         self._send(reply.status, reply.body, reply.headers)
@@ -439,7 +432,7 @@ class _Handler(BaseHTTPRequestHandler):
             reply = door.handle(method, path, query, self.headers, body, self._base_url())
         except Exception:
             log.exception("simulator failed to answer %s", path)
-            reply = rest.RestReply(500, b'{"error":{"code":"InternalServerError","message":"simulator failure"}}',
+            reply = Reply(500, b'{"error":{"code":"InternalServerError","message":"simulator failure"}}',
                                    {"Content-Type": "application/json"})
         faults = self.server.service.faults
         if faults.latency_ms:
