@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-from textual.pilot import Pilot
 
 from tui.config import Account, Config, Settings
-from tui.console.app import ExohopApp, make_app
+from tui.console.app import make_app
 from tui.console.controller import Controller, TenantStatus
 from tui.console.screens.confirm import ConfirmScreen
 from tui.sim import Simulator
 from tui.tenants import Tenant, TenantDirectory
+
+from .conftest import open_tenant, submit_line, wait_for
 
 
 def _controller(server: Simulator, tmp_path: Path) -> Controller:
@@ -30,28 +27,6 @@ def _controller(server: Simulator, tmp_path: Path) -> Controller:
                       refresh_in_background=False)
 
 
-async def _wait(pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 60.0) -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < end, f"timed out; screen={pilot.app.screen!r}"
-        await pilot.pause(0.03)
-
-
-async def _open(app: ExohopApp, pilot: Pilot[Any], domain: str) -> None:
-    await pilot.press("ctrl+t", "slash")
-    app.sidebar.filter_input.value = domain
-    await pilot.pause()
-    await pilot.press("enter")
-    await _wait(pilot, lambda: app.ctl.state(domain).status is TenantStatus.READY)
-
-
-async def _submit(app: ExohopApp, pilot: Pilot[Any], domain: str, line: str) -> None:
-    console = app.console_for(domain)
-    console.input.value = line
-    console.input.focus()
-    await pilot.press("enter")
-
-
 def test_declined_command_gets_a_transcript_line(make_sim, tmp_path: Path) -> None:   # type: ignore[no-untyped-def]
     server = make_sim(mailboxes=3)
     ctl = _controller(server, tmp_path)
@@ -62,13 +37,13 @@ def test_declined_command_gets_a_transcript_line(make_sim, tmp_path: Path) -> No
     async def scenario() -> None:
         app = make_app(ctl)
         async with app.run_test(size=(120, 36)) as pilot:
-            await _open(app, pilot, domain)
-            await _submit(app, pilot, domain, line)
-            await _wait(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await open_tenant(app, pilot, domain)
+            await submit_line(app, pilot, domain, line)
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
             await pilot.press("n")
-            await _wait(pilot, transcript.exists)
+            await wait_for(pilot, transcript.exists)
             await pilot.press("ctrl+q")
-            await _wait(pilot, lambda: not app.is_running)
+            await wait_for(pilot, lambda: not app.is_running)
 
     asyncio.run(scenario())
     entries = [json.loads(x) for x in transcript.read_text().splitlines()]
@@ -83,17 +58,17 @@ def test_connection_lost_mid_command_is_told_once_and_marks_the_tenant(make_sim,
     async def scenario() -> None:
         app = make_app(ctl)
         async with app.run_test(size=(140, 40)) as pilot:
-            await _open(app, pilot, domain)
-            await _submit(app, pilot, domain, "Get-Mailbox -ResultSize 1")   # fetches the Get-Command detail
-            await _wait(pilot, lambda: domain not in app.ctl.runs and not app.console_for(domain).busy)
+            await open_tenant(app, pilot, domain)
+            await submit_line(app, pilot, domain, "Get-Mailbox -ResultSize 1")   # fetches the Get-Command detail
+            await wait_for(pilot, lambda: domain not in app.ctl.runs and not app.console_for(domain).busy)
             server.faults.drop_after(2)            # the Command is answered, the first Receive is cut
-            await _submit(app, pilot, domain, "Get-Mailbox -ResultSize 5")
-            await _wait(pilot, lambda: domain not in app.ctl.runs and not app.console_for(domain).busy)
+            await submit_line(app, pilot, domain, "Get-Mailbox -ResultSize 5")
+            await wait_for(pilot, lambda: domain not in app.ctl.runs and not app.console_for(domain).busy)
             text = "\n".join(app.console_for(domain).scrollback.plain_lines())
             assert text.count("The connection to") == 1, text
             assert ctl.state(domain).status is TenantStatus.ERROR
             server.faults.clear()
             await pilot.press("ctrl+q")
-            await _wait(pilot, lambda: not app.is_running)
+            await wait_for(pilot, lambda: not app.is_running)
 
     asyncio.run(scenario())

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tui.config import Account, Config, Settings
@@ -28,6 +27,8 @@ from tui.console.widgets.header import TenantHeader
 from tui.remoting.importer import CatalogCache
 from tui.sim import Simulator
 from tui.tenants import Tenant, TenantDirectory
+
+from .conftest import open_tenant, quit_app, run_line, wait_for
 
 
 def sync(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
@@ -93,39 +94,6 @@ def big_sim() -> Iterator[Simulator]:
 
 def delegated(sim: Simulator, n: int) -> list[str]:
     return list(sim.accounts[0].tenants[:n])
-
-
-async def wait_for(pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 60.0) -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:
-            app = pilot.app
-            states = getattr(getattr(app, "controller", None), "states", {})
-            raise AssertionError(f"timed out waiting for the app; screen={app.screen!r} states={states}")
-        await pilot.pause(0.03)
-
-
-async def open_tenant(app: ExohopApp, pilot: Pilot[Any], domain: str) -> None:
-    """Filter the sidebar to ``domain`` and press Enter, then wait until its session is ready."""
-    await pilot.press("ctrl+t", "slash")  # from a console, "/" is just a character of the command line
-    app.sidebar.filter_input.value = domain  # typing it key by key costs a frame per key
-    await pilot.pause()
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: app.ctl.state(domain).status is TenantStatus.READY)
-
-
-async def run_line(app: ExohopApp, pilot: Pilot[Any], domain: str, line: str) -> None:
-    console = app.console_for(domain)
-    console.input.value = line
-    console.input.focus()
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: not console.busy and domain not in app.ctl.runs)
-
-
-async def quit_app(app: ExohopApp, pilot: Pilot[Any]) -> None:
-    """Ctrl+Q, then wait until the app has disconnected every session and exited."""
-    await pilot.press("ctrl+q")
-    await wait_for(pilot, lambda: not app.is_running)
 
 
 def scrollback(app: ExohopApp, domain: str) -> str:
