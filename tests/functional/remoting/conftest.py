@@ -37,6 +37,18 @@ def write_sim_config(dirs: dict[str, Path], server: Any, tenants: list[str], *, 
                  tenants=tenants, confirm=confirm)
 
 
+def spawn_shell(secret_service: Any, tenant: str) -> tuple[int, int]:
+    """``exohop shell -t tenant`` on a pseudo-terminal: (child pid, the terminal's fd)."""
+    import pty
+    import sys
+
+    pid, fd = pty.fork()
+    if pid == 0:   # the child: exohop shell on a terminal
+        env = keyring_env(secret_service, PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm", COLUMNS="120")
+        os.execve(sys.executable, [sys.executable, "-m", "tui", "shell", "-t", tenant], env)
+    return pid, fd
+
+
 # The commands these tests use (Import-PSSession -CommandName style): a full import costs seconds and
 # is tested once, in test_connect.py.
 TEST_COMMANDS = ("*-Mailbox", "*-MailboxStatistics", "*-MailboxPermission", "Get-Recipient", "*-DistributionGroup",

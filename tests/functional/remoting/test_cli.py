@@ -16,7 +16,7 @@ import pytest
 from tui import accounts
 from tui.cli.main import main
 
-from .conftest import keyring_env, seed_cache, write_sim_config
+from .conftest import keyring_env, seed_cache, spawn_shell, write_sim_config
 
 pytestmark = pytest.mark.keyring
 
@@ -183,7 +183,6 @@ def test_run_with_no_cache_imports_only_the_lines_commands(sim, secret_service, 
 
 def test_shell_repl_runs_stops_with_ctrl_c_and_closes(make_sim, secret_service, exohop_dirs,
                                                       seeded_catalog) -> None:   # type: ignore[no-untyped-def]
-    import pty
     import re
     import select
 
@@ -192,10 +191,7 @@ def test_shell_repl_runs_stops_with_ctrl_c_and_closes(make_sim, secret_service, 
     seed_cache(exohop_dirs["cache"], server, seeded_catalog)
     write_sim_config(exohop_dirs, server, [a.tenants[0]])
     accounts.set_password(a.upn, a.password)
-    pid, fd = pty.fork()
-    if pid == 0:   # the child: exohop shell on a terminal
-        env = {**keyring_env(secret_service), "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm", "COLUMNS": "120"}
-        os.execve(sys.executable, [sys.executable, "-m", "tui", "shell", "-t", "contoso"], env)
+    pid, fd = spawn_shell(secret_service, "contoso")
     buffer = b""
 
     ansi = re.compile(rb"\x1b\[[0-9;?]*[a-zA-Z]")

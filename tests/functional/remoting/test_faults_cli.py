@@ -25,7 +25,7 @@ import pytest
 from tui import accounts, logs
 from tui.cli.main import main
 
-from .conftest import keyring_env, seed_cache, write_sim_config
+from .conftest import keyring_env, seed_cache, spawn_shell, write_sim_config
 
 CLASS_NAME = re.compile(r"[A-Z][a-zA-Z]+(Error|Exception)\b")
 
@@ -239,7 +239,6 @@ def test_run_requires_yes_for_a_state_changing_line(exohop_dirs: dict[str, Path]
 @pytest.mark.keyring
 def test_shell_asks_naming_the_tenant_and_audits_a_decline(make_sim, secret_service, exohop_dirs,
                                                            seeded_catalog) -> None:   # type: ignore[no-untyped-def]
-    import pty
     import select
 
     server = make_sim(mailboxes=3)
@@ -247,10 +246,7 @@ def test_shell_asks_naming_the_tenant_and_audits_a_decline(make_sim, secret_serv
     seed_cache(exohop_dirs["cache"], server, seeded_catalog)
     write_sim_config(exohop_dirs, server, [a.tenants[0]])
     accounts.set_password(a.upn, a.password)
-    pid, fd = pty.fork()
-    if pid == 0:   # the child: exohop shell on a terminal
-        env = {**keyring_env(secret_service), "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm", "COLUMNS": "120"}
-        os.execve(sys.executable, [sys.executable, "-m", "tui", "shell", "-t", "contoso"], env)
+    pid, fd = spawn_shell(secret_service, "contoso")
     ansi = re.compile(rb"\x1b\[[0-9;?]*[a-zA-Z]")
     buffer = b""
 
