@@ -353,10 +353,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.dumps(self.server.service.snapshot()).encode()
             self._send(200, body, {"Content-Type": "application/json"})
             return
-        if self._entra("GET", url.path, url.query, b""):
-            self.server.service.stats.add("cpu_seconds", time.thread_time() - cpu)
-            return
-        if self._rest("GET", url.path, url.query, b""):
+        if self._entra("GET", url.path, url.query, b"") or self._rest("GET", url.path, url.query, b""):
             self.server.service.stats.add("cpu_seconds", time.thread_time() - cpu)
             return
         if url.path.rstrip("/").lower() in (WSMAN_PATH, REGIONAL_PATH.lower()):
@@ -389,19 +386,25 @@ class _Handler(BaseHTTPRequestHandler):
             response = Reply(500, wsman.fault(None, wsman.FAULT_INTERNAL, "The simulator failed to process "
                                                  "the request (internal error).", service.machine),
                                 {"Content-Type": "application/soap+xml;charset=UTF-8"})
-        if service.faults.latency_ms:
-            time.sleep(service.faults.latency_ms / 1000)
-        plan = response.plan
+        self._deliver(response, b"<s:Envelope><not-soap", "application/soap+xml")
+        service.stats.add("cpu_seconds", time.thread_time() - cpu)
+
+    def _deliver(self, reply: Reply, malformed: bytes, malformed_type: str) -> None:
+        """Send ``reply`` after the armed latency, with its fault plan applied (``malformed``: the body a
+        malformed answer gets instead, of ``malformed_type``)."""
+        faults = self.server.service.faults
+        if faults.latency_ms:
+            time.sleep(faults.latency_ms / 1000)
+        plan = reply.plan
         if plan.drop:
             self.close_connection = True
             self._abort()
         elif plan.drop_mid_response:
-            self._send(response.status, response.body, response.headers, cut=True)
+            self._send(reply.status, reply.body, reply.headers, cut=True)
         elif plan.malformed:
-            self._send(response.status, b"<s:Envelope><not-soap", {"Content-Type": "application/soap+xml"})
+            self._send(reply.status, malformed, {"Content-Type": malformed_type})
         else:
-            self._send(response.status, response.body, response.headers)
-        service.stats.add("cpu_seconds", time.thread_time() - cpu)
+            self._send(reply.status, reply.body, reply.headers)
 
     def _base_url(self) -> str:
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
@@ -434,18 +437,7 @@ class _Handler(BaseHTTPRequestHandler):
             log.exception("simulator failed to answer %s", path)
             reply = Reply(500, b'{"error":{"code":"InternalServerError","message":"simulator failure"}}',
                                    {"Content-Type": "application/json"})
-        faults = self.server.service.faults
-        if faults.latency_ms:
-            time.sleep(faults.latency_ms / 1000)
-        if reply.plan.drop:
-            self.close_connection = True
-            self._abort()
-        elif reply.plan.drop_mid_response:
-            self._send(reply.status, reply.body, reply.headers, cut=True)
-        elif reply.plan.malformed:
-            self._send(reply.status, b'{"value":[{"Name":', {"Content-Type": "application/json"})
-        else:
-            self._send(reply.status, reply.body, reply.headers)
+        self._deliver(reply, b'{"value":[{"Name":', "application/json")
         return True
 
     def _send(self, status: int, body: bytes, headers: dict[str, str], cut: bool = False) -> None:
