@@ -8,7 +8,6 @@ HTTP routing and the HTML pages are ``entra_web``'s.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -587,7 +586,7 @@ def _resource(scope: str, tenant: DirTenant) -> str:
 def _client_info(user: DirUser) -> str:
     # Always the HOME tenant: with the resource tenant here every silent call misses msal's cache.
     raw = json.dumps({"uid": user.object_id, "utid": user.home_tenant_id}).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    return jwt.b64url(raw)
 
 
 def _pairwise(user: DirUser, client_id: str) -> str:

@@ -10,8 +10,6 @@ so a nextLink replayed with another body, by someone else or at another tenant i
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import secrets
@@ -20,6 +18,8 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
+
+from tui.sim.jwt import b64url, b64url_decode
 
 CURSOR_TTL_S = 600.0          # a client that pauses longer than this starts over
 MAX_CURSORS = 256             # oldest first out: memory stays bounded whatever clients abandon
@@ -54,14 +54,14 @@ def body_hash(body: bytes) -> str:
 
 def make_token(cursor_id: str, offset: int) -> str:
     raw = json.dumps({"c": cursor_id, "o": offset}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    return b64url(raw)
 
 
 def read_token(token: str) -> tuple[str, int]:
     try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        data = json.loads(b64url_decode(token))
         cursor_id, offset = str(data["c"]), int(data["o"])
-    except (binascii.Error, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):   # b64url_decode's JWTError is a ValueError
         raise CursorError("The skip token is not valid.") from None
     if offset < 0:
         raise CursorError("The skip token is not valid.")
