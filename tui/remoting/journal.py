@@ -25,9 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
-
-from tui.files import atomic_write_text
+from tui.files import atomic_write_text, locked
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +85,6 @@ class ShellJournal:
 
     def __init__(self, directory: Path) -> None:
         self.path = directory / FILE_NAME
-        self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S)
         self._pid = os.getpid()
         self._proc_start = _proc_start(self._pid)
 
@@ -116,8 +113,7 @@ class ShellJournal:
 
     @contextmanager
     def _editing(self) -> Iterator[list[ShellEntry]]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock:
+        with locked(self.path, LOCK_TIMEOUT_S):
             entries = self._read()
             before = list(entries)
             yield entries
@@ -128,7 +124,7 @@ class ShellJournal:
         """The journal must never fail a connect or a quit: a lock or disk problem is logged."""
         try:
             fn()
-        except (OSError, Timeout) as exc:
+        except OSError as exc:   # FileBusy (the lock timed out) is one too
             log.warning("could not %s the shell journal %s: %s", action, self.path, type(exc).__name__)
 
     # -- the owner's side -----------------------------------------------------------------------
@@ -165,9 +161,9 @@ class ShellJournal:
 
     def entries(self) -> list[ShellEntry]:
         try:
-            with self._lock:
+            with locked(self.path, LOCK_TIMEOUT_S):
                 return self._read()
-        except (OSError, Timeout):
+        except OSError:
             return []
 
     def orphans(self, upn: str) -> list[ShellEntry]:
