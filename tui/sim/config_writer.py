@@ -15,12 +15,12 @@ from typing import Any
 import tomli_w
 
 from tui.files import atomic_write_text
+from tui.sim.directory import EXO_PUBLIC_CLIENT_ID, partner_domain
 
 CONFIG_FILE = "config.toml"
 TENANTS_FILE = "tenants.toml"
 CA_FILE = "ca.pem"
 AUTH_CHOICES = ("oauth", "basic")
-EXO_PUBLIC_CLIENT_ID = "fb78d390-0c51-40cd-8e17-fdbfab77341b"
 
 
 def write_config(directory: Path, *, url: str, ca_file: str | None, account_upns: list[str],
@@ -43,7 +43,7 @@ def write_config(directory: Path, *, url: str, ca_file: str | None, account_upns
         entry: dict[str, Any] = {"upn": upn, "endpoint": url}
         if auth == "oauth":
             entry.update({"auth": "oauth", "client_id": EXO_PUBLIC_CLIENT_ID,
-                          "home_tenant": upn.rsplit("@", 1)[-1].lower(), "authority": authority})
+                          "home_tenant": partner_domain(upn), "authority": authority})
         if ca_copy is not None:
             entry["ca_file"] = str(ca_copy.resolve())
         entry["default"] = i == 0
