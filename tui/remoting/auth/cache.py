@@ -17,17 +17,18 @@ import logging
 import os
 import secrets
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import filelock
 import keyring
 import keyring.errors
 import msal
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from tui.files import atomic_write_text
+from tui.files import FileBusy, atomic_write_text, locked
 from tui.remoting.auth.errors import CACHE, KEYRING, SignInError
 
 log = logging.getLogger(__name__)
@@ -85,9 +86,16 @@ class PersistentTokenCache:
 
     # -- the file -----------------------------------------------------------------------------------------
 
-    def _file_lock(self) -> _Locked:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        return _Locked(self.path)
+    @contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        """The cache file's lock (tui.files.locked); a timeout becomes a SignInError that names the file."""
+        try:
+            with locked(self.path, LOCK_TIMEOUT_S):
+                yield
+        except FileBusy:   # only the acquire raises it: the body does no locking of its own
+            raise SignInError(f"Another exohop process has held the token cache {self.path} locked for "
+                              f"{LOCK_TIMEOUT_S:.0f} s. Close it, or remove {self.path}.lock if none runs.",
+                              CACHE) from None
 
     def _file_stamp(self) -> tuple[int, int] | None:
         try:
@@ -146,25 +154,6 @@ class PersistentTokenCache:
                 "D-Bus session); `python -m keyring diagnose` shows the backend in use.", KEYRING) from None
         self._key = key
         return key
-
-
-class _Locked:
-    """The cache file's lock; a timeout becomes a SignInError that names the file."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._lock = filelock.FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_S)
-
-    def __enter__(self) -> None:
-        try:
-            self._lock.acquire()
-        except filelock.Timeout:
-            raise SignInError(f"Another exohop process has held the token cache {self._path} locked for "
-                              f"{LOCK_TIMEOUT_S:.0f} s. Close it, or remove {self._path}.lock if none runs.",
-                              CACHE) from None
-
-    def __exit__(self, *exc: object) -> None:
-        self._lock.release()
 
 
 def _decode_key(stored: str) -> bytes | None:
