@@ -285,11 +285,7 @@ class TokenService:
 
     def approve_device_code(self, user_code: str, upn: str, password: str | None = None) -> DirUser:
         """Approve a pending code as ``upn`` would in the browser (checking ``password`` when given)."""
-        user = self.directory.user(upn)
-        if user is None or (password is not None and not hmac.compare_digest(password.encode(),
-                                                                             user.password.encode())):
-            raise LoginRefused("Your account or password is incorrect. If you don't remember your password, "
-                               "reset it now.", status=401)
+        user = self._signed_in(upn, password)
         with self._lock:
             entry = next((d for d in self._device.values() if d.user_code == user_code.strip().upper()), None)
             if entry is None or entry.status != "pending" or entry.expires_at <= time.time():
@@ -322,10 +318,7 @@ class TokenService:
     def authorize(self, tenant_ref: str, query: dict[str, str], upn: str, password: str) -> str:
         """A one-time code once the user's credentials check out."""
         self.check_authorize(tenant_ref, query)
-        user = self.directory.user(upn)
-        if user is None or not hmac.compare_digest(password.encode(), user.password.encode()):
-            raise LoginRefused("Your account or password is incorrect. If you don't remember your password, "
-                               "reset it now.", status=401)
+        user = self._signed_in(upn, password)
         code = secrets.token_urlsafe(48)
         with self._lock:
             self._codes[code] = AuthCode(query["client_id"], tenant_ref, query.get("scope", ""),
@@ -557,6 +550,15 @@ class TokenService:
             tenant = self.directory.tenant(tenant_ref)
             raise OAuthError(700016, client_id=client_id, tenant_name=tenant.name if tenant else tenant_ref)
         return app
+
+    def _signed_in(self, upn: str, password: str | None) -> DirUser:
+        """The user a sign-in form names, once its password checks out (None: not checked)."""
+        user = self.directory.user(upn)
+        if user is None or (password is not None and not hmac.compare_digest(password.encode(),
+                                                                             user.password.encode())):
+            raise LoginRefused("Your account or password is incorrect. If you don't remember your password, "
+                               "reset it now.", status=401)
+        return user
 
     def _user(self, upn: str) -> DirUser:
         user = self.directory.user(upn)

@@ -76,27 +76,27 @@ def _authorize(service: TokenService, method: str, tenant: str, query: dict[str,
             service.check_authorize(tenant, query)
         except OAuthError as exc:
             return _page("Sign-in error", f"<p class=error>{html.escape(exc.description)}</p>", exc.status)
-        hidden = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
-                         for k, v in query.items())
-        return _page("Sign in", _LOGIN_FORM.format(hidden=hidden))
+        return _page("Sign in", _LOGIN_FORM.format(hidden=_hidden(query)))
     params = {k: v for k, v in form.items() if k not in ("username", "password")}
     try:
         code = service.authorize(tenant, params, form.get("username", ""), form.get("password", ""))
     except LoginRefused as exc:
-        hidden = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
-                         for k, v in params.items())
         return _page("Sign-in refused", f"<p class=error>{html.escape(str(exc))}</p>"
-                     + _LOGIN_FORM.format(hidden=hidden), exc.status)
+                     + _LOGIN_FORM.format(hidden=_hidden(params)), exc.status)
     except OAuthError as exc:
         return _page("Sign-in error", f"<p class=error>{html.escape(exc.description)}</p>", exc.status)
     fields = {"code": code, "client_info": service.client_info_for(form.get("username", ""))}
     if "state" in params:
         fields["state"] = params["state"]
     # response_mode=form_post: the browser posts the code to the loopback redirect (msal refuses a GET).
-    inputs = "".join(f'<input type="hidden" name="{k}" value="{html.escape(v)}">' for k, v in fields.items())
-    return _page("Signing in", f'<form method="post" action="{html.escape(params["redirect_uri"])}">{inputs}'
+    return _page("Signing in", f'<form method="post" action="{html.escape(params["redirect_uri"])}">{_hidden(fields)}'
                                '<noscript><button type="submit">Continue</button></noscript></form>'
                                "<script>document.forms[0].submit()</script>")
+
+
+def _hidden(fields: dict[str, str]) -> str:
+    return "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+                   for k, v in fields.items())
 
 
 def _form(body: bytes) -> dict[str, str]:
