@@ -13,7 +13,6 @@ from tui.remoting.events import (
     Event,
     FileEvent,
     FormatEvent,
-    ProgressEvent,
     RecordEvent,
     RedirectEvent,
     RunSummary,
@@ -64,22 +63,19 @@ class Printer:
     """Writes events as a terminal expects: records on stdout (batched for tables), the rest on stderr.
 
     Nothing from the service reaches the terminal raw: records go through the formatters (which make
-    control characters visible, JSON escapes them), messages through ``visible_lines``."""
+    control characters visible, JSON escapes them), messages through ``visible_lines``. Write-Progress
+    events are not printed."""
 
     FIRST_BATCH_S = 0.3      # the table's column widths come from the first batch
     BATCH = 200
 
-    def __init__(self, fmt: str | None, out: TextIO, err: TextIO, *, tenant_label: str | None = None,
-                 verbose_progress: bool = False) -> None:
+    def __init__(self, fmt: str | None, out: TextIO, err: TextIO) -> None:
         from tui.shell.formatting import FormatHint, TextFormatter
 
         self.fmt = fmt
         self.out = out
         self.err = err
-        self.tenant_label = tenant_label
-        self.verbose_progress = verbose_progress
         hint = FormatHint(view="table" if fmt == "table" else "list") if fmt in ("table", "list") else None
-        self.hint = hint
         self._formatter_cls = TextFormatter
         self.formatter = TextFormatter(hint, width=shutil.get_terminal_size((120, 24)).columns)
         self.pending: list[Any] = []
@@ -101,10 +97,6 @@ class Printer:
             self._flush()
             extra = f" ({visible(event.error_id)})" if event.error_id else ""
             print(f"ERROR: {visible_lines(event.message)}{extra}", file=self.err, flush=True)
-        elif isinstance(event, ProgressEvent):
-            if self.verbose_progress and not event.completed:
-                pct = f" {event.percent}%" if event.percent >= 0 else ""
-                print(visible(f"{event.activity}: {event.status}") + pct, file=self.err, flush=True)
         elif isinstance(event, FormatEvent):
             if self.fmt is None and self.formatter.hint is None:
                 self._flush()

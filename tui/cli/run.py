@@ -110,7 +110,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
                 label = visible(f"{tenant.display_name} ({tenant.domain})")  # a CSV's name: text only
                 if len(tenants) > 1:
                     print(f"== {label}", file=out if args.format in (None, "table", "list") else err, flush=True)
-                printer = Printer(args.format, out, err, tenant_label=label)
+                printer = Printer(args.format, out, err)
                 account = env.account_for(tenant, getattr(args, "account", None))
                 skipped = audit.skip_reason(account)
                 if skipped is not None:
