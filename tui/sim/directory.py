@@ -24,13 +24,6 @@ EXCHANGE_ADMINISTRATOR = "29232cdf-9323-42fd-ade2-1d097af3e4de"
 EXCHANGE_RECIPIENT_ADMINISTRATOR = "31392ffb-586c-42d1-9346-e59415a2cf4e"
 GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
 USER_ADMINISTRATOR = "fe930be7-5e62-47db-91af-98c3a49a38b1"
-ROLE_NAMES = {
-    GLOBAL_ADMINISTRATOR: "Global Administrator",
-    EXCHANGE_ADMINISTRATOR: "Exchange Administrator",
-    EXCHANGE_RECIPIENT_ADMINISTRATOR: "Exchange Recipient Administrator",
-    GLOBAL_READER: "Global Reader",
-    USER_ADMINISTRATOR: "User Administrator",
-}
 EXCHANGE_ROLES = frozenset({GLOBAL_ADMINISTRATOR, EXCHANGE_ADMINISTRATOR, EXCHANGE_RECIPIENT_ADMINISTRATOR,
                             GLOBAL_READER})
 READ_ONLY_ROLES = frozenset({GLOBAL_READER})
@@ -132,10 +125,6 @@ class Directory:
     def app(self, client_id: str) -> DirApp | None:
         return self.apps.get(client_id.strip().lower())
 
-    def relationships(self) -> list[Relationship]:
-        with self._lock:
-            return list(self._relationships)
-
     def roles_of(self, upn: str, tenant_id: str) -> frozenset[str] | None:
         """The roles ``upn`` holds in ``tenant_id``: ``frozenset()`` in its home tenant (a member with no
         admin role modelled), the union of its active GDAP assignments in a customer, None without any."""
@@ -185,16 +174,6 @@ class Directory:
                     r.status = "terminated"
                     ended = True
         return ended
-
-    def grant(self, upn: str, tenant_ref: str, roles: Iterable[str]) -> None:
-        """Add an active relationship giving ``upn`` ``roles`` in a customer (replaces nothing)."""
-        user, tenant = self.user(upn), self.tenant(tenant_ref)
-        if user is None or tenant is None:
-            raise KeyError(upn if user is None else tenant_ref)
-        with self._lock:
-            self._relationships.append(Relationship(
-                str(uuid.uuid5(NAMESPACE, f"gdap:{user.home_tenant_id}:{tenant.tenant_id}:{len(self._relationships)}")),
-                user.home_tenant_id, tenant.tenant_id, {user.upn.lower(): frozenset(roles)}))
 
 
 def partner_domain(upn: str) -> str:

@@ -241,9 +241,6 @@ class TokenService:
     def jwks(self) -> dict[str, Any]:
         return {"keys": [jwt.public_jwk(self._key.public_key(), self.kid)]}
 
-    def public_key(self) -> rsa.RSAPublicKey:
-        return self._key.public_key()
-
     def verify_access_token(self, token: str) -> dict[str, Any]:
         """The claims of a token this service issued that is still valid for Exchange (else ``JWTError``)."""
         header, claims = jwt.verify(token, self._key.public_key())
@@ -277,11 +274,6 @@ class TokenService:
                 "expires_in": self.device_code_lifetime, "interval": self.device_poll_interval,
                 "message": f"To sign in, use a web browser to open the page {uri} and enter the code "
                            f"{user_code} to authenticate."}
-
-    def pending_device_code(self, user_code: str) -> DeviceCode | None:
-        with self._lock:
-            return next((d for d in self._device.values() if d.user_code == user_code.strip().upper()
-                         and d.status == "pending" and d.expires_at > time.time()), None)
 
     def approve_device_code(self, user_code: str, upn: str, password: str | None = None) -> DirUser:
         """Approve a pending code as ``upn`` would in the browser (checking ``password`` when given)."""
