@@ -47,7 +47,7 @@ class SessionPool:
         self._half_open: dict[tuple[str, str], DelegatedSession] = {}
         self._lock = threading.Lock()
         self.journal = journal
-        self._swept: dict[str, threading.Thread] = {}   # upn -> its start-up sweep of abandoned shells
+        self._swept: set[str] = set()   # upns whose start-up sweep of abandoned shells has begun
 
     # -- queries -------------------------------------------------------------------------------------
 
@@ -139,13 +139,8 @@ class SessionPool:
                 return
             thread = threading.Thread(target=lambda: clean_orphans(journal, account, password),
                                       name=f"exohop-sweep-{account.upn}", daemon=True)
-            self._swept[account.upn.lower()] = thread
+            self._swept.add(account.upn.lower())
         thread.start()
-
-    def wait_for_sweep(self, upn: str, timeout_s: float = 15.0) -> None:
-        thread = self._swept.get(upn.lower())
-        if thread is not None:
-            thread.join(timeout_s)
 
     def _lru_idle(self, upn: str) -> DelegatedSession | None:
         key = upn.lower()
