@@ -133,15 +133,11 @@ class Directory:
             return None
         if user.home_tenant_id == tenant_id:
             return frozenset()
-        roles: set[str] = set()
-        found = False
         with self._lock:
-            for r in self._relationships:
-                if (r.status == "active" and r.customer_tenant_id == tenant_id
-                        and r.partner_tenant_id == user.home_tenant_id and user.upn.lower() in r.assignments):
-                    roles |= r.assignments[user.upn.lower()]
-                    found = True
-        return frozenset(roles) if found else None
+            through = self._active(user, tenant_id)
+        if not through:
+            return None
+        return frozenset().union(*(r.assignments[user.upn.lower()] for r in through))
 
     def exchange_access(self, upn: str, tenant_ref: str) -> ExchangeAccess | None:
         """A partner user's Exchange access in a customer (None: no Exchange-capable role there)."""
@@ -166,14 +162,17 @@ class Directory:
         user, tenant = self.user(upn), self.tenant(tenant_ref)
         if user is None or tenant is None:
             return False
-        ended = False
         with self._lock:
-            for r in self._relationships:
-                if (r.status == "active" and r.customer_tenant_id == tenant.tenant_id
-                        and r.partner_tenant_id == user.home_tenant_id and user.upn.lower() in r.assignments):
-                    r.status = "terminated"
-                    ended = True
-        return ended
+            through = self._active(user, tenant.tenant_id)
+            for r in through:
+                r.status = "terminated"
+        return bool(through)
+
+    def _active(self, user: DirUser, tenant_id: str) -> list[Relationship]:
+        """The active relationships through which ``user`` reaches customer ``tenant_id`` (hold the lock)."""
+        return [r for r in self._relationships
+                if r.status == "active" and r.customer_tenant_id == tenant_id
+                and r.partner_tenant_id == user.home_tenant_id and user.upn.lower() in r.assignments]
 
 
 def partner_domain(upn: str) -> str:
