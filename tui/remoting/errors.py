@@ -160,11 +160,9 @@ def from_exception(exc: BaseException, *, account: str | None, tenant: str | Non
                     "for that tenant. Check the customer's admin relationship (GDAP) in Partner Center, "
                     "or pick the account that manages this customer.", ACCESS_DENIED)
     if isinstance(exc, Throttled):
-        asked = (f"and asked exohop to wait {wait_text(exc.retry_after_s)}" if exc.retry_after_s is not None
-                 else "and kept doing so after exohop waited and retried")
-        again = (f"Run the command again in {wait_text(exc.retry_after_s)}" if exc.retry_after_s is not None
-                 else "Wait a minute and run the command again")
-        return make(f"{where} is throttling requests for {who} (HTTP {exc.status}) {asked}. {again}.", THROTTLED)
+        wait = wait_text(exc.retry_after_s)
+        return make(f"{where} is throttling requests for {who} (HTTP {exc.status}) and asked exohop to wait {wait}. "
+                    f"Run the command again in {wait}.", THROTTLED)
     if isinstance(exc, WinRMTransportError) and exc.code in (429, 503):
         return make(f"{where} is throttling requests for {who} (HTTP {exc.code}) and kept doing so after "
                     "exohop waited and retried. Wait a minute and run the command again.", THROTTLED)

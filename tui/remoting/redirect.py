@@ -38,7 +38,7 @@ class RedirectRequested(Exception):
 class Throttled(Exception):
     """The service throttles and asked for a wait longer than exohop sleeps through (``Retry-After``)."""
 
-    def __init__(self, status: int, retry_after_s: float | None) -> None:
+    def __init__(self, status: int, retry_after_s: float) -> None:
         super().__init__(f"throttled ({status}), retry after {retry_after_s} s")
         self.status = status
         self.retry_after_s = retry_after_s
