@@ -183,7 +183,7 @@ class RestDoor:
         module_file = route is not None and route.group("op").lower() == "exomodulefile"
         cmdlet = "EXOModuleFile" if module_file else _cmdlet_of(body)
         try:
-            reply = self._faulted(plan) or self._route(method, path, query, headers, body, base_url)
+            reply = self._faulted(plan) or self._route(route, method, path, query, headers, body, base_url)
         except RestError as exc:
             reply = exc.reply
         reply.plan = plan
@@ -204,8 +204,8 @@ class RestDoor:
             return Reply(429, b"", {"Retry-After": str(plan.throttle_retry_after)})
         return None
 
-    def _route(self, method: str, path: str, query: str, headers: Any, body: bytes, base_url: str) -> Reply:
-        m = _ROUTE.match(path)
+    def _route(self, m: re.Match[str] | None, method: str, path: str, query: str, headers: Any, body: bytes,
+               base_url: str) -> Reply:
         if m is None:
             raise RestError(404, b"Not Found", {"Content-Type": "text/plain"})
         prefix = m.group("prefix") or ""
