@@ -87,10 +87,11 @@ class RestError(Exception):
         self.reply = Reply(status, body, dict(headers or {}))
 
 
-def _json_error(status: int, code: str, exception_type: str, message: str, **headers: str) -> RestError:
-    body = json.dumps(rj.error_body(code, exception_type, message)).encode()
+def _json_error(status: int, code: str, exception_type: str, message: str, *, warnings: list[str] | None = None,
+                headers: dict[str, str] | None = None) -> RestError:
+    body = json.dumps(rj.error_body(code, exception_type, message, warnings=warnings)).encode()
     short = exception_type.rsplit(".", 1)[-1]
-    return RestError(status, body, {"Content-Type": JSON_TYPE, "x-ExceptionType": short, **headers})
+    return RestError(status, body, {"Content-Type": JSON_TYPE, "x-ExceptionType": short, **(headers or {})})
 
 
 class RestStats:
@@ -352,9 +353,7 @@ class RestDoor:
             self.engine.run(tenant.domain, [(name, args)], ctx)
         except CmdletError as err:
             status, code = rj.cmdlet_error_status(err)
-            body = json.dumps(rj.error_body(code, err.exception_type, err.message, warnings=ctx.warnings)).encode()
-            raise RestError(status, body, {"Content-Type": JSON_TYPE,
-                                           "x-ExceptionType": err.exception_type.rsplit(".", 1)[-1]}) from None
+            raise _json_error(status, code, err.exception_type, err.message, warnings=ctx.warnings) from None
         return ctx
 
     def _slot(self, tenant_id: str) -> _Slot:
@@ -385,7 +384,7 @@ class _Slot:
 
 def _unauthorized(message: str, challenge: str) -> RestError:
     return _json_error(401, "Unauthorized", "Microsoft.Exchange.Security.Authorization.InvalidTokenException",
-                       message, **{"WWW-Authenticate": challenge})
+                       message, headers={"WWW-Authenticate": challenge})
 
 
 def _cmdlet_of(body: bytes) -> str:
