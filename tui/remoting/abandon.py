@@ -51,7 +51,8 @@ def call(fn: Callable[[], T], *, what: str, give_up: Callable[[], bool] = _never
         finally:
             done.set()
             if abandoned.is_set() and "error" in outcome:
-                log.debug("%s failed after it was abandoned: %s", what, type(outcome["error"]).__name__)
+                log.debug("%s failed after it was abandoned: %s", what, type(outcome["error"]).__name__,
+                          exc_info=outcome["error"])
 
     abandoned = threading.Event()
     thread = threading.Thread(target=run, name=f"exohop-io-{what}", daemon=True)

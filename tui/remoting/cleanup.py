@@ -58,7 +58,7 @@ def delete_shell(endpoint: str, shell_id: str, account: Account, password: str, 
         log.info("Delete of shell %s refused: the credential of %s is not accepted", shell_id, account.upn)
         return False
     except Exception as exc:   # unreachable, timed out, TLS: the entry stays for the next attempt
-        log.info("Delete of shell %s not sent: %s", shell_id, type(exc).__name__)
+        log.info("Delete of shell %s not sent: %s", shell_id, type(exc).__name__, exc_info=exc)
         return False
     finally:
         wsman.close()

@@ -95,7 +95,7 @@ class RemotePipeline:
         try:
             self.pool.shell.signal(SignalCode.PS_CTRL_C, str(self.ps.id).upper())
         except Exception as exc:   # the pipeline ended meanwhile, or the connection broke: the poller sees it
-            log.debug("stop signal failed: %s", type(exc).__name__)
+            log.debug("stop signal failed: %s", type(exc).__name__, exc_info=exc)
 
     def _giving_up(self) -> bool:
         if self.give_up():
@@ -169,7 +169,7 @@ class RemotePipeline:
         except PipelineAbandoned:
             pass                       # abandoned is set: the session resets its pool
         except Exception as exc:   # the connection is gone: nothing left to stop; keep the first error
-            log.debug("stopping after an early exit failed: %s", type(exc).__name__)
+            log.debug("stopping after an early exit failed: %s", type(exc).__name__, exc_info=exc)
 
     def run_to_end(self) -> list[Record]:
         return list(self.records())

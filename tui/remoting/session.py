@@ -278,7 +278,7 @@ class DelegatedSession:
                                                          self.__password),
                                     what="Delete", give_up=self._abandon.is_set, timeout_s=CLOSE_WAIT_S)
         except Exception as close_exc:
-            log.debug("deleting a half-open shell: %s", type(close_exc).__name__)
+            log.debug("deleting a half-open shell: %s", type(close_exc).__name__, exc_info=close_exc)
             gone = False
         if gone:
             self._forget_shell(pool)
@@ -422,7 +422,7 @@ class DelegatedSession:
             if self.on_catalog_changed is not None:
                 self.on_catalog_changed(merged)
         except Exception as exc:   # a failed refresh keeps the cached catalog; the next command reports trouble
-            log.info("background catalog refresh failed: %s", type(exc).__name__)
+            log.info("background catalog refresh failed: %s", type(exc).__name__, exc_info=exc)
 
     def reimport(self, on_progress: Callable[[ImportProgress], None] | None = None) -> Catalog:
         """Import the catalog afresh on the open session (with progress), replacing cache and detail.
