@@ -375,10 +375,6 @@ class TenantDirectory:
                     store.write_cache(target, store.digest(raw), [t.row() for t in directory._tenants])
         return result, directory
 
-    def dumps(self) -> str:
-        """The whole directory as ``tenants.toml`` text (a new file; edits go through ``update``)."""
-        return "\n".join(store.render_entry(t.to_toml()) for t in self._tenants)
-
     # -- CSV import ----------------------------------------------------------------------------------
 
     def import_csv_text(self, text: str, account: str | None = None) -> ImportReport:
