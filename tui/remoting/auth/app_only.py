@@ -90,8 +90,7 @@ class AppTokenProvider:
         tenant_id = self.resolver.tenant_id(label)
         app = self._app(tenant_id, label)
         if force_refresh:
-            for at in list(app.token_cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
-                app.token_cache.remove_at(at)
+            _forget_access_tokens(app)
         try:
             result = app.acquire_token_for_client([self.scope])
         except Exception as exc:
@@ -101,8 +100,7 @@ class AppTokenProvider:
         token = str(result["access_token"])
         tid = str(unverified_claims(token).get("tid", "")).lower()
         if tid != tenant_id:
-            for at in list(app.token_cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
-                app.token_cache.remove_at(at)
+            _forget_access_tokens(app)
             raise SignInError(f"The sign-in service returned a token for another tenant ({tid or 'none'}) when "
                               f"the app {self.client_id} asked for {label} ({tenant_id}); exohop refused to use "
                               "it.", WRONG_TENANT, tenant=label)
@@ -126,3 +124,9 @@ class AppTokenProvider:
             raise from_exception(exc, account=None, tenant=label, host=self._host) from None
         with self._lock:
             return self._apps.setdefault(tenant_id, app)
+
+
+def _forget_access_tokens(app: msal.ConfidentialClientApplication) -> None:
+    """Drop the access tokens the app holds (in memory: one app per tenant, so all of them are that tenant's)."""
+    for at in list(app.token_cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
+        app.token_cache.remove_at(at)
