@@ -20,9 +20,20 @@ from typing import Any, NamedTuple, TypeVar
 import tomlkit
 
 from tui import tenants_store as store
-from tui.config import TENANTS_FILE, ConfigError, config_dir
+from tui.config import TENANTS_FILE, config_dir
 from tui.files import atomic_write_text, locked
-from tui.tomlfile import BOOL, STRING, STRING_LISTS, STRINGS, TABLES, Schema, Where, check_table, parse_text
+from tui.tomlfile import (
+    BOOL,
+    STRING,
+    STRING_LISTS,
+    STRINGS,
+    TABLES,
+    Schema,
+    Where,
+    check_table,
+    parse_text,
+    read_bytes_and_text,
+)
 
 # -- the schema of tenants.toml: every key exohop knows, and what its value must be ------------------
 
@@ -307,16 +318,10 @@ class TenantDirectory:
 
     @classmethod
     def _read(cls, target: Path) -> tuple[str, TenantDirectory]:
-        try:
-            raw = target.read_bytes()
-        except FileNotFoundError:
+        found = read_bytes_and_text(target)
+        if found is None:
             return "", cls(path=target)
-        except OSError as exc:
-            raise ConfigError(f"{target}: cannot read it ({exc.strerror})", target) from None
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ConfigError(f"{target}: not UTF-8 text; fix or remove the file", target) from None
+        raw, text = found
         file_digest = store.digest(raw) if len(raw) >= store.CACHE_MIN_BYTES else None
         # Building 50,000 entries would set off several full collections of a heap that only grows
         # here; they cost as much as the parse itself.

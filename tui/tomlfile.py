@@ -118,6 +118,12 @@ def parse_text(text: str, path: Path) -> dict[str, Any]:
 
 def read_text(path: Path) -> str | None:
     """The file's text, or None when it does not exist; ConfigError when unreadable or not UTF-8."""
+    found = read_bytes_and_text(path)
+    return None if found is None else found[1]
+
+
+def read_bytes_and_text(path: Path) -> tuple[bytes, str] | None:
+    """``read_text`` that also hands back the bytes it decoded (to hash them without encoding again)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -125,7 +131,7 @@ def read_text(path: Path) -> str | None:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read it ({exc.strerror})", path) from None
     try:
-        return raw.decode("utf-8")
+        return raw, raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text; fix or remove the file", path) from None
 
