@@ -16,14 +16,17 @@ over prepared strings) and only what those loops cannot say is left to Python:
   newest queries are remembered (Backspace).
 
 Measured with 50,000 tenants (tests/bench/bench_tenants.py): a keystroke that narrows or repeats
-takes about 3 ms, but the first keystroke of a new query still scans every tenant (0.1–0.4 s on the
-2-core development machine): the 16 ms goal needs an index for one- and two-letter queries.
+takes well under a millisecond, but the first keystroke of a new query still scores every tenant
+(50–130 ms on the 2-core development machine). ``cost`` tells the sidebar beforehand how many
+tenants a query will score, so it can rank the large ones off the UI thread; a lock keeps that
+thread and the UI thread from interleaving in one matcher.
 """
 
 from __future__ import annotations
 
 import operator
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from itertools import compress, repeat
 from typing import Any
@@ -93,7 +96,8 @@ class TenantMatcher:
         self._full: list[str] = []
         self._last: tuple[str, list[int]] | None = None
         # Backspace and a query typed again are answered from here (the newest few queries).
-        self._memo: dict[str, list[tuple[Any, int]]] = {}
+        self._memo: dict[str, tuple[list[Any], list[int], list[int]]] = {}
+        self._lock = threading.Lock()
 
     def _prepare(self) -> None:
         # On the first query, not at start: the unfiltered list needs only the base order. The text
@@ -111,16 +115,35 @@ class TenantMatcher:
 
     def rank(self, query: str) -> list[Any]:
         """The tenants matching every term of ``query``, best first (base order among equals)."""
-        return [t for t, _ in self.scored(query)]
+        with self._lock:
+            return self._ranked(query)[0]
+
+    def cost(self, query: str) -> int:
+        """How many tenants ``rank(query)`` would score now: 0 for an empty or remembered query, the
+        previous matches when the query narrows them, else every tenant. A read without the lock: an
+        estimate that a ranking in progress may make stale, which only moves where the work runs."""
+        if not query.split() or query in self._memo:
+            return 0
+        last = self._last
+        if last is not None and query.startswith(last[0]) and last[0].strip():
+            return len(last[1])
+        return len(self.tenants)
 
     def scored(self, query: str) -> list[tuple[Any, int]]:
         """``rank`` with each tenant's score (an empty query scores everyone 1)."""
+        with self._lock:
+            tenants, scores = self._ranked(query)
+        return list(zip(tenants, scores, strict=True))
+
+    def _ranked(self, query: str) -> tuple[list[Any], list[int]]:
         terms = query.lower().split()
         if not terms:
             self._last = None
-            return [(t, 1) for t in self.tenants]
+            return list(self.tenants), [1] * len(self.tenants)
         if query in self._memo:
-            return self._memo[query]
+            ranked, ranked_scores, matched = self._memo[query]
+            self._last = (query, matched)   # the next keystroke narrows from here too
+            return ranked, ranked_scores
         if not self._text and self.tenants:
             self._prepare()
         pool: list[int] | None = None
@@ -138,11 +161,13 @@ class TenantMatcher:
                 break
         order = sorted(range(len(pool)), key=scores.__getitem__, reverse=True)   # stable: base order kept
         self._last = (query, pool)   # pool stays in base order, as a later narrowing expects
-        result = [(self.tenants[pool[i]], scores[i]) for i in order]
+        # Gathered by C loops, no per-tenant tuple: a one-letter query keeps most of 50,000 tenants.
+        ranked = list(map(self.tenants.__getitem__, map(pool.__getitem__, order)))
+        ranked_scores = list(map(scores.__getitem__, order))
         if len(self._memo) >= MEMO_QUERIES:
             del self._memo[next(iter(self._memo))]
-        self._memo[query] = result
-        return result
+        self._memo[query] = (ranked, ranked_scores, pool)
+        return ranked, ranked_scores
 
     def _score(self, term: str, pool: list[int], scores: list[int]) -> tuple[list[int], list[int]]:
         """Add ``term``'s score to each of ``pool``; keep only the tenants it matches."""

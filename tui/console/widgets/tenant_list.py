@@ -7,6 +7,7 @@ rebuild, which takes about 0.3 s for 5,000 entries).
 
 from __future__ import annotations
 
+import logging
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,7 +31,12 @@ from tui.console.controller import TenantState, TenantStatus
 from tui.console.tenant_filter import TenantMatcher
 from tui.shell.safe_text import visible, visible_lines
 
+log = logging.getLogger(__name__)
+
 ROW_HEIGHT = 2  # name line + domain line
+# Scoring this many tenants takes a few ms on a slow machine: a query that scores more is
+# ranked in a thread, and the list keeps its rows until the ranking lands (typing never waits).
+RANK_IN_BACKGROUND_AT = 2_000
 
 _MARK_STYLES = {
     TenantStatus.IDLE: Style(color="grey50"),
@@ -226,6 +232,7 @@ class TenantList(Vertical):
         self.recent: dict[str, float] = {}
         self._query = ""
         self._matcher: TenantMatcher | None = None   # rebuilt when the tenants or the recent order change
+        self._ranking = 0                             # rankings running in a thread
         self._typing_ahead = False
         self._detail_shown: tuple[str, bool, str | None] | None = None
 
@@ -284,7 +291,31 @@ class TenantList(Vertical):
     def refilter(self, keep_cursor: bool = True) -> None:
         if self._matcher is None:
             self._matcher = TenantMatcher(self.tenants, self.recent)
-        ordered = self._matcher.rank(self._query)   # narrows the previous matches as the query grows
+        matcher, query = self._matcher, self._query
+        # While a thread ranks, the matcher is locked: later queries go there too (in order).
+        if self._ranking or matcher.cost(query) >= RANK_IN_BACKGROUND_AT:
+            self._ranking += 1
+            self.run_worker(lambda: self._rank_in_thread(matcher, query, keep_cursor), thread=True,
+                            group="tenant-filter", exit_on_error=False)
+            return
+        self._show(matcher.rank(query), keep_cursor)   # narrows the previous matches as the query grows
+
+    def _rank_in_thread(self, matcher: TenantMatcher, query: str, keep_cursor: bool) -> None:
+        ordered: list[Any] | None = None
+        try:
+            ordered = matcher.rank(query)
+        except Exception:   # a bug in ranking must not leave the list waiting: logged, rows kept
+            log.exception("ranking the tenant list for a filter failed")
+        finally:
+            self.app.call_from_thread(self._ranked, matcher, query, ordered, keep_cursor)
+
+    def _ranked(self, matcher: TenantMatcher, query: str, ordered: list[Any] | None, keep_cursor: bool) -> None:
+        self._ranking -= 1
+        # A ranking for a query typed over, or for tenants replaced meanwhile, is not shown.
+        if ordered is not None and matcher is self._matcher and query == self._query:
+            self._show(ordered, keep_cursor)
+
+    def _show(self, ordered: list[Any], keep_cursor: bool) -> None:
         self.rows.states = self.states
         self.rows.set_rows(ordered, keep_cursor=keep_cursor)
 
