@@ -30,12 +30,6 @@ class Demo:
     def stop(self) -> None:
         self.sim.stop()
 
-    def __enter__(self) -> Demo:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
 
 def start_demo(mailboxes: int = 50, latency_ms: int = 0) -> Demo:
     from tui.sim import Simulator
