@@ -159,6 +159,9 @@ class Controller:
         self._history_lock = threading.Lock()
         self._history_written: dict[str, int] = {}
         self._history_synced: dict[str, list[str]] = {}   # per tenant: the entries last read or written
+        # Guards only _history_synced: load_history runs on the UI thread and must not wait on
+        # _history_lock, which a save holds across another process's file lock and an fsync.
+        self._synced_lock = threading.Lock()
         self._opens_in_flight = 0
 
     @property
@@ -294,7 +297,7 @@ class Controller:
         if path is None:
             return []
         entries = _read_history(path)
-        with self._history_lock:
+        with self._synced_lock:
             self._history_synced[domain.lower()] = entries
         return list(entries)
 
@@ -314,10 +317,13 @@ class Controller:
         with self._history_lock:
             if seq and seq < self._history_written.get(key, 0):
                 return
+            with self._synced_lock:
+                synced = self._history_synced.get(key, [])
             with locked(path):
-                merged = merge_new(_read_history(path), self._history_synced.get(key, []), mine, HISTORY_LIMIT)
+                merged = merge_new(_read_history(path), synced, mine, HISTORY_LIMIT)
                 atomic_write_text(path, json.dumps({"version": HISTORY_VERSION, "entries": merged}))
-            self._history_synced[key] = mine
+            with self._synced_lock:
+                self._history_synced[key] = mine
             self._history_written[key] = seq
 
     # -- passwords (blocking: keyring over D-Bus) -------------------------------------------------
