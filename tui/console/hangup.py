@@ -95,8 +95,8 @@ def exit_on_termination(app: Any) -> Iterator[None]:
         code = 0 if signum == signal.SIGTERM else 128 + signum
         try:
             app.call_from_thread(lambda: app.exit(return_code=code))
-        except Exception as exc:   # the app is not running (yet, or any more): the watchdog ends it
-            log.debug("could not ask the app to exit: %s", type(exc).__name__)
+        except Exception:   # the app is not running (yet, or any more): the watchdog ends it
+            log.debug("could not ask the app to exit", exc_info=True)
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if fired.is_set():

@@ -9,6 +9,7 @@ history when closed, Enter runs unless the dropdown offers something better) nee
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -28,6 +29,8 @@ from tui.catalog import Catalog
 from tui.console.textual_compat import QuietInput
 from tui.shell import safe_text
 from tui.shell.history import History
+
+log = logging.getLogger(__name__)
 
 MENU_ROWS = 10  # visible rows of the dropdown
 MENU_MAIN_WIDTH = 40  # columns for the completion itself…
@@ -268,8 +271,8 @@ class CommandInput(QuietInput):
         t0 = time.perf_counter()
         try:
             found = completions_for(self.value, self.cursor_position, self.catalog, self.completion_data)
-        except Exception as exc:  # a completer bug must never break typing
-            self.log.error(f"completion failed: {exc!r}")
+        except Exception:  # a completer bug must never break typing
+            log.exception("completion failed")
             found = []
         self.last_completion_ms = (time.perf_counter() - t0) * 1000
         return found
