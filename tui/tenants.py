@@ -66,6 +66,14 @@ class InvalidDomain(ValueError):
         self.message = message
 
 
+class DirectoryError(ValueError):
+    """A tenant cannot be added (already there) or a CSV cannot be imported; ``message`` says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class TenantLookupError(LookupError):
     """No tenant, or several, match a query; ``candidates`` lists the several."""
 
@@ -265,7 +273,7 @@ class TenantDirectory:
         return self._by_domain.get(domain.strip().lower().rstrip("."))
 
     def add(self, tenant: Tenant) -> Tenant:
-        """Add a tenant (domain validated); ValueError if the domain is already there."""
+        """Add a tenant (domain validated); DirectoryError if the domain is already there."""
         domain = validate_domain(tenant.domain)
         if domain != tenant.domain:
             tenant = tenant._replace(domain=domain)
@@ -274,7 +282,7 @@ class TenantDirectory:
     def _append(self, tenant: Tenant) -> Tenant:
         index = self._by_domain
         if tenant.domain in index:
-            raise ValueError(f"{tenant.domain} is already in the tenant directory")
+            raise DirectoryError(f"{tenant.domain} is already in the tenant directory")
         index[tenant.domain] = tenant
         self._tenants.append(tenant)
         return tenant
@@ -386,7 +394,7 @@ class TenantDirectory:
         """Add the customers of a Partner Center style export; see ImportReport for the outcome.
 
         The header row must name a company column and a domain column (common spellings accepted);
-        other columns are ignored. Raises ValueError when the header has no domain column.
+        other columns are ignored. Raises DirectoryError when the header has no domain column.
         """
         text = text.removeprefix("\ufeff")
         sample = text[:4096]
@@ -400,13 +408,13 @@ class TenantDirectory:
             if any(cell.strip() for cell in header):
                 break
         if not header:
-            raise ValueError("the file is empty; expected a header row with a company name and a domain column")
+            raise DirectoryError("the file is empty; expected a header row with a company name and a domain column")
         domain_col = _pick(header, DOMAIN_HEADERS)
         name_col = _pick(header, NAME_HEADERS)
         id_col = _pick(header, TENANT_ID_HEADERS)
         if domain_col is None:
             shown = ", ".join(h.strip() for h in header if h.strip()) or "(none)"
-            raise ValueError(f"no domain column in the header (found: {shown}); expected one called "
+            raise DirectoryError(f"no domain column in the header (found: {shown}); expected one called "
                              "Domain, Primary domain, Default domain or Domain name")
         report = ImportReport()
         index = self._by_domain
@@ -440,11 +448,11 @@ class TenantDirectory:
 
 
 def read_csv_text(path: Path) -> str:
-    """A CSV export's text (UTF-8 with or without BOM, else Excel's cp1252); ValueError if unreadable."""
+    """A CSV export's text (UTF-8 with or without BOM, else Excel's cp1252); DirectoryError if unreadable."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ValueError(f"{path}: cannot read it ({exc.strerror})") from None
+        raise DirectoryError(f"{path}: cannot read it ({exc.strerror})") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -159,7 +159,7 @@ def dispatch(args: argparse.Namespace) -> int:
     from tui.cli.signals import Terminated
     from tui.config import ConfigError
     from tui.remoting.errors import RemotingError
-    from tui.tenants import InvalidDomain, TenantLookupError
+    from tui.tenants import DirectoryError, InvalidDomain, TenantLookupError
 
     def handler(args: argparse.Namespace) -> int:
         if args.command == "run":
@@ -178,15 +178,12 @@ def dispatch(args: argparse.Namespace) -> int:
 
     try:
         return handler(args)
-    except (ConfigError, TenantLookupError, InvalidDomain, PasswordInputError) as exc:
+    except (ConfigError, TenantLookupError, InvalidDomain, DirectoryError, PasswordInputError) as exc:
         print_error(exc.message)
         return EXIT_USAGE
     except (KeyringUnavailable, RemotingError) as exc:
         print_error(exc.message)
         return EXIT_CONNECTION
-    except ValueError as exc:   # duplicates on add, unreadable CSV
-        print_error(str(exc))
-        return EXIT_USAGE
     except Terminated as exc:
         return 128 + exc.signum
     except Exception:
