@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 from tui.shell.errors import ParseError
-from tui.shell.parser import parse
 
 # Verbs that change state (PowerShell approved verbs the service uses for writes).
 STATE_CHANGING_VERBS = frozenset({
@@ -36,6 +35,8 @@ def _commands(line: str) -> list[tuple[str, bool]]:
     service, so the fallback only needs to be conservative (it finds every ``Verb-Noun`` that
     starts a command).
     """
+    from tui.shell.parser import parse  # here, not at import: the console imports this module at start
+
     try:
         script = parse(line)
     except ParseError:  # a line the parser rejects never runs: the scan only needs to be conservative
