@@ -201,7 +201,11 @@ class CatalogCache:
         return cat if len(cat) else None
 
     def _set_aside(self, path: Path, domain: str, exc: BaseException) -> None:
-        reason = str(exc).removeprefix(f"{path}: ") if isinstance(exc, CatalogError) else type(exc).__name__
+        if isinstance(exc, CatalogError):
+            reason = str(exc).removeprefix(f"{path}: ")
+        else:   # damage the catalog's own checks missed: the traceback to the log, plain words in the notice
+            log.warning("loading the catalog cache %s failed", path.name, exc_info=exc)
+            reason = "not a valid catalog"
         aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
         try:
             path.replace(aside)
