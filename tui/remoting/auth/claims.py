@@ -14,13 +14,16 @@ from typing import Any
 def unverified_claims(token: str) -> dict[str, Any]:
     """The payload of a compact JWT; {} when ``token`` is not one."""
     parts = token.split(".")
-    if len(parts) != 3:
-        return {}
+    return b64url_json_object(parts[1]) if len(parts) == 3 else {}
+
+
+def b64url_json_object(text: str) -> dict[str, Any]:
+    """The JSON object in unpadded base64url ``text`` (a JWT segment, msal's client_info); {} if it is not one."""
     try:
-        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        value = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return {}
-    return payload if isinstance(payload, dict) else {}
+    return value if isinstance(value, dict) else {}
 
 
 @dataclass(frozen=True, slots=True)

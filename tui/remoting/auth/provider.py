@@ -9,9 +9,6 @@ expired token; ``refresh_after_unauthorized`` forces one refresh after a 401.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -23,7 +20,7 @@ import msal
 from msal.oauth2cli.oauth2 import BrowserInteractionTimeoutError
 
 from tui.remoting.auth.cache import PersistentTokenCache
-from tui.remoting.auth.claims import AccessToken, unverified_claims
+from tui.remoting.auth.claims import AccessToken, b64url_json_object, unverified_claims
 from tui.remoting.auth.clouds import CLOUDS, EXO_PUBLIC_CLIENT_ID, MICROSOFT_LOGIN_HOSTS
 from tui.remoting.auth.errors import (
     CANCELLED,
@@ -304,9 +301,5 @@ def logout(store: PersistentTokenCache, upn: str) -> int:
 
 
 def _client_info(result: dict[str, Any]) -> tuple[str, str]:
-    raw = str(result.get("client_info") or "")
-    try:
-        info = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return "", ""
+    info = b64url_json_object(str(result.get("client_info") or ""))
     return str(info.get("uid", "")), str(info.get("utid", ""))
