@@ -80,6 +80,7 @@ class _Run:
         self.records: list[Record] = []
         self.errors = 0
         self.warnings = 0
+        self.failed_in_stream = False  # a terminating ErrorEvent was drawn: the run's failure is on screen
         self.hint: Any = None
         self.block: list[Record] = []  # records of the table being drawn in the live tail
         self.block_type = ""
@@ -279,9 +280,9 @@ class TenantConsole(Widget):
         self._flush()
         self._finish_run()
         # A session-layer failure (the connection lost mid-command) already came through the stream as a
-        # terminating ErrorEvent (counted in ``errors``): showing ``summary.error`` too printed it twice.
-        streamed = getattr(summary, "errors", 0) and getattr(getattr(summary, "error", None), "kind", None)
-        if summary is not None and summary.error is not None and not self._error_shown and not streamed:
+        # terminating ErrorEvent: showing ``summary.error`` too printed it twice.
+        if summary is not None and summary.error is not None and not self._error_shown \
+                and not run.failed_in_stream:
             self._render_failure(summary.error, run.line)  # right under the echo: the caret lines up
         if summary is None or summary.outcome != "invalid":  # "invalid": a parse/bind error, nothing ran
             self._write(self._summary_text(run, summary))
@@ -537,6 +538,7 @@ class TenantConsole(Widget):
     def _render_message(self, run: _Run, event: Any) -> RenderableType:
         if isinstance(event, ErrorEvent):
             run.errors += 1
+            run.failed_in_stream |= event.terminating
             return render_error(event)
         # Messages carry server and tenant text: made visible (Text, never markup).
         if isinstance(event, WarningEvent):
