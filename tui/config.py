@@ -19,7 +19,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import platformdirs
-import tomlkit
 
 from tui.files import atomic_write_text, locked
 from tui.tomlfile import (
@@ -336,6 +335,8 @@ def edit_config(change: Callable[[Config], Config], path: Path | None = None) ->
     layout stay. Nothing is written when nothing changed. Two processes adding different accounts
     at once both keep theirs: the second re-reads the first's file inside the lock.
     """
+    import tomlkit  # here, not at the top: every start imports this module, few change the file
+
     target = path or config_dir() / CONFIG_FILE
     with locked(target):
         text, before = _read_config(target)
@@ -360,6 +361,8 @@ def _set_or_drop(table: Any, key: str, value: Any, keep_false: bool) -> None:
 
 
 def _apply_settings(doc: Any, before: Settings, after: Settings) -> None:
+    import tomlkit
+
     if before == after:
         return
     if "settings" not in doc:
@@ -372,6 +375,8 @@ def _apply_settings(doc: Any, before: Settings, after: Settings) -> None:
 
 
 def _apply_accounts(doc: Any, before: list[Account], after: list[Account]) -> None:
+    import tomlkit
+
     old = {a.upn.lower(): a for a in before}
     new = {a.upn.lower(): a for a in after}
     if old == new:

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-import tomlkit
-
 from tui import tenants_store as store
 from tui.config import TENANTS_FILE, config_dir
 from tui.files import atomic_write_text, locked
@@ -493,6 +491,8 @@ def _domain_is(entry: Any, domain: str) -> bool:
 
 def _edited_with_tomlkit(text: str, removed: list[int], added: list[Tenant]) -> str:
     """The same edit through tomlkit, for files the text edit cannot handle (``tenants = [...]``)."""
+    import tomlkit  # here, not at the top: rarely needed, and every start imports this module
+
     doc = tomlkit.parse(text)
     if "tenants" not in doc:
         doc["tenants"] = tomlkit.aot()
