@@ -8,8 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 
 def atomic_write_text(path: Path, text: str, mode: int | None = None) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never half of one."""
@@ -58,6 +56,8 @@ def locked(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
     same file serialise instead of one overwriting the other's change with its stale copy. The lock
     file is left in place: deleting it would let a third process lock a different inode.
     """
+    from filelock import FileLock, Timeout  # here: every start imports this module, few take a lock
+
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(lock_path(path)), timeout=timeout)
     try:
