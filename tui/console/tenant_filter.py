@@ -37,7 +37,8 @@ _NON_WORD = re.compile(r"[^\w\x01]|_")
 MEMO_QUERIES = 64
 
 
-def _display_name(tenant: Any) -> str:
+def display_name(tenant: Any) -> str:
+    """The tenant's display name (``tui.tenants.Tenant`` derives one from the domain when unset)."""
     return str(getattr(tenant, "display_name", "") or getattr(tenant, "name", "") or tenant.domain)
 
 
@@ -45,7 +46,7 @@ def base_order(tenants: Sequence[Any], recent: Mapping[str, float]) -> list[Any]
     """Favorites first, then recently used (newest first), then by name."""
     def key(t: Any) -> tuple[int, float, str]:
         return (0 if getattr(t, "favorite", False) else 1, -recent.get(t.domain.lower(), 0.0),
-                _display_name(t).lower())
+                display_name(t).lower())
 
     return sorted(tenants, key=key)
 
@@ -78,7 +79,7 @@ class _Prepared:
         for t in self.by_name:
             domain = t.domain.lower()
             short = domain[: -len(_COMMON_SUFFIX)] if domain.endswith(_COMMON_SUFFIX) else domain
-            fields = [_display_name(t).lower(), short, *(g.lower() for g in (getattr(t, "tags", ()) or ()))]
+            fields = [display_name(t).lower(), short, *(g.lower() for g in (getattr(t, "tags", ()) or ()))]
             self.text.append("".join(_SEP + f.replace(_SEP, " ") for f in fields))
             self.full.append(domain)
         self.words = [_NON_WORD.sub(" ", x) for x in self.text]

@@ -28,7 +28,7 @@ from textual.strip import Strip
 from textual.widgets import Input, Static
 
 from tui.console.controller import TenantState, TenantStatus
-from tui.console.tenant_filter import TenantMatcher
+from tui.console.tenant_filter import TenantMatcher, display_name
 from tui.shell.safe_text import visible, visible_lines
 
 log = logging.getLogger(__name__)
@@ -46,11 +46,6 @@ _MARK_STYLES = {
     TenantStatus.BUSY: Style(color="magenta", bold=True),
     TenantStatus.ERROR: Style(color="red", bold=True),
 }
-
-
-def display_name(tenant: Any) -> str:
-    """The tenant's display name (``tui.tenants.Tenant`` derives one from the domain when unset)."""
-    return str(getattr(tenant, "display_name", "") or getattr(tenant, "name", "") or tenant.domain)
 
 
 def accent_color(domain: str) -> str:
