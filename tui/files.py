@@ -49,7 +49,7 @@ def lock_path(path: Path) -> Path:
 
 
 @contextmanager
-def locked(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+def locked(path: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the lock of ``path`` (a sibling ``.lock`` file) for one read-modify-write.
 
     Every writer of a user file re-reads it inside this block, so two exohop processes editing the
@@ -58,6 +58,7 @@ def locked(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
     """
     from filelock import FileLock, Timeout  # here: every start imports this module, few take a lock
 
+    timeout = LOCK_TIMEOUT_S if timeout is None else timeout
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(lock_path(path)), timeout=timeout)
     try:

@@ -158,6 +158,7 @@ def dispatch(args: argparse.Namespace) -> int:
     from tui.cli.environment import print_error
     from tui.cli.signals import Terminated
     from tui.config import ConfigError
+    from tui.files import FileBusy
     from tui.remoting.errors import RemotingError
     from tui.tenants import DirectoryError, InvalidDomain, TenantLookupError
 
@@ -184,6 +185,9 @@ def dispatch(args: argparse.Namespace) -> int:
     except (KeyringUnavailable, RemotingError) as exc:
         print_error(exc.message)
         return EXIT_CONNECTION
+    except FileBusy as exc:   # another exohop holds the file's lock: nothing was written, say so
+        print_error(exc.message)
+        return EXIT_COMMAND_ERRORS
     except Terminated as exc:
         return 128 + exc.signum
     except Exception:

@@ -48,6 +48,8 @@ def cmd_shell(args: argparse.Namespace) -> int:
             except RemotingError as exc:
                 print_error(exc.message)
                 return EXIT_CONNECTION
+            for notice in session.take_notices():
+                print_error(notice)
             history_path = data_dir() / "history" / f"{tenant.domain}.txt"
             history_path.parent.mkdir(parents=True, exist_ok=True)
             prompt: PromptSession[str] = PromptSession(history=FileHistory(str(history_path)))

@@ -129,6 +129,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
                     audit.connect_failed(account, tenant, line, exc)
                     code = max(code, EXIT_CONNECTION)
                     continue
+                for notice in session.take_notices():
+                    print_error(notice, err)
                 started, since = now()
                 try:
                     summary = session.run(line, printer)

@@ -139,6 +139,8 @@ class Workers:
                     return
                 self._post(m.SessionFailed(domain, _message_of(exc), "Connection failed"))
                 return
+            for notice in session.take_notices():
+                self._post(m.Notice(notice, "Command cache", "warning"))
             # A catalog served from the cache is refreshed in the background; swap in the new one.
             session.on_catalog_changed = lambda catalog: self._post(m.CatalogRefreshed(domain, catalog, quiet=True))
             self._post(m.SessionOpened(domain, session, refreshed=refresh))

@@ -319,6 +319,10 @@ class DelegatedSession:
                                 f"({location!r}).", E.REDIRECT) from None
         return location
 
+    def take_notices(self) -> list[str]:
+        """What the faces should tell the user about this session's open (a catalog cache set aside)."""
+        return self.cache.take_notices() if self.cache is not None else []
+
     def _load_catalog(self, on_progress: Callable[[ImportProgress], None] | None) -> None:
         cached = self.cache.load(self.account.endpoint, self.account.upn, self.tenant.domain) if self.cache else None
         if cached is not None:

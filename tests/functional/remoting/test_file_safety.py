@@ -22,7 +22,7 @@ from tui.config import Account, load_config
 from tui.remoting.importer import CatalogCache
 from tui.tenants import Tenant, TenantDirectory
 
-from .conftest import TEST_COMMANDS
+from .conftest import TEST_COMMANDS, write_sim_config
 
 HOMOGLYPH = "\u0441\u043entoso.onmicrosoft.com"    # Cyrillic с and о, then "ntoso"
 
@@ -150,4 +150,41 @@ def test_tenant_with_a_corrupt_cache_still_connects(sim, tmp_path: Path) -> None
     finally:
         session.close()
     assert list(path.parent.glob(path.name + ".corrupt-*"))
-    assert session.cache is not None and "set aside" in " ".join(session.cache.take_notices())
+    assert "set aside" in " ".join(session.take_notices())
+    assert session.take_notices() == []                       # told once
+
+
+def test_run_tells_that_a_corrupt_cache_was_set_aside(sim, secret_service, exohop_dirs,
+                                                      capsys) -> None:   # type: ignore[no-untyped-def]
+    from tui import accounts
+
+    a = sim.accounts[0]
+    write_sim_config(exohop_dirs, sim, [a.tenants[0]])
+    path = CatalogCache(exohop_dirs["cache"]).path_for(sim.url, a.upn, a.tenants[0])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"cmdlets": [')                          # truncated
+    accounts.set_password(a.upn, a.password)
+    try:
+        assert main(["run", "-t", a.tenants[0], "Get-Mailbox -ResultSize 1"]) == 0
+    finally:
+        accounts.delete_password(a.upn)
+    err = capsys.readouterr().err
+    assert "could not be read" in err and "set aside" in err and "imported afresh" in err
+
+
+def test_a_file_another_exohop_holds_is_said_and_left_alone(exohop_dirs, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys) -> None:   # type: ignore[no-untyped-def]
+    from filelock import FileLock
+
+    from tui import files
+
+    assert main(["tenants", "add", "contoso.onmicrosoft.com"]) == 0
+    path = exohop_dirs["config"] / "tenants.toml"
+    before = path.read_text()
+    capsys.readouterr()
+    monkeypatch.setattr(files, "LOCK_TIMEOUT_S", 0.2)
+    with FileLock(str(files.lock_path(path))):             # another exohop in the middle of a change
+        assert main(["tenants", "add", "fabrikam.onmicrosoft.com"]) == 1
+    err = capsys.readouterr().err
+    assert "being changed by another exohop" in err and "try again" in err and "unexpected" not in err
+    assert path.read_text() == before
