@@ -59,18 +59,30 @@ class SecretService:
     home: Path
 
 
-def _wait_for_secret_service(timeout_s: float = 10.0) -> None:
+def _wait_for_secret_service(daemon: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
+    """Until the login collection is unlocked; RuntimeError when the daemon exits or the time is up
+    (30 s: on a loaded 2-core machine gnome-keyring has been seen to take over 10 s to come up)."""
     import secretstorage
+    from secretstorage.collection import DEFAULT_COLLECTION, Collection
+    from secretstorage.exceptions import ItemNotFoundException
 
     end = time.monotonic() + timeout_s
     while True:
+        if daemon.poll() is not None:
+            raise RuntimeError(f"gnome-keyring-daemon exited with {daemon.returncode} before it came up")
         try:
             conn = secretstorage.dbus_init()
             try:
+                # Look the default collection up without creating it: secretstorage's
+                # get_default_collection() creates one when the daemon has not yet made the login
+                # keyring from the password on its stdin, which needs a prompt that nobody answers
+                # (PromptDismissedException) and leaves the daemon without a usable default.
                 if secretstorage.check_service_availability(conn):
-                    collection = secretstorage.get_default_collection(conn)
+                    collection = Collection(conn, DEFAULT_COLLECTION)
                     if not collection.is_locked():
                         return
+            except ItemNotFoundException:
+                pass                                   # the login keyring is not there yet
             finally:
                 conn.close()
         except Exception:
@@ -79,6 +91,24 @@ def _wait_for_secret_service(timeout_s: float = 10.0) -> None:
         if time.monotonic() > end:
             raise RuntimeError("gnome-keyring did not come up on the private D-Bus session")
         time.sleep(0.05)
+
+
+def _start_keyring_daemon(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    daemon = subprocess.Popen(["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+                              env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert daemon.stdin is not None
+    daemon.stdin.write(b"exohop-test-keyring")   # the login keyring's own password, not an account's
+    daemon.stdin.close()
+    return daemon
+
+
+def _stop(daemon: subprocess.Popen[bytes]) -> None:
+    daemon.terminate()
+    try:
+        daemon.wait(5)
+    except subprocess.TimeoutExpired:
+        daemon.kill()
+        daemon.wait(5)
 
 
 @pytest.fixture(scope="module")
@@ -96,16 +126,17 @@ def secret_service() -> Iterator[SecretService]:
     address, pid_text = bus.stdout.split()[:2]
     bus_pid = int(pid_text)
     env["DBUS_SESSION_BUS_ADDRESS"] = address
-    daemon = subprocess.Popen(["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
-                              env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    assert daemon.stdin is not None
-    daemon.stdin.write(b"exohop-test-keyring")   # the login keyring's own password, not an account's
-    daemon.stdin.close()
     saved_address = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
     saved_backend = keyring.get_keyring()
     os.environ["DBUS_SESSION_BUS_ADDRESS"] = address
+    daemon = _start_keyring_daemon(env)
     try:
-        _wait_for_secret_service()
+        try:
+            _wait_for_secret_service(daemon)
+        except RuntimeError:   # one more start: a daemon that lost a race for the bus name exits at once
+            _stop(daemon)
+            daemon = _start_keyring_daemon(env)
+            _wait_for_secret_service(daemon)
         keyring.set_keyring(SecretServiceKeyring())
         yield SecretService(address=address, env=env, home=home)
     finally:
@@ -114,12 +145,7 @@ def secret_service() -> Iterator[SecretService]:
             os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
         else:
             os.environ["DBUS_SESSION_BUS_ADDRESS"] = saved_address
-        daemon.terminate()
-        try:
-            daemon.wait(5)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait(5)
+        _stop(daemon)
         try:
             os.kill(bus_pid, signal.SIGTERM)
         except ProcessLookupError:
