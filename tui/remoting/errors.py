@@ -45,7 +45,8 @@ REDIRECT = "redirect"                # too many hops, a downgrade to http, no Lo
 BUSY = "busy"                        # this session already runs a command
 CLOSED = "closed"
 PROTOCOL = "protocol"
-SIGN_IN = "sign_in"                  # OAuth: no usable token (tui.remoting.auth.errors.SignInError says why)
+SIGN_IN = "sign_in"                  # OAuth: no usable token; signing in again fixes it (SignInError says why)
+SIGN_IN_FAILED = "sign_in_failed"    # OAuth: the sign-in layer failed otherwise (cache, keyring, the service)
 
 EXPIRED_FAULT_CODE = 2150858843   # invalid selectors: the shell is gone
 TIMEOUT_FAULT_CODE = 2150858793   # operation timeout: a long poll with nothing yet

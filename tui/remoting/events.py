@@ -128,6 +128,7 @@ class RunSummary:
     duration_s: float = 0.0
     assigned_to: str | None = None
     error: Exception | None = None   # the RemotingError/ParseError that failed the line, if any
+    retries: int = 0                 # requests retried after throttling or a transient fault (429/503/504)
 
     @property
     def ok(self) -> bool:

@@ -1,7 +1,9 @@
-"""``SessionPool``: up to N (≤3) warm sessions per partner account, LRU eviction, clean shutdown.
+"""``SessionPool``: warm sessions per partner account, LRU eviction, clean shutdown.
 
-The service allows three sessions per account. Opening a fourth first closes the least recently
-used *idle* session of that account (never a busy one; all busy → a clear error). Switching to a
+Remote PowerShell allows three shells per account: opening a fourth PSRP session first closes the least
+recently used *idle* one of that account (never a busy one; all busy → a clear error). A REST session
+holds nothing on the server (a token and a catalog), so up to ``rest_warm`` stay warm per account; each
+limits its own concurrent requests instead (``rest_concurrency_per_tenant``). Switching to a
 tenant whose session is open costs no round trip. ``close_all`` gives up whatever is blocked on
 the server, deletes every shell in parallel within a deadline and reports what it could not close.
 With a ``journal``, the first acquire for an account deletes, in the background, the shells a
@@ -15,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tui.config import DEFAULT_MAX_SESSIONS, Account
 from tui.remoting import errors as E
@@ -22,36 +25,60 @@ from tui.remoting.cleanup import clean_orphans
 from tui.remoting.errors import RemotingError
 from tui.remoting.events import Event, ImportProgress
 from tui.remoting.journal import ShellJournal
-from tui.remoting.session import DelegatedSession
+from tui.remoting.session_core import SessionCore
 from tui.remoting.transcript import Transcript
 from tui.tenants import Tenant
 
 log = logging.getLogger(__name__)
 
-SessionFactory = Callable[..., DelegatedSession]
+# A password (Basic, remote PowerShell) or a token source (OAuth/app, REST): what the account signs in with.
+Credential = Any
+SessionFactory = Callable[..., SessionCore]
+REST_WARM_PER_ACCOUNT = 64   # warm REST sessions per account: memory only (a catalog each), no server resource
+
+
+def open_session_for(account: Account, tenant: Tenant, credential: Credential, **kwargs: Any) -> SessionCore:
+    """The session of ``account``'s transport: REST (a token source) or remote PowerShell (a password)."""
+    from tui.remoting.auth.account import REST, transport_of
+
+    if transport_of(account) == REST:
+        from tui.remoting.rest.session import RestSession
+
+        kwargs.pop("journal", None)     # nothing to journal: no shell on the server
+        return RestSession(account, tenant, credential, **kwargs)
+    from tui.remoting.session import DelegatedSession
+
+    return DelegatedSession(account, tenant, credential, **kwargs)
+
+
+def _is_rest(account: Account) -> bool:
+    from tui.remoting.auth.account import REST, transport_of
+
+    return transport_of(account) == REST
 
 
 class SessionPool:
     def __init__(self, per_account: int = DEFAULT_MAX_SESSIONS, *, cache_dir: Path | None = None,
-                 transcript: Transcript | None = None, factory: SessionFactory = DelegatedSession,
-                 journal: ShellJournal | None = None) -> None:
+                 transcript: Transcript | None = None, factory: SessionFactory = open_session_for,
+                 journal: ShellJournal | None = None, rest_concurrency: int | None = None) -> None:
         if not 1 <= per_account <= 3:
             raise ValueError("per_account must be 1, 2 or 3 (the service allows 3 sessions per account)")
         self.per_account = per_account
         self.cache_dir = cache_dir
         self.transcript = transcript
         self.factory = factory
+        self.rest_concurrency = rest_concurrency   # None: RestSession's default
         # keyed by (upn, domain): the same tenant may be opened with two partner accounts
-        self._sessions: dict[tuple[str, str], DelegatedSession] = {}
+        self._sessions: dict[tuple[str, str], SessionCore] = {}
         self._opening: dict[tuple[str, str], threading.Event] = {}
-        self._half_open: dict[tuple[str, str], DelegatedSession] = {}
+        self._half_open: dict[tuple[str, str], SessionCore] = {}
         self._lock = threading.Lock()
         self.journal = journal
         self._swept: set[str] = set()   # upns whose start-up sweep of abandoned shells has begun
 
     # -- queries -------------------------------------------------------------------------------------
 
-    def get(self, domain: str, upn: str | None = None) -> DelegatedSession | None:
+    def get(self, domain: str, upn: str | None = None) -> SessionCore | None:
         """The open session of ``domain`` (as ``upn``, or the most recently used one with any account)."""
         with self._lock:
             if upn is not None:
@@ -59,7 +86,7 @@ class SessionPool:
             found = [s for (u, d), s in self._sessions.items() if d == domain.lower()]
             return max(found, key=lambda s: s.last_used) if found else None
 
-    def sessions(self) -> list[DelegatedSession]:
+    def sessions(self) -> list[SessionCore]:
         with self._lock:
             return list(self._sessions.values())
 
@@ -73,10 +100,10 @@ class SessionPool:
 
     # -- acquire -------------------------------------------------------------------------------------
 
-    def acquire(self, tenant: Tenant, account: Account, password: str, *,
+    def acquire(self, tenant: Tenant, account: Account, credential: Credential, *,
                 on_progress: Callable[[ImportProgress], None] | None = None,
-                on_evict: Callable[[DelegatedSession], None] | None = None,
-                on_event: Callable[[Event], None] | None = None) -> DelegatedSession:
+                on_evict: Callable[[SessionCore], None] | None = None,
+                on_event: Callable[[Event], None] | None = None) -> SessionCore:
         """The open session of ``tenant`` (no round trip), or a new one opened now (raises RemotingError)."""
         key = (account.upn.lower(), tenant.domain.lower())
         while True:
@@ -94,12 +121,15 @@ class SessionPool:
                     break
             pending.wait()                     # another thread opens this tenant: share its result, or
             # (when it failed) try ourselves on the next turn
-        self._sweep(account, password)
+        if not _is_rest(account):
+            self._sweep(account, credential)
         try:
             if victim is not None:
                 self._evict(victim, on_evict)
-            extra = {"journal": self.journal} if self.journal is not None else {}
-            session = self.factory(account, tenant, password, cache_dir=self.cache_dir, transcript=self.transcript,
+            extra: dict[str, Any] = {"journal": self.journal} if self.journal is not None else {}
+            if self.rest_concurrency is not None and _is_rest(account):
+                extra["concurrency"] = self.rest_concurrency
+            session = self.factory(account, tenant, credential, cache_dir=self.cache_dir, transcript=self.transcript,
                                    **extra)
             with self._lock:
                 self._half_open[key] = session    # close_all reaches it even if a signal cuts open() short
@@ -142,25 +172,26 @@ class SessionPool:
             self._swept.add(account.upn.lower())
         thread.start()
 
-    def _lru_idle(self, upn: str) -> DelegatedSession | None:
+    def _lru_idle(self, upn: str) -> SessionCore | None:
         key = upn.lower()
         idle = [s for (u, _), s in self._sessions.items() if u == key and not s.busy]
         return min(idle, key=lambda s: s.last_used) if idle else None
 
-    def _make_room(self, account: Account) -> DelegatedSession | None:
+    def _make_room(self, account: Account) -> SessionCore | None:
         """Under the lock: the session to evict so that one more fits, or None; raises when all are busy."""
-        if self._count(account.upn) < self.per_account:
+        limit = REST_WARM_PER_ACCOUNT if _is_rest(account) else self.per_account
+        if self._count(account.upn) < limit:
             return None
         victim = self._lru_idle(account.upn)
         if victim is None:
             raise RemotingError(
-                f"{account.upn} already has {self.per_account} sessions open and every one is running a command. "
+                f"{account.upn} already has {limit} sessions open and every one is running a command. "
                 "Wait for one to finish (or stop it with Ctrl+C), then try again.",
                 E.ALL_BUSY, account=account.upn)
         del self._sessions[_key(victim)]
         return victim
 
-    def _evict(self, session: DelegatedSession, on_evict: Callable[[DelegatedSession], None] | None) -> None:
+    def _evict(self, session: SessionCore, on_evict: Callable[[SessionCore], None] | None) -> None:
         with self._lock:
             self._sessions.pop(_key(session), None)
         if on_evict is not None:
@@ -194,7 +225,7 @@ class SessionPool:
         failures: list[str] = []
         lock = threading.Lock()
 
-        def close_one(s: DelegatedSession) -> None:
+        def close_one(s: SessionCore) -> None:
             try:
                 s.abandon()
                 s.close(timeout_s=deadline_s)
@@ -222,5 +253,5 @@ class SessionPool:
         return failures
 
 
-def _key(session: DelegatedSession) -> tuple[str, str]:
+def _key(session: SessionCore) -> tuple[str, str]:
     return (session.account.upn.lower(), session.domain.lower())

@@ -3,8 +3,8 @@
 open():  URI = endpoint + ``?DelegatedOrg=<domain>``; RunspacePool(configuration_name="Microsoft.Exchange")
          over Basic auth and verified TLS; redirects followed like ``-AllowRedirection``; the catalog
          from the cache at once (refreshed in the background) or imported with progress.
-run():   parse → bind → plan → the remote prefix as ONE PSRP pipeline, streamed → the local suffix on
-         the stream → events to the caller as they arrive → one transcript line.
+run():   (SessionCore) parse → bind → plan → the remote prefix as ONE PSRP pipeline, streamed → the
+         local suffix on the stream → events to the caller as they arrive → one transcript line.
 stop():  the PSRP stop of the running pipeline; the session stays usable.
 close(): WS-Management Delete of the shell.
 
@@ -19,9 +19,8 @@ import string
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 import requests
 import urllib3
@@ -39,20 +38,17 @@ from tui.remoting.detail import detail_from_records, has_detail
 from tui.remoting.endpoints import delegated_uri, host_of, split_uri, with_delegated_org
 from tui.remoting.errors import RemotingError, from_exception
 from tui.remoting.events import (
-    ErrorEvent,
     Event,
     ImportProgress,
-    RecordEvent,
     RedirectEvent,
-    RunSummary,
-    TextEvent,
     WarningEvent,
 )
-from tui.remoting.importer import CatalogCache, fetch_catalog
+from tui.remoting.importer import fetch_catalog
 from tui.remoting.invoke import STOP_GRACE_S, PipelineAbandoned, RemotePipeline, run_simple
 from tui.remoting.journal import ShellJournal
-from tui.remoting.output import Counts, side_output
+from tui.remoting.output import Counts
 from tui.remoting.redirect import RedirectRequested, install_hooks, refuse_redirect
+from tui.remoting.session_core import SessionCore
 from tui.remoting.synopsis import (
     HelpUnavailable,
     fetch_synopses,
@@ -63,7 +59,6 @@ from tui.remoting.synopsis import (
 from tui.remoting.transcript import Transcript
 from tui.remoting.values import UnsendableValue
 from tui.shell.bound import BoundCommand
-from tui.shell.operators import as_list
 from tui.shell.records import Record
 from tui.tenants import Tenant
 
@@ -83,67 +78,43 @@ RECEIVE_BACKOFF_S = 0.5
 CLOSE_TIMEOUT_S = 10.0     # a Delete (tenant: Disconnect) not answered by then is left to the journal
 
 
-class DelegatedSession:
+class DelegatedSession(SessionCore):
     """A delegated session to ``tenant`` as ``account``. The password stays in memory, never in text."""
+
+    transport_name = "psrp"
 
     def __init__(self, account: Account, tenant: Tenant, password: str, *, cache_dir: Path | None = None,
                  transcript: Transcript | None = None, refresh_in_background: bool = True,
                  operation_timeout_s: int = OPERATION_TIMEOUT_S, connect_timeout_s: float = CONNECT_TIMEOUT_S,
                  read_timeout_s: float = READ_TIMEOUT_S, import_patterns: Sequence[str] = ("*",),
                  save_cache: bool = True, journal: ShellJournal | None = None) -> None:
-        self.account = account
-        self.tenant = tenant
+        super().__init__(account, tenant, cache_dir=cache_dir, transcript=transcript, save_cache=save_cache)
         self.__password = password
-        self.cache = CatalogCache(cache_dir) if cache_dir is not None else None
-        self.transcript = transcript
         self.refresh_in_background = refresh_in_background
         self.import_patterns = tuple(import_patterns)   # like Import-PSSession -CommandName; "*" = everything
-        self.save_cache = save_cache                     # False: a narrowed import must not pose as the catalog
         # The read timeout must exceed the operation timeout (a Receive long-polls that long); the defaults do.
         self.timeouts = (operation_timeout_s, connect_timeout_s, read_timeout_s)
         self.uri = delegated_uri(account.endpoint, tenant.domain)
         self.redirected_to: str | None = None
-        self.catalog: Catalog = Catalog()
-        self.variables: dict[str, Any] = {}
-        self.last_used = time.monotonic()
-        self.on_catalog_changed: Callable[[Catalog], None] | None = None
-        self.throttle_waits = 0
         self._pool: RunspacePool | None = None
         self._wsman: WSMan | None = None
-        self._io = threading.RLock()          # one pypsrp pipeline at a time on this pool
-        self._run_lock = threading.Lock()     # one command line at a time
         self._current: RemotePipeline | None = None
-        self._sink: Callable[[Event], None] | None = None   # the running command's on_event
-        self._stop_requested = threading.Event()
-        self._detailed: set[str] = set()
         self._refresh_cancel = threading.Event()
         self._refresh_thread: threading.Thread | None = None
         self._help_refused = False            # Get-Help failed once: no more synopsis requests this session
         self._waiting = 0                     # detail lookups waiting for the pool (the refresh yields to them)
         self._waiting_lock = threading.Lock()
-        self._closed = False
         self.journal = journal                # open shells, so that a lost Delete is made up for later
         self._abandon = threading.Event()     # quit/close: every blocked call returns at once
         self._stop_at: float | None = None
         self._opened_once = False
         self._given_up: list[tuple[str, RunspacePool]] = []   # broken pools whose shells close() still deletes
 
-    def __repr__(self) -> str:
-        return f"DelegatedSession({self.tenant.domain!r}, account={self.account.upn!r}, open={self.is_open})"
-
     # -- state --------------------------------------------------------------------------------------
-
-    @property
-    def domain(self) -> str:
-        return self.tenant.domain
 
     @property
     def is_open(self) -> bool:
         return self._pool is not None and not self._closed and self._pool.state == RunspacePoolState.OPENED
-
-    @property
-    def busy(self) -> bool:
-        return self._run_lock.locked()
 
     @property
     def broken(self) -> bool:
@@ -158,10 +129,6 @@ class DelegatedSession:
     @property
     def host(self) -> str:
         return host_of(self.redirected_to or self.uri)
-
-    def _refusal(self, message: str, kind: str) -> RemotingError:
-        """An error exohop itself raises about this session (not a mapped exception)."""
-        return RemotingError(message, kind, account=self.account.upn, tenant=self.tenant.domain)
 
     def _error(self, exc: BaseException, during: str) -> RemotingError:
         return from_exception(exc, account=self.account.upn, tenant=self.tenant.domain, host=self.host,
@@ -319,10 +286,6 @@ class DelegatedSession:
                                 f"({location!r}).", E.REDIRECT) from None
         return location
 
-    def take_notices(self) -> list[str]:
-        """What the faces should tell the user about this session's open (a catalog cache set aside)."""
-        return self.cache.take_notices() if self.cache is not None else []
-
     def _load_catalog(self, on_progress: Callable[[ImportProgress], None] | None) -> None:
         cached = self.cache.load(self.account.endpoint, self.account.upn, self.tenant.domain) if self.cache else None
         if cached is not None:
@@ -346,14 +309,6 @@ class DelegatedSession:
         self._save_cache()
         if self.refresh_in_background:
             self._start_refresh(import_metadata=False)   # the synopses, without holding up the connect
-
-    def _save_cache(self) -> None:
-        if self.cache is None or not self.save_cache or not len(self.catalog):
-            return
-        try:
-            self.cache.save(self.account.endpoint, self.account.upn, self.tenant.domain, self.catalog)
-        except OSError as exc:
-            log.warning("could not write the catalog cache: %s", exc.strerror)
 
     def _start_refresh(self, import_metadata: bool = True) -> None:
         self._refresh_cancel.clear()
@@ -455,8 +410,6 @@ class DelegatedSession:
             self._start_refresh(import_metadata=False)
         return catalog
 
-    refresh_catalog = reimport   # the name the app's "tenant: Refresh commands" calls
-
     def wait_for_refresh(self, timeout_s: float = 30.0) -> bool:
         thread = self._refresh_thread
         if thread is None:
@@ -513,149 +466,29 @@ class DelegatedSession:
         finally:
             self._io.release()
 
-    # -- run ----------------------------------------------------------------------------------------
-
-    def run(self, line: str, on_event: Callable[[Event], None], variables: dict[str, Any] | None = None) -> RunSummary:
-        """Run one command line; events go to ``on_event`` as they arrive. Never raises for command
-        failures: parse/bind errors and connection failures come back in ``RunSummary.error``."""
-        if self._closed:
-            raise self._refusal(f"The session to {self.tenant.domain} is closed; connect again.", E.CLOSED)
-        if not self._run_lock.acquire(blocking=False):
-            raise self._refusal(f"{self.tenant.domain} is still running a command; wait for it or stop it "
-                                "(Ctrl+C).", E.BUSY)
-        started_at = datetime.now(UTC)
-        t0 = time.monotonic()
-        counts = Counts(on_event)
-        summary: RunSummary
-        try:
-            self._stop_requested.clear()
-            self._sink = counts.emit
-            with self._io:                    # a background refresh yields within one chunk
-                summary = self._run_line(line, counts, self.variables if variables is None else variables, t0)
-        finally:
-            self.last_used = time.monotonic()
-            current, self._current = self._current, None
-            if current is not None and current.abandoned and self._pool is current.pool:
-                self._break()             # Ctrl+C/SIGTERM left its Receive blocked: that pool is unusable
-            self._sink = None
-            self._run_lock.release()
-        if self.transcript is not None and line.strip():
-            try:
-                self.transcript.record(account=self.account.upn, tenant=self.tenant.domain, summary=summary,
-                                       started=started_at)
-            except OSError as exc:
-                on_event(WarningEvent(f"could not write the transcript: {exc.strerror}"))
-        return summary
-
-    def _run_line(self, line: str, counts: Counts, variables: dict[str, Any], t0: float) -> RunSummary:
-        from tui.shell import ParseError, parse
-
-        def done(outcome: str, error: Exception | None = None, assigned: str | None = None) -> RunSummary:
-            return RunSummary(line=line, outcome=outcome, records=counts.records, errors=counts.errors,
-                              warnings=counts.warnings, duration_s=time.monotonic() - t0,
-                              assigned_to=assigned, error=error)
-
-        try:
-            script = parse(line)
-        except ParseError as exc:
-            return done("invalid", exc)
-        assigned: str | None = None
-        for statement in script.statements:
-            try:
-                plan = self._plan(statement, variables)
-            except RemotingError as exc:
-                return done("failed", exc)
-            except Exception as exc:   # ParseError / BindError / PlanError carry .message and .column
-                if hasattr(exc, "message"):
-                    return done("invalid", exc)
-                raise
-            if self._stop_requested.is_set():   # stopped during a Get-Command lookup: run nothing more
-                return done("stopped", assigned=assigned)
-            try:
-                results = self._execute(plan, counts, variables)
-            except RemotingError as exc:
-                counts.emit(ErrorEvent(exc.message, category="ConnectionError", terminating=True,
-                                       exception_type=exc.kind))
-                return done("failed", exc)
-            if plan.assign_to:
-                _assign(variables, plan.assign_to, results)
-                assigned = plan.assign_to
-            else:
-                _assign(variables, "last", results)
-            if self._stop_requested.is_set():
-                return done("stopped", assigned=assigned)
-            if counts.terminating:
-                return done("failed", assigned=assigned)
-        return done("errors" if counts.errors else "ok", assigned=assigned)
-
-    def _plan(self, statement: Any, variables: dict[str, Any]) -> Any:
-        from tui.shell.plan import plan_pipeline
-
-        for command in getattr(statement, "commands", ()):
-            info = self.catalog.get(command.name)
-            if info is not None and info.name.lower() not in self._detailed:
-                try:
-                    self.ensure_detail(info.name)
-                except RemotingError as exc:   # bind with what GetCommandMetadata gave; the run reports trouble
-                    log.info("no Get-Command detail for %s: %s", info.name, exc.kind)
-        return plan_pipeline(statement, self.catalog, variables)
-
-    def _execute(self, plan: Any, counts: Counts, variables: dict[str, Any]) -> list[Record]:
-        """Run a plan: remote prefix streamed into the local suffix; returns the result records."""
-        results: list[Record] = []
-        remote: list[BoundCommand] = list(plan.remote)
-        local: list[BoundCommand] = list(plan.local)
-        source: Iterator[Record] = (self._remote_records(remote, counts) if remote
-                                    else iter(_plan_input(plan, variables)))
-        try:
-            if local:
-                from tui.shell.local import run_local
-
-                # Built before the first pull, so a local usage error never leaves a remote pipeline running.
-                items: Iterator[Any] = iter(run_local(local, source, variables))
-            else:
-                items = source
-            quiet = bool(plan.assign_to)   # `$x = …` keeps the records and shows none, as PowerShell does
-            for item in items:
-                if isinstance(item, Record):
-                    results.append(item)
-                    if quiet:
-                        counts.records += 1
-                    elif not item.properties and item.text is not None:
-                        counts.records += 1            # a string/number the service returned: shown as text
-                        counts.emit(TextEvent(item.text))
-                    else:
-                        counts.emit(RecordEvent(item))
-                else:
-                    side_output(item, counts)
-                if self._stop_requested.is_set():
-                    break
-        except PipelineAbandoned as exc:
-            self._break()
-            if not self._stop_requested.is_set():   # given up by a quit/close, not by the engineer's Ctrl+C
-                raise self._refusal(str(exc), E.TIMEOUT) from None
-            counts.emit(WarningEvent(f"{self.host} did not confirm the stop; the command was abandoned and the "
-                                     "session reconnects for the next command."))
-        except RemotingError:
-            raise
-        except Exception as exc:
-            if remote and _is_remote_failure(exc):
-                raise self._error(exc, "command") from exc
-            # A local cmdlet failed (bad expression, type error): reported as an error, session intact.
-            message = getattr(exc, "message", None)
-            if not message:   # a bug in a local cmdlet: the traceback to the log, a sentence to the engineer
-                log.error("a local command failed in %s", self.tenant.domain, exc_info=exc)
-                message = "A local command failed unexpectedly (the details are in exohop.log)."
-            counts.emit(ErrorEvent(str(message), category="LocalError", terminating=True))
-        finally:
-            close = getattr(source, "close", None)
-            if close is not None:
-                close()   # stops the remote pipeline if the local suffix finished early (-First)
-        return results
+    # -- run (the transport's half; SessionCore.run drives it) -----------------------------------------
 
     def _remote_records(self, remote: Sequence[BoundCommand], counts: Counts) -> Iterator[Record]:
         pipeline = self._start_remote(remote, counts)
         yield from pipeline.records()
+
+    def _is_wire_exception(self, exc: BaseException) -> bool:
+        return (isinstance(exc, PipelineAbandoned) or type(exc).__module__.startswith("pypsrp")
+                or super()._is_wire_exception(exc))
+
+    def _wire_failure(self, exc: Exception, counts: Counts) -> None:
+        if not isinstance(exc, PipelineAbandoned):
+            raise self._error(exc, "command") from exc
+        self._break()
+        if not self._stop_requested.is_set():   # given up by a quit/close, not by the engineer's Ctrl+C
+            raise self._refusal(str(exc), E.TIMEOUT) from None
+        counts.emit(WarningEvent(f"{self.host} did not confirm the stop; the command was abandoned and the "
+                                 "session reconnects for the next command."))
+
+    def _after_run(self) -> None:
+        current, self._current = self._current, None
+        if current is not None and current.abandoned and self._pool is current.pool:
+            self._break()             # Ctrl+C/SIGTERM left its Receive blocked: that pool is unusable
 
     def _start_remote(self, remote: Sequence[BoundCommand], counts: Counts) -> RemotePipeline:
         """Start the remote prefix; a shell that expired is reopened and the command retried once."""
@@ -797,22 +630,3 @@ def _never_sent(exc: BaseException) -> bool:
     return False
 
 
-def _is_remote_failure(exc: BaseException) -> bool:
-    mod = type(exc).__module__
-    return mod.startswith(("pypsrp", "requests", "urllib3", "xml")) or isinstance(exc, OSError)
-
-
-def _plan_input(plan: Any, variables: dict[str, Any]) -> list[Any]:
-    """Input of a plan without a remote prefix: the variable it starts from (``$last | …``)."""
-    name = getattr(plan, "input_variable", None)
-    if not name:
-        return []
-    lowered = {k.lower(): v for k, v in variables.items()}
-    return as_list(lowered.get(name.lower()))
-
-
-def _assign(variables: dict[str, Any], name: str, value: Any) -> None:
-    """Set ``$name`` as PowerShell does: names are case-insensitive, so ``$a = …`` replaces ``$A``."""
-    for key in [k for k in variables if k.lower() == name.lower()]:
-        del variables[key]
-    variables[name] = value
