@@ -1,6 +1,8 @@
-"""Partner account passwords, kept in the OS keyring only (service ``exohop``, user = the UPN).
+"""Partner account passwords, kept in the OS keyring only (service ``exohop``, user = the UPN), and the
+passphrases of app certificates (same service, user ``certificate:<APP_ID>``).
 
-Nothing here logs, caches or echoes a password; error messages name the account, never the secret.
+Nothing here logs, caches or echoes a password or passphrase; error messages name the account, never the
+secret.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import keyring
 import keyring.errors
 
 SERVICE = "exohop"
+PASSPHRASE_PREFIX = "certificate:"      # no "@": cannot collide with an account's password entry
 
 HOW_TO_GET_A_KEYRING = (
     "exohop keeps passwords in the OS keyring and found none it can use. On Linux install a Secret "
@@ -39,10 +42,10 @@ class PasswordInputError(Exception):
         self.message = message
 
 
-def _unavailable(action: str, upn: str, exc: BaseException) -> KeyringUnavailable:
+def _unavailable(action: str, upn: str, exc: BaseException, what: str | None = None) -> KeyringUnavailable:
     # The backend's own text can mention D-Bus details but never the password (we never pass it in text).
     detail = type(exc).__name__ + (f": {exc}" if str(exc) else "")
-    return KeyringUnavailable(f"cannot {action} the password of {upn} in the OS keyring ({detail}). "
+    return KeyringUnavailable(f"cannot {action} {what or f'the password of {upn}'} in the OS keyring ({detail}). "
                               f"{HOW_TO_GET_A_KEYRING}")
 
 
@@ -104,3 +107,66 @@ def read_password(upn: str, *, from_stdin: bool, stdin: TextIO | None = None) ->
     if not password:
         raise PasswordInputError("the password is empty; nothing was stored")
     return password
+
+
+# -- the passphrase of an app's certificate (``exohop login --app``) ---------------------------------------
+
+
+def _passphrase_user(app_id: str) -> str:
+    return PASSPHRASE_PREFIX + app_id.strip().lower()
+
+
+def _passphrase_of(app_id: str) -> str:
+    return f"the passphrase of the certificate of the app {app_id}"
+
+
+def get_certificate_passphrase(app_id: str) -> str | None:
+    """The stored passphrase of the app's certificate key, or None when there is none."""
+    _backend_usable()
+    try:
+        return keyring.get_password(SERVICE, _passphrase_user(app_id))
+    except Exception as exc:
+        raise _unavailable("read", app_id, exc, _passphrase_of(app_id)) from None
+
+
+def set_certificate_passphrase(app_id: str, passphrase: str) -> None:
+    if not passphrase:
+        raise PasswordInputError("the passphrase is empty; nothing was stored")
+    _backend_usable()
+    try:
+        keyring.set_password(SERVICE, _passphrase_user(app_id), passphrase)
+    except Exception as exc:
+        raise _unavailable("store", app_id, exc, _passphrase_of(app_id)) from None
+
+
+def delete_certificate_passphrase(app_id: str) -> bool:
+    """Remove the stored passphrase; False when there was none."""
+    _backend_usable()
+    user = _passphrase_user(app_id)
+    try:
+        if keyring.get_password(SERVICE, user) is None:
+            return False
+        keyring.delete_password(SERVICE, user)
+        return True
+    except keyring.errors.PasswordDeleteError:
+        return False
+    except Exception as exc:
+        raise _unavailable("remove", app_id, exc, _passphrase_of(app_id)) from None
+
+
+def read_passphrase(certificate: str, *, from_stdin: bool, stdin: TextIO | None = None) -> str:
+    """The passphrase of ``certificate``'s key: the first line of stdin with ``from_stdin``, else asked hidden
+    on a terminal."""
+    stream = stdin or sys.stdin
+    if from_stdin:
+        passphrase = stream.readline().rstrip("\r\n")
+        if not passphrase:
+            raise PasswordInputError("no passphrase on standard input (expected one line)")
+        return passphrase
+    if not stream.isatty():
+        raise PasswordInputError(f"the key in {certificate} is encrypted and there is no terminal to ask for its "
+                                 "passphrase: pipe it in with --passphrase-stdin")
+    passphrase = getpass.getpass(f"Passphrase for {certificate}: ")
+    if not passphrase:
+        raise PasswordInputError("the passphrase is empty; nothing was stored")
+    return passphrase

@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "to exohop.log in the data folder)")
     parser.add_argument("--demo", action="store_true",
                         help="run on the embedded Exchange Online simulator (offline, no account needed)")
+    parser.add_argument("--demo-transport", choices=("rest", "psrp"), default="rest",
+                        help="with --demo: the REST InvokeCommand door with OAuth sign-in, as Exchange Online today "
+                             "(default), or the remote-PowerShell door with Basic auth, as on-premises Exchange")
     parser.add_argument("--account", metavar="UPN", help="partner account to use (default: the configured default)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -94,13 +97,53 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", metavar="FILE.csv")
     imp.add_argument("--account", metavar="UPN", help="partner account for the imported tenants")
 
-    login = sub.add_parser("login", help="store a partner account's password in the OS keyring")
-    login.add_argument("upn", metavar="UPN")
-    login.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    login = sub.add_parser(
+        "login", help="sign a partner account in (OAuth: device code or browser), an app with its certificate, "
+                      "or store a Basic password",
+        description="Sign a partner account in with OAuth (msal; one sign-in reaches every customer tenant "
+                    "that a GDAP relationship opens), an app with its certificate, or store a password for "
+                    "Basic sign-in on a PSRP endpoint. Writes or updates the account in config.toml.",
+        epilog="Without a flag: an account already in config.toml that signs in with a password (auth = "
+               "\"basic\" or no auth) and whose endpoint is an explicit PSRP URL (on-premises Exchange, the "
+               "simulator's PSRP door) is asked its password, hidden, as before; an app account (auth = "
+               "\"app\") is verified again with its certificate; every other account (a new one, an OAuth "
+               "one, one on an Exchange Online cloud endpoint) uses the device-code flow, because Exchange "
+               "Online refuses Basic authentication. --authority, --cloud, --client-id or --home-tenant also "
+               "mean the device-code flow. Ctrl+C cancels a sign-in (exit code 130, nothing written).")
+    login.add_argument("upn", metavar="UPN", nargs="?",
+                       help="the partner account, e.g. admin@partner.onmicrosoft.com (an app's is APP_ID@ORG)")
+    flow = login.add_mutually_exclusive_group()
+    flow.add_argument("--device", action="store_true",
+                      help="OAuth device-code flow: open the page shown and enter the code (the default)")
+    flow.add_argument("--browser", action="store_true",
+                      help="OAuth in a web browser on this computer (msal's http://localhost redirect)")
+    flow.add_argument("--basic", action="store_true",
+                      help="store a password for Basic sign-in (asked hidden; see --password-stdin)")
+    flow.add_argument("--app", metavar="APP_ID",
+                      help="an app signs in with a certificate (app-only; needs --certificate and --organization)")
+    login.add_argument("--password-stdin", action="store_true",
+                       help="Basic: read the password from standard input (today's path for PSRP endpoints)")
+    login.add_argument("--certificate", metavar="FILE.pem|FILE.pfx",
+                       help="--app: the certificate with its private key (PEM, or PFX/P12)")
+    login.add_argument("--organization", metavar="ORG.onmicrosoft.com",
+                       help="--app: the organization's primary .onmicrosoft.com domain")
+    login.add_argument("--passphrase-stdin", action="store_true",
+                       help="--app: read the key's passphrase from standard input (else asked hidden when the "
+                            "key is encrypted); it is kept in the OS keyring")
     login.add_argument("--endpoint", default=None,
-                       help="worldwide, gcchigh, dod, germany, china or an https URL (for a new account)")
-    login.add_argument("--ca-file", default=None, help="CA bundle to verify the endpoint with (for a new account)")
-    logout = sub.add_parser("logout", help="remove a partner account's password from the OS keyring")
+                       help="worldwide, gcchigh, dod, germany, china or an https URL (default: the account's, "
+                            "else the cloud's, else worldwide)")
+    login.add_argument("--ca-file", default=None, help="CA bundle to verify the endpoint and the login host with")
+    login.add_argument("--authority", metavar="URL", default=None,
+                       help="a login host of its own, e.g. the simulator's https://127.0.0.1:PORT "
+                            "(default: the cloud's)")
+    login.add_argument("--cloud", choices=("worldwide", "gcchigh", "dod", "china"), default=None,
+                       help="the Microsoft cloud: its login host and Exchange Online resource")
+    login.add_argument("--client-id", metavar="ID", default=None,
+                       help="the public client to sign in with (default: the ExchangeOnlineManagement module's)")
+    login.add_argument("--home-tenant", metavar="TENANT", default=None,
+                       help="the partner's own tenant, domain or id (default: the UPN's domain)")
+    logout = sub.add_parser("logout", help="forget an account's password, sign-in (token cache) and app passphrase")
     logout.add_argument("upn", metavar="UPN")
 
     sim = sub.add_parser("simulate", help="serve the Exchange Online simulator (HTTPS, WS-Management, PSRP)")
@@ -140,16 +183,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return dispatch(args)
         from tui.console.startup import run
 
-        return run(args, start_demo=_start_demo)
+        transport = getattr(args, "demo_transport", "rest")
+        return run(args, start_demo=lambda: _start_demo(transport))
     except KeyboardInterrupt:
         print("exohop: interrupted", file=sys.stderr)
         return 130
 
 
-def _start_demo() -> Any:
+def _start_demo(transport: str = "rest") -> Any:
     from tui.cli.demo import start_demo
 
-    return start_demo()
+    return start_demo(transport=transport)
 
 
 def dispatch(args: argparse.Namespace) -> int:

@@ -1,16 +1,21 @@
-"""``exohop tenants | login | logout``: the tenant directory and the keyring-held passwords."""
+"""``exohop tenants | login | logout``: the tenant directory, and signing accounts in and out (OAuth with
+msal, an app's certificate, or a Basic password in the OS keyring; the terminal side is tui.cli.sign_in)."""
 
 from __future__ import annotations
 
 import argparse
+import copy
+import re
 import sys
+import tomllib
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from tui.cli.environment import print_error
 from tui.cli.exit_codes import EXIT_COMMAND_ERRORS, EXIT_OK, EXIT_USAGE
-from tui.config import Account, Config, ConfigError, edit_config, load_config
+from tui.config import Account, Config, ConfigEdit, ConfigError, edit_config, load_config
 from tui.shell.safe_text import visible
 from tui.tenants import Tenant, TenantDirectory, idn_warning, read_csv_text
 
@@ -56,46 +61,509 @@ def cmd_tenants(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return EXIT_USAGE
 
 
-def cmd_login(args: argparse.Namespace) -> int:
-    from tui.accounts import read_password, set_password
-    from tui.config import resolve_endpoint, validate_upn
-    from tui.logs import register_secret
+# -- exohop login / logout -------------------------------------------------------------------------------
 
-    upn = validate_upn(args.upn)
-    config = load_config()
-    existing = config.account(upn)
-    endpoint = args.endpoint or (existing.endpoint if existing else "worldwide")
-    resolve_endpoint(endpoint)
+DEVICE, BROWSER, BASIC_FLOW, APP_FLOW = "device", "browser", "basic", "app"
+
+# Which sign-in ``exohop login`` uses when no flag picks one (also in the help text, tui/cli/main.py):
+#   * an account already in config.toml that signs in with a password (auth = "basic", or no auth) and
+#     whose endpoint is an explicit PSRP URL (on-premises Exchange, the simulator's PSRP door) is asked its
+#     password, hidden, as before;
+#   * an app account (auth = "app") is verified again with its certificate;
+#   * every other account (a new one, an OAuth one, one on an Exchange Online cloud endpoint) gets the
+#     device-code flow: Exchange Online has refused Basic authentication since 2022.
+# An OAuth-only option (--authority, --cloud, --client-id, --home-tenant) also means the device flow.
+
+
+def _exchange_online_hosts() -> frozenset[str]:
+    from urllib.parse import urlsplit
+
+    from tui.config import CLOUDS as ENDPOINTS
+    from tui.remoting.auth.clouds import CLOUDS
+
+    urls = [*ENDPOINTS.values(), *(c.resource for c in CLOUDS.values())]
+    return frozenset((urlsplit(u).hostname or "").lower() for u in urls)
+
+
+def is_explicit_psrp_url(endpoint: str) -> bool:
+    """An endpoint written as a URL that is not one of Exchange Online's own hosts."""
+    from urllib.parse import urlsplit
+
+    from tui.config import CLOUDS as ENDPOINTS
+
+    text = endpoint.strip()
+    if text.lower() in ENDPOINTS:
+        return False
+    host = (urlsplit(text).hostname or "").lower()
+    return bool(host) and host not in _exchange_online_hosts()
+
+
+def choose_flow(args: argparse.Namespace, existing: Account | None, endpoint: str) -> str:
+    """The sign-in this ``exohop login`` runs (the rule above)."""
+    from tui.remoting.auth.account import APP, BASIC, auth_of
+
+    if args.app:
+        return APP_FLOW
+    if args.browser:
+        return BROWSER
+    if args.device:
+        return DEVICE
+    if args.basic or args.password_stdin:
+        return BASIC_FLOW
+    if any((args.authority, args.cloud, args.client_id, args.home_tenant)):
+        return DEVICE
+    if existing is not None and auth_of(existing) == APP:
+        return APP_FLOW
+    if existing is not None and auth_of(existing) == BASIC and is_explicit_psrp_url(endpoint):
+        return BASIC_FLOW
+    return DEVICE
+
+
+def _check_flags(args: argparse.Namespace, flow: str) -> None:
+    wrong: list[str] = []
+    if args.password_stdin and flow != BASIC_FLOW:
+        wrong.append("--password-stdin (it stores a password for Basic sign-in)")
+    if flow != APP_FLOW:
+        wrong += [f"{flag} (it belongs to --app)" for flag, given in (
+            ("--certificate", args.certificate), ("--organization", args.organization),
+            ("--passphrase-stdin", args.passphrase_stdin)) if given]
+    if flow in (BASIC_FLOW, APP_FLOW):
+        wrong += [f"{flag} (it is for a user's OAuth sign-in)" for flag, given in (
+            ("--client-id", args.client_id), ("--home-tenant", args.home_tenant)) if given]
+    if flow == BASIC_FLOW:
+        wrong += [f"{flag} (it is for OAuth sign-in)" for flag, given in (
+            ("--authority", args.authority), ("--cloud", args.cloud)) if given]
+    if wrong:
+        raise ConfigError(f"this {_FLOW_NAMES[flow]} cannot take " + "; ".join(wrong))
+
+
+_FLOW_NAMES = {DEVICE: "device-code sign-in", BROWSER: "browser sign-in", BASIC_FLOW: "password (Basic) sign-in",
+               APP_FLOW: "app sign-in"}
+
+
+def _authority(value: str | None) -> str | None:
+    """``--authority URL``: an https login host (no tenant: exohop adds it), or ConfigError."""
+    from urllib.parse import urlsplit
+
+    if value is None:
+        return None
+    text = value.strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"--authority {value!r} must be an https URL of a login host, e.g. "
+                          "https://login.microsoftonline.com (exohop adds the tenant)")
+    return text
+
+
+def _ca_file(args: argparse.Namespace, existing: Account | None) -> str | None:
     ca_file = args.ca_file if args.ca_file is not None else (existing.ca_file if existing else None)
     if ca_file and not Path(ca_file).expanduser().is_file():
         raise ConfigError(f"the CA file {ca_file} does not exist")
+    return ca_file
+
+
+def _save_account(upn: str, new: Account, apply: Callable[[Account], Account]) -> ConfigEdit:
+    """Add ``new`` (the default when it is the first account), or ``apply`` the sign-in keys to the entry as
+    it is in the file inside the lock (another login may have changed the file since we read it)."""
+    def change(current: Config) -> Config:
+        found = current.account(upn)
+        if found is None:
+            return current.with_account(replace(new, default=not current.accounts))
+        account = apply(found)
+        return current if account == found else current.with_account(account)
+
+    return edit_config(change)
+
+
+def _say_saved(edit: ConfigEdit, upn: str, out: TextIO) -> None:
+    if edit.changed:
+        existed = edit.before.account(upn) is not None
+        print(f"{'updated' if existed else 'added'} account {upn} in {edit.after.path}", file=out)
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    from tui.config import resolve_endpoint, validate_upn
+
+    out = sys.stdout
+    config = load_config()
+    if args.app:
+        return _login_app(args, config, out)
+    if not args.upn:
+        raise ConfigError("give the account to sign in: `exohop login UPN` (or an app: `exohop login --app "
+                          "APP_ID --certificate FILE --organization ORG.onmicrosoft.com`)")
+    upn = validate_upn(args.upn)
+    existing = config.account(upn)
+    endpoint = args.endpoint or (existing.endpoint if existing else None) or args.cloud or "worldwide"
+    resolve_endpoint(endpoint)
+    flow = choose_flow(args, existing, endpoint)
+    if flow == APP_FLOW:
+        return _login_app(args, config, out)
+    _check_flags(args, flow)
+    ca_file = _ca_file(args, existing)
+    if flow == BASIC_FLOW:
+        return _login_basic(args, upn, existing, endpoint, ca_file, out)
+    return _login_oauth(args, upn, existing, endpoint, ca_file, flow, out)
+
+
+def _login_basic(args: argparse.Namespace, upn: str, existing: Account | None, endpoint: str,
+                 ca_file: str | None, out: TextIO) -> int:
+    """Today's path: the password into the OS keyring, the account entry added or its endpoint updated."""
+    from tui.accounts import read_password, set_password
+    from tui.logs import register_secret
+    from tui.remoting.auth.account import BASIC, auth_of
+
+    if not is_explicit_psrp_url(endpoint):
+        print_error("note: Exchange Online refuses Basic authentication; a password works only on a PSRP "
+                    f"endpoint that still accepts it. `exohop login {upn}` signs in with OAuth instead.")
     password = read_password(upn, from_stdin=bool(args.password_stdin))
     register_secret(password, user=upn)   # a keyring backend's debug output must not carry it into the log
     set_password(upn, password)
     del password
 
-    def add_account(current: Config) -> Config:
-        # Decided on the file as it is inside the lock: another login may have added accounts since.
-        found = current.account(upn)
-        if found is None:
-            return current.with_account(Account(upn=upn, endpoint=endpoint, ca_file=ca_file,
-                                                default=not current.accounts))
-        account = replace(found, endpoint=endpoint, ca_file=ca_file)   # keeps its sign-in keys
-        return current if account == found else current.with_account(account)
+    def apply(found: Account) -> Account:
+        account = replace(found, endpoint=endpoint, ca_file=ca_file)   # keeps its other keys
+        # Asked for a password explicitly: an OAuth or app entry now signs in with it.
+        return account if auth_of(account) == BASIC else replace(account, auth=BASIC)
 
-    edit = edit_config(add_account)
-    if edit.changed:
-        existed = edit.before.account(upn) is not None
-        print(f"{'updated' if existed else 'added'} account {upn} in {edit.after.path}")
-    print(f"password for {upn} stored in the OS keyring (service 'exohop')")
+    edit = _save_account(upn, Account(upn=upn, endpoint=endpoint, ca_file=ca_file), apply)
+    _say_saved(edit, upn, out)
+    before = edit.before.account(upn)
+    if before is not None and auth_of(before) != BASIC:
+        print(f"account {upn} now signs in with its password (auth = \"basic\"; it was {auth_of(before)!r})",
+              file=out)
+    print(f"password for {upn} stored in the OS keyring (service 'exohop')", file=out)
     return EXIT_OK
 
 
-def cmd_logout(args: argparse.Namespace) -> int:
-    from tui.accounts import delete_password
+def _login_oauth(args: argparse.Namespace, upn: str, existing: Account | None, endpoint: str,
+                 ca_file: str | None, flow: str, out: TextIO) -> int:
+    from tui.cli import sign_in
+    from tui.remoting.auth.account import OAUTH, home_tenant_of, user_provider_for
+    from tui.remoting.auth.clouds import EXO_PUBLIC_CLIENT_ID
 
-    if delete_password(args.upn):
-        print(f"password for {args.upn} removed from the OS keyring")
-    else:
-        print(f"no password was stored for {args.upn}")
+    authority = _authority(args.authority)
+
+    def apply(found: Account) -> Account:
+        """The sign-in keys; every other key of the entry stays as the user wrote it."""
+        client_id = found.client_id
+        if args.client_id:
+            client_id = None if args.client_id.strip().lower() == EXO_PUBLIC_CLIENT_ID else args.client_id.strip()
+        return replace(found, endpoint=args.endpoint or found.endpoint, ca_file=ca_file, auth=OAUTH,
+                       client_id=client_id,
+                       home_tenant=(args.home_tenant or found.home_tenant or upn.partition("@")[2]).strip(),
+                       cloud=args.cloud or found.cloud, authority=authority or found.authority)
+
+    account = apply(existing or Account(upn=upn, endpoint=endpoint))
+    provider = user_provider_for(account)
+    try:
+        if flow == BROWSER:
+            user = sign_in.browser_sign_in(provider, sys.stderr)
+        else:
+            user = sign_in.device_code_sign_in(provider, sys.stderr)
+    except sign_in.Cancelled:
+        print_error("sign-in cancelled; nothing was written")
+        return sign_in.EXIT_CANCELLED
+    sign_in.register_cached_secrets(provider)
+
+    edit = _save_account(upn, account, apply)
+    saved = edit.after.account(upn) or account
+    home = f"home tenant {home_tenant_of(saved)}" + (f", {user.home_tenant_id}" if user.home_tenant_id else "")
+    who = f"signed in as {user.upn or upn} ({home})"
+    _say_saved(edit, upn, out)
+    return _report_reach(edit.after, saved, provider.token_for, provider.resolver, who, out)
+
+
+def _login_app(args: argparse.Namespace, config: Config, out: TextIO) -> int:
+    """An app with a certificate (msal's ConfidentialClientApplication): verified now with a token for its
+    organization; the key's passphrase, if it has one, goes into the OS keyring for later runs."""
+    from tui.accounts import set_certificate_passphrase
+    from tui.cli import sign_in
+    from tui.config import resolve_endpoint, validate_upn
+    from tui.remoting.auth.account import APP, app_provider_for, auth_of
+    from tui.remoting.auth.tenants import is_tenant_id
+
+    stored = config.account(args.upn) if args.upn and not args.app else None
+    if stored is not None and auth_of(stored) != APP:
+        stored = None
+    app_id = (args.app or (stored.app_id if stored else None) or "").strip()
+    certificate = args.certificate or (stored.certificate if stored else None)
+    organization = (args.organization or (stored.organization if stored else None) or "").strip().lower()
+    missing = [flag for flag, value in (("--app APP_ID", app_id), ("--certificate FILE", certificate),
+                                        ("--organization ORG.onmicrosoft.com", organization)) if not value]
+    if missing:
+        raise ConfigError(f"an app sign-in needs {', '.join(missing)}")
+    assert certificate is not None
+    _check_flags(args, APP_FLOW)
+    if is_tenant_id(organization) or "." not in organization:
+        raise ConfigError(f"--organization {organization!r}: give the organization's primary domain, e.g. "
+                          "contoso.onmicrosoft.com (not its tenant id)")
+    upn = validate_upn(f"{app_id}@{organization}")
+    if args.upn and args.upn.strip().lower() != upn.lower():
+        raise ConfigError(f"an app's account is named APP_ID@ORGANIZATION ({upn}); leave out {args.upn!r} "
+                          "or give that name")
+    path = Path(certificate).expanduser().resolve()
+    if not path.is_file():
+        raise ConfigError(f"the certificate file {certificate} does not exist")
+    existing = config.account(upn)
+    endpoint = args.endpoint or (existing.endpoint if existing else None) or args.cloud or "worldwide"
+    resolve_endpoint(endpoint)
+    ca_file = _ca_file(args, existing)
+    authority = _authority(args.authority)
+
+    def apply(found: Account) -> Account:
+        return replace(found, endpoint=args.endpoint or found.endpoint, ca_file=ca_file, auth=APP, app_id=app_id,
+                       certificate=str(path), organization=organization, cloud=args.cloud or found.cloud,
+                       authority=authority or found.authority)
+
+    account = apply(existing or Account(upn=upn, endpoint=endpoint))
+    passphrase = _certificate_passphrase(args, app_id, path)
+    provider = app_provider_for(account, passphrase=passphrase)
+    try:
+        token = sign_in.run_blocking(provider.token_for)
+    except sign_in.Cancelled:
+        print_error("sign-in cancelled; nothing was written")
+        return sign_in.EXIT_CANCELLED
+    from tui.logs import register_secret
+
+    register_secret(token.token)
+    tenant_id = token.tenant_id
+    del token
+    if passphrase:
+        set_certificate_passphrase(app_id, passphrase)
+    edit = _save_account(upn, account, apply)
+    _say_saved(edit, upn, out)
+    if passphrase:
+        print(f"the passphrase of {path} stored in the OS keyring (service 'exohop')", file=out)
+    saved = edit.after.account(upn) or account
+    who = f"signed in as the app {app_id} (organization {organization}, {tenant_id}) with the certificate {path}"
+    return _report_reach(edit.after, saved, provider.token_for, provider.resolver, who, out)
+
+
+def _certificate_passphrase(args: argparse.Namespace, app_id: str, path: Path) -> str | None:
+    """The passphrase that opens the key: from stdin (--passphrase-stdin), else none if the key is not
+    encrypted, else the one stored by an earlier login, else asked hidden. Each is registered as a secret
+    before anything else sees it; a wrong one is a SignInError naming the file (never the passphrase)."""
+    from tui.accounts import get_certificate_passphrase, read_passphrase
+    from tui.logs import register_secret
+    from tui.remoting.auth import CertificateCredential, SignInError
+
+    def opens(passphrase: str | None) -> bool:
+        try:
+            CertificateCredential.from_file(path, passphrase)
+        except SignInError:
+            return False
+        return True
+
+    if args.passphrase_stdin:
+        passphrase = read_passphrase(str(path), from_stdin=True)
+        register_secret(passphrase)
+        CertificateCredential.from_file(path, passphrase)    # a wrong one: the mapped error, now
+        return passphrase
+    if opens(None):
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = b""
+    if b"-----BEGIN" in data and b"ENCRYPTED" not in data:
+        CertificateCredential.from_file(path, None)          # not encrypted, just unusable: say why
+    stored = get_certificate_passphrase(app_id)
+    if stored:
+        register_secret(stored)
+        if opens(stored):
+            return stored
+    passphrase = read_passphrase(str(path), from_stdin=False)
+    register_secret(passphrase)
+    CertificateCredential.from_file(path, passphrase)
+    return passphrase
+
+
+def _report_reach(config: Config, account: Account, token_for: Callable[[str], object], resolver: Any,
+                  who: str, out: TextIO) -> int:
+    """The last line of a login: who signed in, and how many of the account's customer tenants in
+    tenants.toml it reaches (a silent token for each, a few at a time); tenant ids learnt on the way are
+    stored where tenants.toml has none."""
+    from tui.cli import sign_in
+    from tui.files import FileBusy
+    from tui.tenants import DirectoryError
+
+    try:
+        directory = TenantDirectory.load()
+    except (ConfigError, DirectoryError) as exc:
+        print_error(f"warning: cannot read the tenant directory: {exc.message}")
+        print(f"{who}; the customer tenants were not checked", file=out)
+        return EXIT_OK
+    default = config.default_account()
+    is_default = default is not None and default.upn.lower() == account.upn.lower()
+    mine = [t for t in directory
+            if (t.account.lower() == account.upn.lower() if t.account else is_default)]
+    if not mine:
+        hint = "" if is_default else f" --account {account.upn}"
+        print(f"{who}; no customer tenant in tenants.toml uses this account yet (add one with `exohop tenants "
+              f"add DOMAIN{hint}`)", file=out)
+        return EXIT_OK
+    for t in mine:
+        if t.tenant_id:
+            resolver.remember(t.domain, t.tenant_id)
+    try:
+        report = sign_in.check_reach(token_for, mine, stream=sys.stderr)
+    except sign_in.Cancelled:
+        print_error(f"{who}; the check of the customer tenants was interrupted (the sign-in is kept)")
+        return sign_in.EXIT_CANCELLED
+    known: dict[str, str] = resolver.known()
+    try:
+        stored = _store_tenant_ids({t.domain: known[t.domain] for t in mine if not t.tenant_id and t.domain in known})
+    except FileBusy as exc:
+        print_error(f"warning: the tenant ids were not stored: {exc.message}")
+        stored = 0
+    for line in sign_in.reach_details(report):
+        print_error(line)
+    if stored:
+        print(f"stored the tenant id of {stored} tenant{'s' if stored > 1 else ''} in {directory.path}", file=out)
+    print(f"{who}; {sign_in.reach_text(report)}", file=out)
+    return EXIT_OK
+
+
+_TENANT_TABLE = re.compile(r"^[ \t]*\[\[[ \t]*tenants[ \t]*\]\][ \t]*(?:#.*)?$", re.M)
+_NEXT_TABLE = re.compile(r"^[ \t]*\[", re.M)
+_DOMAIN_LINE = re.compile(r"^([ \t]*)domain[ \t]*=.*$", re.M)
+
+
+def _store_tenant_ids(ids: dict[str, str]) -> int:
+    """Write each id into its tenants.toml entry that has none, and change nothing else: under the file's
+    lock (the one ``TenantDirectory.update`` takes), on the file as it is now, written atomically; the
+    number of entries changed.
+
+    ``TenantDirectory.update`` cannot change an entry in place (it writes a changed tenant again, at the
+    end of the file and with every key), so the line ``tenant_id = "…"`` goes in right under the entry's
+    ``domain`` line; for a layout that edit cannot handle (inline tables), tomlkit sets the key. Either
+    result is written only when it parses to exactly the old file plus those ids."""
+    if not ids:
+        return 0
+    from tui.config import TENANTS_FILE, config_dir
+    from tui.files import atomic_write_text, locked
+    from tui.tomlfile import read_text
+
+    target = config_dir() / TENANTS_FILE
+    with locked(target):
+        text = read_text(target)
+        if text is None:
+            return 0
+        try:
+            before = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            return 0        # the next load reports it with its line; nothing to add to a broken file
+        wanted = _ids_to_add(before, ids)
+        if not wanted:
+            return 0
+        expected = copy.deepcopy(before)
+        for entry in expected["tenants"]:
+            domain = _domain_of(entry)
+            if domain in wanted:
+                entry["tenant_id"] = wanted[domain]
+        for edit in (_ids_by_text, _ids_by_tomlkit):
+            new_text = edit(text, wanted)
+            try:
+                if new_text is not None and tomllib.loads(new_text) == expected:
+                    atomic_write_text(target, new_text)
+                    return len(wanted)
+            except tomllib.TOMLDecodeError:
+                continue
+    return 0
+
+
+def _domain_of(entry: object) -> str | None:
+    from tui.tenants import InvalidDomain, validate_domain
+
+    if not isinstance(entry, dict) or not isinstance(entry.get("domain"), str):
+        return None
+    try:
+        return validate_domain(entry["domain"])
+    except InvalidDomain:
+        return None
+
+
+def _ids_to_add(doc: dict[str, Any], ids: dict[str, str]) -> dict[str, str]:
+    entries = doc.get("tenants")
+    if not isinstance(entries, list):
+        return {}
+    wanted: dict[str, str] = {}
+    for entry in entries:
+        domain = _domain_of(entry)
+        if domain is not None and domain in ids and not entry.get("tenant_id"):
+            wanted[domain] = ids[domain]
+    return wanted
+
+
+def _ids_by_text(text: str, wanted: dict[str, str]) -> str | None:
+    """A ``tenant_id`` line under the ``domain`` line of each ``[[tenants]]`` table that needs one."""
+    inserts: list[tuple[int, str]] = []
+    for header in _TENANT_TABLE.finditer(text):
+        following = _NEXT_TABLE.search(text, header.end())
+        block = text[header.end():following.start() if following else len(text)]
+        try:
+            parsed = tomllib.loads(block)
+        except tomllib.TOMLDecodeError:
+            return None
+        domain = _domain_of(parsed)
+        if domain is None or domain not in wanted:
+            continue
+        if "tenant_id" in parsed:
+            return None                 # an empty tenant_id = "": tomlkit replaces it
+        line = _DOMAIN_LINE.search(block)
+        if line is None:
+            return None
+        inserts.append((header.end() + line.end(), f'\n{line.group(1)}tenant_id = "{wanted[domain]}"'))
+    for at, line_text in reversed(inserts):
+        text = text[:at] + line_text + text[at:]
+    return text
+
+
+def _ids_by_tomlkit(text: str, wanted: dict[str, str]) -> str | None:
+    import tomlkit
+
+    doc = tomlkit.parse(text)
+    entries: Any = doc.get("tenants")
+    if entries is None:
+        return None
+    for entry in entries:
+        domain = _domain_of(entry.unwrap() if hasattr(entry, "unwrap") else entry)
+        if domain in wanted:
+            entry["tenant_id"] = wanted[domain]
+    return tomlkit.dumps(doc)
+
+
+def cmd_logout(args: argparse.Namespace) -> int:
+    """Forget what lets an account sign in: its password, its part of the token cache, an app's passphrase.
+    The config.toml entry stays."""
+    from tui.accounts import delete_certificate_passphrase, delete_password
+    from tui.remoting.auth.account import APP, auth_of
+    from tui.remoting.auth.cache import default_path
+
+    out = sys.stdout
+    upn = args.upn.strip()
+    try:
+        config: Config | None = load_config()
+    except ConfigError as exc:     # a broken config.toml must not keep a sign-in alive
+        print_error(f"warning: {exc.message}")
+        config = None
+    account = config.account(upn) if config is not None else None
+    removed: list[str] = []
+    if delete_password(upn):
+        removed.append(f"password for {upn} removed from the OS keyring")
+    cache_path = default_path()
+    if cache_path.exists():     # no cache yet: nothing to remove (and no key to create in the keyring)
+        from tui.remoting.auth import PersistentTokenCache, logout
+
+        if logout(PersistentTokenCache(cache_path), upn):
+            removed.append(f"sign-in of {upn} removed from the token cache ({cache_path})")
+    app_id = account.app_id if account is not None and auth_of(account) == APP else None
+    if app_id and delete_certificate_passphrase(app_id):
+        removed.append(f"passphrase of the certificate of the app {app_id} removed from the OS keyring")
+    for line in removed:
+        print(line, file=out)
+    if not removed:
+        print(f"nothing was stored for {upn} (no password, no sign-in)", file=out)
+    if account is not None and config is not None:
+        print(f"the account stays in {config.path}; `exohop login {upn}` signs it in again", file=out)
     return EXIT_OK

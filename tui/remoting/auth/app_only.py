@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from tui.logs import register_secret
 from tui.remoting.auth.claims import AccessToken, unverified_claims
 from tui.remoting.auth.clouds import CLOUDS
 from tui.remoting.auth.errors import CERTIFICATE, WRONG_TENANT, SignInError, from_exception, from_result
@@ -98,6 +99,7 @@ class AppTokenProvider:
         if "access_token" not in result:
             raise from_result(result, account=None, tenant=label, client_id=self.client_id, app_only=True)
         token = str(result["access_token"])
+        register_secret(token)
         tid = str(unverified_claims(token).get("tid", "")).lower()
         if tid != tenant_id:
             _forget_access_tokens(app)

@@ -156,6 +156,19 @@ class PersistentTokenCache:
         return key
 
 
+class MemoryTokenCache(PersistentTokenCache):
+    """A token cache that lives and dies with the process: the demo's (its simulator's tokens are
+    worthless once it stops, and the demo must not touch the user's keyring or data folder)."""
+
+    def __init__(self) -> None:
+        self.path = Path(os.devnull)
+        self.cache = msal.SerializableTokenCache()
+        self._lock = threading.RLock()
+
+    def sync(self) -> None:
+        return None
+
+
 def _decode_key(stored: str) -> bytes | None:
     try:
         key = base64.b64decode(stored, validate=True)

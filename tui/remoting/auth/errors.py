@@ -40,7 +40,8 @@ SERVICE = "service"                      # anything else the sign-in service sai
 
 EXCHANGE_ROLE = "Exchange Administrator"
 _JWT = re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*")
-_OPAQUE = re.compile(r"[A-Za-z0-9_\-.~+/=]{60,}")
+# Tokens are base64url (no "/"): a long path is a path, not a secret, and stays readable in messages.
+_OPAQUE = re.compile(r"[A-Za-z0-9_\-.~+=]{60,}")
 _AADSTS = re.compile(r"AADSTS(\d+)")
 
 

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import msal
 from msal.oauth2cli.oauth2 import BrowserInteractionTimeoutError
 
+from tui.logs import register_secret
 from tui.remoting.auth.cache import PersistentTokenCache
 from tui.remoting.auth.claims import AccessToken, b64url_json_object, unverified_claims
 from tui.remoting.auth.clouds import CLOUDS, EXO_PUBLIC_CLIENT_ID, MICROSOFT_LOGIN_HOSTS
@@ -118,6 +119,7 @@ class TokenProvider:
             raise self._mapped(exc, home) from None
         if "user_code" not in flow:
             raise from_result(flow, account=self.upn, tenant=home)
+        register_secret(str(flow.get("device_code", "")))   # msal's debug log shows it while polling
         on_prompt(DeviceCodePrompt(str(flow.get("message", "")), str(flow["user_code"]),
                                    str(flow.get("verification_uri", "")), float(flow["expires_at"])))
 
@@ -212,6 +214,7 @@ class TokenProvider:
 
     def _checked(self, result: dict[str, Any], tenant: str, tenant_id: str, account: dict[str, Any]) -> AccessToken:
         token = str(result["access_token"])
+        register_secret(token)
         claims = unverified_claims(token)
         tid = str(claims.get("tid", "")).lower()
         if tid != tenant_id:
