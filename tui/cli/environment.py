@@ -34,6 +34,7 @@ class Environment:
     password_source: Callable[[str], str | None]
     demo: Any = None
     passwords: dict[str, str] = field(default_factory=dict, repr=False)
+    token_sources: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def account_for(self, tenant: Tenant, override: str | None) -> Account:
         return self.config.resolve_account(override or tenant.account)
@@ -49,6 +50,31 @@ class Environment:
             self.passwords[key] = password
         return self.passwords[key]
 
+    def credential_for(self, account: Account) -> Any:
+        """What ``account`` connects with: its password (Basic, PSRP) or its token source (OAuth/app, REST).
+
+        The demo signs its user in here, once, with the device-code flow it approves by itself (the
+        prompt is shown on stderr as a real sign-in's would be)."""
+        from tui.remoting.auth.account import BASIC, auth_of
+
+        if auth_of(account) == BASIC:
+            return self.password_for(account)
+        key = account.upn.lower()
+        if key not in self.token_sources:
+            self.token_sources[key] = self._token_source(account)
+        return self.token_sources[key]
+
+    def _token_source(self, account: Account) -> Any:
+        if self.demo is not None:
+            source = self.demo.token_source(account)
+            if source.signed_in_user() is None:
+                self.demo.sign_in(account, lambda prompt: print_error(f"demo: {prompt.message} (the demo enters "
+                                                                      "the code by itself)"))
+            return source
+        from tui.remoting.auth.account import token_source_for
+
+        return token_source_for(account)
+
     def journal(self) -> ShellJournal | None:
         """The shell journal in the data folder; none for the demo, whose in-process simulator dies with us."""
         return None if self.demo is not None else ShellJournal(data_dir())
@@ -58,11 +84,11 @@ class Environment:
             self.demo.stop()
 
 
-def load_environment(demo: bool) -> Environment:
+def load_environment(demo: bool, demo_transport: str = "rest") -> Environment:
     if demo:
         from tui.cli.demo import start_demo
 
-        d = start_demo()
+        d = start_demo(transport=demo_transport)
         return Environment(d.config, d.tenants, d.password_for, demo=d)
     from tui.accounts import get_password
 

@@ -29,7 +29,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
     from tui.remoting.transcript import Transcript
     from tui.shell.completion import CmdletCompleter, CompletionData
 
-    env = load_environment(bool(getattr(args, "demo", False)))
+    env = load_environment(bool(getattr(args, "demo", False)), getattr(args, "demo_transport", "rest"))
     pool: SessionPool | None = None
     code = EXIT_OK
     try:
@@ -38,12 +38,13 @@ def cmd_shell(args: argparse.Namespace) -> int:
         transcript = Transcript(data_dir() / "transcripts")
         audit = Audit(transcript, sys.stderr)
         pool = SessionPool(env.config.settings.max_sessions_per_account, cache_dir=cache_dir(),
+                           rest_concurrency=env.config.settings.rest_concurrency_per_tenant,
                            transcript=transcript, journal=env.journal())
         with termination_signals():
             printer = Printer(None, sys.stdout, sys.stderr)
 
             try:
-                session = pool.acquire(tenant, account, env.password_for(account),
+                session = pool.acquire(tenant, account, env.credential_for(account),
                                        on_progress=import_progress_line(tenant, sys.stderr), on_event=printer)
             except RemotingError as exc:
                 print_error(exc.message)

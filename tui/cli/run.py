@@ -42,7 +42,14 @@ def _one_shot_factory(names: list[str]) -> Callable[..., Any]:
     from tui.remoting.importer import CatalogCache
     from tui.remoting.session import DelegatedSession
 
-    def factory(account: Account, tenant: Tenant, password: str, **kwargs: Any) -> Any:
+    def factory(account: Account, tenant: Tenant, password: Any, **kwargs: Any) -> Any:
+        from tui.remoting.auth.account import REST, transport_of
+
+        if transport_of(account) == REST:   # the shipped catalog binds any line: no import to narrow
+            from tui.remoting.rest.session import RestSession
+
+            kwargs.pop("journal", None)
+            return RestSession(account, tenant, password, refresh_in_background=False, **kwargs)
         cache = kwargs.get("cache_dir")
         cached = cache is not None and CatalogCache(cache).path_for(account.endpoint, account.upn,
                                                                       tenant.domain).is_file()
@@ -90,7 +97,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
     except ParseError as exc:
         show_line_error(line, exc.message, exc.column, err)
         return EXIT_USAGE
-    env = load_environment(bool(getattr(args, "demo", False)))
+    env = load_environment(bool(getattr(args, "demo", False)), getattr(args, "demo_transport", "rest"))
     if needs_confirmation(line, env.config.settings.confirm) and not getattr(args, "yes", False):
         env.close()
         print_error(f'this line changes the tenant and confirm = "{env.config.settings.confirm}" asks for '
@@ -103,6 +110,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
         transcript = Transcript(data_dir() / "transcripts")
         audit = Audit(transcript, err)
         pool = SessionPool(env.config.settings.max_sessions_per_account, cache_dir=cache_dir(),
+                           rest_concurrency=env.config.settings.rest_concurrency_per_tenant,
                            transcript=transcript, factory=_one_shot_factory(remote_command_names(line)),
                            journal=env.journal())
         with termination_signals():
@@ -119,7 +127,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
                     code = max(code, EXIT_CONNECTION)
                     continue
                 try:
-                    session = acquire_waiting(pool, tenant, account, env.password_for(account),
+                    session = acquire_waiting(pool, tenant, account, env.credential_for(account),
                                               wait_s=0.0 if getattr(args, "no_wait", False) else LIMIT_WAIT_S,
                                               on_wait=lambda text: print_error(text, err), on_event=printer,
                                               on_progress=import_progress_line(tenant, err))

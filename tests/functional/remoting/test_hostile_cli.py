@@ -31,13 +31,13 @@ def demo_on_sim(sim, seeded_catalog, exohop_dirs, monkeypatch):   # type: ignore
         def stop(self) -> None:
             """The shared simulator outlives this test."""
 
-    def start_demo() -> demo_module.Demo:
+    def start_demo(transport: str = "psrp") -> demo_module.Demo:   # this borrowed demo speaks PSRP
         config = Config(settings=Settings(), path=None,
                         accounts=[Account(upn=first.upn, endpoint=sim.url, ca_file=sim.ca_file, default=True)])
         tenants = TenantDirectory(path=None)
         tenants.add(Tenant(domain=HOSTILE_DOMAIN, name="Tailspin Toys"))
         return demo_module.Demo(sim=_Borrowed(), config=config, tenants=tenants,
-                                _passwords={first.upn.lower(): first.password})
+                                _passwords={first.upn.lower(): first.password}, transport=transport)
 
     monkeypatch.setattr(demo_module, "start_demo", start_demo)
 
