@@ -184,6 +184,10 @@ class ExohopApp(App[int]):
         if account is not None:
             self.header.account = account.upn
             self.header.open_sessions = ctl.open_count(account.upn)
+            self.header.sign_in, self.header.transport = ctl.sign_in_label(account)
+
+    def refresh_header(self) -> None:
+        self.refresh_marks()
 
     # -- selecting a tenant ----------------------------------------------------------------------
 
@@ -217,7 +221,7 @@ class ExohopApp(App[int]):
         self.refresh_marks()
         self.call_after_refresh(console.focus)
 
-    def connect(self, tenant: Any, password: str | None = None) -> None:
+    def connect(self, tenant: Any, password: str | None = None, *, fresh_sign_in: bool = False) -> None:
         """Open ``tenant``'s session in a worker unless it is open or opening."""
         ctl = self.ctl
         state = ctl.state(tenant.domain)
@@ -227,7 +231,34 @@ class ExohopApp(App[int]):
             return
         ctl.set_status(tenant.domain, TenantStatus.CONNECTING)
         self.refresh_marks()
-        self.workers_.open(tenant, password)
+        self.workers_.open(tenant, password, fresh_sign_in=fresh_sign_in)
+
+    @on(m.SignInNeeded)
+    def _sign_in_needed(self, event: m.SignInNeeded) -> None:
+        from tui.console.screens.sign_in import SignInScreen
+
+        tenant, ctl = event.tenant, self.ctl
+        ctl.set_status(tenant.domain, TenantStatus.IDLE)
+        self.refresh_marks()
+        try:
+            flow = ctl.sign_in_flow(ctl.account_for(tenant))
+        except Exception as exc:   # an account that vanished from the config meanwhile
+            self.notify(getattr(exc, "message", None) or "The sign-in could not start.", severity="error")
+            return
+
+        def done(user: Any) -> None:
+            if user is None:
+                self.notify(f"Not connected to {display_name(tenant)}: the sign-in was cancelled.",
+                            severity="warning")
+                return
+            ctl.mark_signed_in(event.upn)
+            demo = " (the demo entered the code for you)" if ctl.demo is not None else ""
+            self.notify(visible(f"Signed in as {getattr(user, 'upn', event.upn)}{demo}."), title="Sign-in")
+            self.refresh_header()
+            self.connect(tenant, fresh_sign_in=True)
+
+        label = visible(f"{display_name(tenant)} ({tenant.domain})")
+        self.push_screen(SignInScreen(flow, upn=event.upn, label=label, reason=event.reason), done)
 
     @on(m.PasswordNeeded)
     def _password_needed(self, event: m.PasswordNeeded) -> None:

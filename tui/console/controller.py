@@ -137,13 +137,17 @@ class Controller:
                  password_store: Callable[[str, str], None] | None = None,
                  pool: Any = None, cache_dir: Path | None = None, transcript_dir: Path | None = None,
                  history_dir: Path | None = None, demo: Any = None, refresh_in_background: bool = True,
-                 journal_dir: Path | None = None) -> None:
+                 journal_dir: Path | None = None,
+                 token_source: Callable[[Any], Any] | None = None) -> None:
         self.config = config
         self.directory = tenants
         self.demo = demo
         self._password_source = password_source
         self._password_store = password_store
         self._passwords: dict[str, str] = {}
+        self._token_source = token_source        # account -> its TokenProvider / AppTokenProvider (blocking)
+        self._token_sources: dict[str, Any] = {}
+        self._signed_in: set[str] = set()          # OAuth accounts seen signed in by this process
         self.cache_dir = cache_dir
         self.transcript_dir = transcript_dir
         self.history_dir = history_dir
@@ -169,15 +173,16 @@ class Controller:
         """The session pool, created on first use (importing pypsrp costs time the first frame should not pay)."""
         if self._pool is None:
             from tui.remoting.journal import ShellJournal
-            from tui.remoting.pool import SessionPool
-            from tui.remoting.session import DelegatedSession
+            from tui.remoting.pool import SessionPool, open_session_for
             from tui.remoting.transcript import Transcript
 
             transcript = Transcript(self.transcript_dir) if self.transcript_dir is not None else None
-            factory = functools.partial(DelegatedSession, refresh_in_background=self.refresh_in_background)
+            factory = functools.partial(open_session_for, refresh_in_background=self.refresh_in_background)
             journal = ShellJournal(self.journal_dir) if self.journal_dir is not None else None
+            settings = getattr(self.config, "settings", None)
             self._pool = SessionPool(per_account=self.per_account, cache_dir=self.cache_dir, transcript=transcript,
-                                     factory=factory, journal=journal)
+                                     factory=factory, journal=journal,
+                                     rest_concurrency=getattr(settings, "rest_concurrency_per_tenant", None))
         return self._pool
 
     # -- model ----------------------------------------------------------------------------------
@@ -348,6 +353,60 @@ class Controller:
     def forget_password(self, upn: str) -> None:
         self._passwords.pop(upn.lower(), None)
 
+    # -- OAuth sign-in (blocking: the token cache's key is in the keyring) ---------------------------
+
+    def uses_password(self, account: Any) -> bool:
+        from tui.remoting.auth.account import BASIC, auth_of
+
+        return auth_of(account) == BASIC
+
+    def token_source(self, account: Any) -> Any:
+        """The account's token source (made once); raises LookupError when this app has no sign-in."""
+        if self._token_source is None:
+            raise LookupError(f"{account.upn} signs in with OAuth, which this configuration cannot do")
+        key = account.upn.lower()
+        with self._lock:
+            found = self._token_sources.get(key)
+        if found is None:
+            found = self._token_source(account)
+            with self._lock:
+                found = self._token_sources.setdefault(key, found)
+        return found
+
+    def needs_sign_in(self, account: Any) -> bool:
+        """True for a user account (not an app) with no cached sign-in."""
+        from tui.remoting.auth.account import OAUTH, auth_of
+
+        if auth_of(account) != OAUTH:
+            return False
+        return self.token_source(account).signed_in_user() is None
+
+    def sign_in_flow(self, account: Any) -> Callable[[Callable[[Any], None], threading.Event], Any]:
+        """The device-code flow for ``account``: the demo's approves itself once shown."""
+        if self.demo is not None and hasattr(self.demo, "sign_in"):
+            demo = self.demo
+            return lambda on_prompt, cancel: demo.sign_in(account, on_prompt, cancel)
+        provider = self.token_source(account)
+        return lambda on_prompt, cancel: provider.sign_in_with_device_code(on_prompt, cancel=cancel)
+
+    def mark_signed_in(self, upn: str) -> None:
+        """A sign-in of ``upn`` completed, or one of its sessions opened with a token."""
+        with self._lock:
+            self._signed_in.add(upn.lower())
+
+    def sign_in_label(self, account: Any) -> tuple[str, str]:
+        """(sign-in state, transport) for the header, from what this process saw (no I/O: the UI thread)."""
+        from tui.remoting.auth.account import APP, BASIC, auth_of, transport_of
+
+        auth = auth_of(account)
+        if auth == BASIC:
+            state = ""
+        elif auth == APP:
+            state = "app"
+        else:
+            state = "signed in" if account.upn.lower() in self._signed_in else "not signed in"
+        return state, transport_of(account)
+
     # -- sessions (blocking) ----------------------------------------------------------------------
 
     def session(self, domain: str) -> Any | None:
@@ -356,7 +415,7 @@ class Controller:
     def open_count(self, upn: str) -> int:
         return int(self._pool.open_count(upn)) if self._pool is not None else 0
 
-    def open_session(self, tenant: Any, password: str,
+    def open_session(self, tenant: Any, password: Any,
                      on_progress: Callable[[Any], None] | None = None,
                      on_evict: Callable[[Any], None] | None = None) -> Any:
         """Acquire ``tenant``'s session from the pool (opening and importing it if needed)."""
@@ -378,7 +437,7 @@ class Controller:
         with self._opens_lock:
             return self._opens_in_flight
 
-    def refresh_catalog(self, tenant: Any, password: str, on_progress: Callable[[Any], None] | None = None,
+    def refresh_catalog(self, tenant: Any, password: Any, on_progress: Callable[[Any], None] | None = None,
                         on_evict: Callable[[Any], None] | None = None) -> Any:
         """Import the tenant's commands afresh with progress, over its open session (no new shell).
 

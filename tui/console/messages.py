@@ -28,6 +28,16 @@ class PasswordNeeded(Message):
         self.reason = reason
 
 
+class SignInNeeded(Message):
+    """``upn`` (an OAuth account) has no usable sign-in: show the device-code dialog, then open ``tenant``."""
+
+    def __init__(self, tenant: Any, upn: str, reason: str = "") -> None:
+        super().__init__()
+        self.tenant = tenant
+        self.upn = upn
+        self.reason = reason
+
+
 class ImportProgressed(Message):
     def __init__(self, domain: str, done: int, total: int) -> None:
         super().__init__()

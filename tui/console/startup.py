@@ -23,13 +23,14 @@ def controller_from_config(account: str | None = None) -> Controller:
     """A Controller over the user's config.toml and tenants.toml (keyring passwords)."""
     from tui.accounts import get_password, set_password
     from tui.config import cache_dir, data_dir, load_config
+    from tui.remoting.auth.account import token_source_for
     from tui.tenants import TenantDirectory
 
     config = load_config()
     tenants = TenantDirectory.load()
     ctl = Controller(config, tenants, password_source=get_password, password_store=set_password,
                      cache_dir=cache_dir(), transcript_dir=data_dir() / "transcripts",
-                     history_dir=data_dir() / "history", journal_dir=data_dir())
+                     history_dir=data_dir() / "history", journal_dir=data_dir(), token_source=token_source_for)
     if account:
         ctl.preferred_account = config.resolve_account(account)
     return ctl
@@ -46,7 +47,8 @@ def demo_setup(start_demo: Callable[[], Any]) -> tuple[Callable[[], Controller],
         started.append(demo)
         # No catalog cache: the demo's endpoint (a random port) changes every run, so it would never hit.
         return Controller(demo.config, demo.tenants, password_source=demo.password_for, password_store=None,
-                          cache_dir=None, history_dir=data_dir() / "history", demo=demo)
+                          cache_dir=None, history_dir=data_dir() / "history", demo=demo,
+                          token_source=demo.token_source)
 
     return setup, started
 

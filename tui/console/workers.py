@@ -81,10 +81,10 @@ class Workers:
 
     # -- sessions ----------------------------------------------------------------------------------
 
-    def open(self, tenant: Any, password: str | None = None) -> None:
-        self._open_work(tenant, password, refresh=False)
+    def open(self, tenant: Any, password: str | None = None, *, fresh_sign_in: bool = False) -> None:
+        self._open_work(tenant, password, refresh=False, fresh_sign_in=fresh_sign_in)
 
-    def _open_work(self, tenant: Any, password: str | None, refresh: bool) -> None:
+    def _open_work(self, tenant: Any, password: str | None, refresh: bool, fresh_sign_in: bool = False) -> None:
         ctl = self.ctl
         domain = tenant.domain.lower()
 
@@ -94,8 +94,18 @@ class Workers:
             except LookupError as exc:
                 self._post(m.SessionFailed(domain, _message_of(exc), "No partner account"))
                 return
-            pw = password
-            if pw is None:
+            pw: Any = password
+            if not ctl.uses_password(account):      # OAuth or an app: a token source, not a password
+                try:
+                    pw = ctl.token_source(account)
+                    if not fresh_sign_in and ctl.needs_sign_in(account):
+                        self._post(m.SignInNeeded(tenant, account.upn))
+                        return
+                except Exception as exc:  # the keyring, a certificate, the config: a message, never a traceback
+                    _logged(f"preparing the sign-in of {account.upn}", exc)
+                    self._post(m.SessionFailed(domain, _message_of(exc), "Sign-in"))
+                    return
+            elif pw is None:
                 reason = ""
                 try:
                     pw = ctl.password(account.upn)
@@ -133,12 +143,17 @@ class Workers:
                     if current is not None:
                         self._post(m.SessionOpened(domain, current))   # back from "connecting" to connected
                     return
+                if getattr(exc, "kind", "") == "sign_in" and not fresh_sign_in:   # expired, MFA, logged out
+                    self._post(m.SignInNeeded(tenant, account.upn, _message_of(exc)))
+                    return
                 if getattr(exc, "kind", "") == "auth":
                     ctl.forget_password(account.upn)
                     self._post(m.PasswordNeeded(tenant, account.upn, _message_of(exc)))
                     return
                 self._post(m.SessionFailed(domain, _message_of(exc), "Connection failed"))
                 return
+            if not ctl.uses_password(account):
+                ctl.mark_signed_in(account.upn)
             for notice in session.take_notices():
                 self._post(m.Notice(notice, "Command cache", "warning"))
             # A catalog served from the cache is refreshed in the background; swap in the new one.

@@ -511,6 +511,8 @@ class TenantConsole(Widget):
         if warnings:
             parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
         parts.append(f"{duration:.2f} s")
+        if summary is not None and summary.retries:
+            parts.append(f"{summary.retries} retr{'ies' if summary.retries != 1 else 'y'} after throttling")
         if summary is not None and summary.assigned_to:
             parts.append(f"saved in ${summary.assigned_to}")
         text = Text()

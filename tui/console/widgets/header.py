@@ -26,6 +26,8 @@ class TenantHeader(Widget):
     open_sessions: reactive[int] = reactive(0)
     max_sessions: reactive[int] = reactive(3)
     status: reactive[str] = reactive("")
+    sign_in: reactive[str] = reactive("")        # "" (a password account), "signed in", "not signed in", "app"
+    transport: reactive[str] = reactive("psrp")  # "rest": no shells on the server, so no shell count
 
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -42,10 +44,19 @@ class TenantHeader(Widget):
         if self.status:
             text.append(f"  {visible(self.status)}", Style(italic=True, dim=True))
         width = self.content_size.width or self.size.width
-        sessions = Text(f"sessions {self.open_sessions}/{self.max_sessions}", Style(bold=True))
+        if self.transport == "rest":
+            sessions = Text(f"REST {self.open_sessions} open", Style(bold=True))
+        else:
+            sessions = Text(f"sessions {self.open_sessions}/{self.max_sessions}", Style(bold=True))
         right = Text(no_wrap=True)
         if self.account:
+            if self.sign_in == "signed in":
+                right.append("signed in as ", Style(dim=True))
             right.append(visible(self.account), Style(dim=True))
+            if self.sign_in == "not signed in":
+                right.append(" · not signed in", Style(italic=True, color="yellow"))
+            elif self.sign_in == "app":
+                right.append(" · app", Style(dim=True))
             right.append("  ")
         right.append_text(sessions)
         if text.cell_len + right.cell_len + 1 > width:
