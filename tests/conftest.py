@@ -59,14 +59,15 @@ class SecretService:
     home: Path
 
 
-def _wait_for_secret_service(daemon: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
+def _wait_for_secret_service(daemon: subprocess.Popen[bytes], timeout_s: float = 20.0) -> None:
     """Until the login collection is unlocked; RuntimeError when the daemon exits or the time is up
-    (30 s: on a loaded 2-core machine gnome-keyring has been seen to take over 10 s to come up)."""
+    (20 s: on a loaded 2-core machine gnome-keyring has been seen to take over 10 s to come up)."""
     import secretstorage
     from secretstorage.collection import DEFAULT_COLLECTION, Collection
     from secretstorage.exceptions import ItemNotFoundException
 
     end = time.monotonic() + timeout_s
+    state = "no answer on the bus"
     while True:
         if daemon.poll() is not None:
             raise RuntimeError(f"gnome-keyring-daemon exited with {daemon.returncode} before it came up")
@@ -77,19 +78,22 @@ def _wait_for_secret_service(daemon: subprocess.Popen[bytes], timeout_s: float =
                 # get_default_collection() creates one when the daemon has not yet made the login
                 # keyring from the password on its stdin, which needs a prompt that nobody answers
                 # (PromptDismissedException) and leaves the daemon without a usable default.
+                state = "the Secret Service is not on the bus"
                 if secretstorage.check_service_availability(conn):
                     collection = Collection(conn, DEFAULT_COLLECTION)
+                    state = "the default collection is locked"
                     if not collection.is_locked():
                         return
             except ItemNotFoundException:
-                pass                                   # the login keyring is not there yet
+                state = "no default collection yet"    # the login keyring is not there yet
             finally:
                 conn.close()
-        except Exception:
+        except Exception as exc:
+            state = f"{type(exc).__name__}: {exc}"
             if time.monotonic() > end:
                 raise
         if time.monotonic() > end:
-            raise RuntimeError("gnome-keyring did not come up on the private D-Bus session")
+            raise RuntimeError(f"gnome-keyring did not come up on the private D-Bus session ({state})")
         time.sleep(0.05)
 
 
@@ -116,6 +120,55 @@ def secret_service() -> Iterator[SecretService]:
     for tool in ("dbus-daemon", "gnome-keyring-daemon"):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} is not installed: `apt-get install gnome-keyring dbus dbus-x11` (see README)")
+    saved_address = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+    saved_backend = keyring.get_keyring()
+    started: _Started | None = None
+    failures: list[str] = []
+    try:
+        # Up to three tries, each on a fresh bus and home: a start that does not come up is thrown away
+        # whole (its reason kept for the message), never waited on twice.
+        for _ in range(3):
+            started = _start_secret_service()
+            try:
+                _wait_for_secret_service(started.daemon)
+                break
+            except RuntimeError as exc:
+                failures.append(str(exc))
+                started.stop()
+                started = None
+        if started is None:
+            raise RuntimeError("the private Secret Service did not start: " + "; ".join(failures))
+        keyring.set_keyring(SecretServiceKeyring())
+        yield SecretService(address=started.address, env=started.env, home=started.home)
+    finally:
+        keyring.set_keyring(saved_backend)
+        if saved_address is None:
+            os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        else:
+            os.environ["DBUS_SESSION_BUS_ADDRESS"] = saved_address
+        if started is not None:
+            started.stop()
+
+
+@dataclass
+class _Started:
+    home: Path
+    env: dict[str, str]
+    address: str
+    bus_pid: int
+    daemon: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        _stop(self.daemon)
+        try:
+            os.kill(self.bus_pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+def _start_secret_service() -> _Started:
+    """A private D-Bus session bus and gnome-keyring on it, this process pointed at the bus."""
     home = Path(tempfile.mkdtemp(prefix="exohop-keyring-"))
     runtime = home / "run"
     runtime.mkdir(mode=0o700)
@@ -124,33 +177,9 @@ def secret_service() -> Iterator[SecretService]:
     bus = subprocess.run(["dbus-daemon", "--session", "--print-address=1", "--print-pid=1", "--fork"],
                          env=env, capture_output=True, text=True, timeout=10, check=True)
     address, pid_text = bus.stdout.split()[:2]
-    bus_pid = int(pid_text)
     env["DBUS_SESSION_BUS_ADDRESS"] = address
-    saved_address = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
-    saved_backend = keyring.get_keyring()
     os.environ["DBUS_SESSION_BUS_ADDRESS"] = address
-    daemon = _start_keyring_daemon(env)
-    try:
-        try:
-            _wait_for_secret_service(daemon)
-        except RuntimeError:   # one more start: a daemon that lost a race for the bus name exits at once
-            _stop(daemon)
-            daemon = _start_keyring_daemon(env)
-            _wait_for_secret_service(daemon)
-        keyring.set_keyring(SecretServiceKeyring())
-        yield SecretService(address=address, env=env, home=home)
-    finally:
-        keyring.set_keyring(saved_backend)
-        if saved_address is None:
-            os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
-        else:
-            os.environ["DBUS_SESSION_BUS_ADDRESS"] = saved_address
-        _stop(daemon)
-        try:
-            os.kill(bus_pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        shutil.rmtree(home, ignore_errors=True)
+    return _Started(home, env, address, int(pid_text), _start_keyring_daemon(env))
 
 
 @pytest.fixture

@@ -4,10 +4,7 @@ msal, an app's certificate, or a Basic password in the OS keyring; the terminal 
 from __future__ import annotations
 
 import argparse
-import copy
-import re
 import sys
-import tomllib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +14,7 @@ from tui.cli.environment import print_error
 from tui.cli.exit_codes import EXIT_COMMAND_ERRORS, EXIT_OK, EXIT_USAGE
 from tui.config import Account, Config, ConfigEdit, ConfigError, edit_config, load_config
 from tui.shell.safe_text import visible
+from tui.tenant_ids import store_tenant_ids
 from tui.tenants import Tenant, TenantDirectory, idn_warning, read_csv_text
 
 
@@ -412,7 +410,7 @@ def _report_reach(config: Config, account: Account, token_for: Callable[[str], o
         return sign_in.EXIT_CANCELLED
     known: dict[str, str] = resolver.known()
     try:
-        stored = _store_tenant_ids({t.domain: known[t.domain] for t in mine if not t.tenant_id and t.domain in known})
+        stored = store_tenant_ids({t.domain: known[t.domain] for t in mine if not t.tenant_id and t.domain in known})
     except FileBusy as exc:
         print_error(f"warning: the tenant ids were not stored: {exc.message}")
         stored = 0
@@ -424,113 +422,6 @@ def _report_reach(config: Config, account: Account, token_for: Callable[[str], o
     return EXIT_OK
 
 
-_TENANT_TABLE = re.compile(r"^[ \t]*\[\[[ \t]*tenants[ \t]*\]\][ \t]*(?:#.*)?$", re.M)
-_NEXT_TABLE = re.compile(r"^[ \t]*\[", re.M)
-_DOMAIN_LINE = re.compile(r"^([ \t]*)domain[ \t]*=.*$", re.M)
-
-
-def _store_tenant_ids(ids: dict[str, str]) -> int:
-    """Write each id into its tenants.toml entry that has none, and change nothing else: under the file's
-    lock (the one ``TenantDirectory.update`` takes), on the file as it is now, written atomically; the
-    number of entries changed.
-
-    ``TenantDirectory.update`` cannot change an entry in place (it writes a changed tenant again, at the
-    end of the file and with every key), so the line ``tenant_id = "…"`` goes in right under the entry's
-    ``domain`` line; for a layout that edit cannot handle (inline tables), tomlkit sets the key. Either
-    result is written only when it parses to exactly the old file plus those ids."""
-    if not ids:
-        return 0
-    from tui.config import TENANTS_FILE, config_dir
-    from tui.files import atomic_write_text, locked
-    from tui.tomlfile import read_text
-
-    target = config_dir() / TENANTS_FILE
-    with locked(target):
-        text = read_text(target)
-        if text is None:
-            return 0
-        try:
-            before = tomllib.loads(text)
-        except tomllib.TOMLDecodeError:
-            return 0        # the next load reports it with its line; nothing to add to a broken file
-        wanted = _ids_to_add(before, ids)
-        if not wanted:
-            return 0
-        expected = copy.deepcopy(before)
-        for entry in expected["tenants"]:
-            domain = _domain_of(entry)
-            if domain in wanted:
-                entry["tenant_id"] = wanted[domain]
-        for edit in (_ids_by_text, _ids_by_tomlkit):
-            new_text = edit(text, wanted)
-            try:
-                if new_text is not None and tomllib.loads(new_text) == expected:
-                    atomic_write_text(target, new_text)
-                    return len(wanted)
-            except tomllib.TOMLDecodeError:
-                continue
-    return 0
-
-
-def _domain_of(entry: object) -> str | None:
-    from tui.tenants import InvalidDomain, validate_domain
-
-    if not isinstance(entry, dict) or not isinstance(entry.get("domain"), str):
-        return None
-    try:
-        return validate_domain(entry["domain"])
-    except InvalidDomain:
-        return None
-
-
-def _ids_to_add(doc: dict[str, Any], ids: dict[str, str]) -> dict[str, str]:
-    entries = doc.get("tenants")
-    if not isinstance(entries, list):
-        return {}
-    wanted: dict[str, str] = {}
-    for entry in entries:
-        domain = _domain_of(entry)
-        if domain is not None and domain in ids and not entry.get("tenant_id"):
-            wanted[domain] = ids[domain]
-    return wanted
-
-
-def _ids_by_text(text: str, wanted: dict[str, str]) -> str | None:
-    """A ``tenant_id`` line under the ``domain`` line of each ``[[tenants]]`` table that needs one."""
-    inserts: list[tuple[int, str]] = []
-    for header in _TENANT_TABLE.finditer(text):
-        following = _NEXT_TABLE.search(text, header.end())
-        block = text[header.end():following.start() if following else len(text)]
-        try:
-            parsed = tomllib.loads(block)
-        except tomllib.TOMLDecodeError:
-            return None
-        domain = _domain_of(parsed)
-        if domain is None or domain not in wanted:
-            continue
-        if "tenant_id" in parsed:
-            return None                 # an empty tenant_id = "": tomlkit replaces it
-        line = _DOMAIN_LINE.search(block)
-        if line is None:
-            return None
-        inserts.append((header.end() + line.end(), f'\n{line.group(1)}tenant_id = "{wanted[domain]}"'))
-    for at, line_text in reversed(inserts):
-        text = text[:at] + line_text + text[at:]
-    return text
-
-
-def _ids_by_tomlkit(text: str, wanted: dict[str, str]) -> str | None:
-    import tomlkit
-
-    doc = tomlkit.parse(text)
-    entries: Any = doc.get("tenants")
-    if entries is None:
-        return None
-    for entry in entries:
-        domain = _domain_of(entry.unwrap() if hasattr(entry, "unwrap") else entry)
-        if domain in wanted:
-            entry["tenant_id"] = wanted[domain]
-    return tomlkit.dumps(doc)
 
 
 def cmd_logout(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from tui.remoting.errors import RemotingError
 from tui.remoting.events import Event, RecordEvent, RunSummary
 from tui.shell.safe_text import visible
 from tui.shell.safety import needs_confirmation
+from tui.tenant_ids import remember_tenant_id
 from tui.tenants import Tenant
 
 
@@ -49,6 +50,8 @@ def cmd_shell(args: argparse.Namespace) -> int:
             except RemotingError as exc:
                 print_error(exc.message)
                 return EXIT_CONNECTION
+            if env.demo is None:
+                remember_tenant_id(tenant, session)
             for notice in session.take_notices():
                 print_error(notice)
             history_path = data_dir() / "history" / f"{tenant.domain}.txt"

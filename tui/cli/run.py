@@ -17,6 +17,7 @@ from tui.config import Account, cache_dir, data_dir
 from tui.remoting.errors import RemotingError
 from tui.remoting.events import RunSummary
 from tui.shell.safe_text import visible
+from tui.tenant_ids import remember_tenant_id
 from tui.tenants import Tenant, TenantLookupError
 
 
@@ -137,6 +138,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
                     audit.connect_failed(account, tenant, line, exc)
                     code = max(code, EXIT_CONNECTION)
                     continue
+                if env.demo is None:
+                    remember_tenant_id(tenant, session)
                 for notice in session.take_notices():
                     print_error(notice, err)
                 started, since = now()

@@ -154,6 +154,10 @@ class Workers:
                 return
             if not ctl.uses_password(account):
                 ctl.mark_signed_in(account.upn)
+                if ctl.demo is None:
+                    from tui.tenant_ids import remember_tenant_id
+
+                    remember_tenant_id(tenant, session)
             for notice in session.take_notices():
                 self._post(m.Notice(notice, "Command cache", "warning"))
             # A catalog served from the cache is refreshed in the background; swap in the new one.
