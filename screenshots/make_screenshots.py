@@ -26,6 +26,7 @@ from tui.cli.demo import start_demo  # noqa: E402
 from tui.console import messages as m  # noqa: E402
 from tui.console.app import ExohopApp, make_app  # noqa: E402
 from tui.console.controller import Controller, TenantStatus  # noqa: E402
+from tui.console.screens.sign_in import SignInScreen  # noqa: E402
 
 SIZE = (124, 34)
 PNG_WIDTH = 1600
@@ -66,8 +67,9 @@ async def _type_and_run(app: ExohopApp, pilot: Pilot[Any], domain: str, line: st
     await pilot.pause(0.3)
 
 
-async def main() -> int:
-    demo = start_demo(mailboxes=50)
+async def import_progress() -> None:
+    """Remote PowerShell's first contact imports the tenant's commands with a progress bar."""
+    demo = start_demo(mailboxes=50, transport="psrp")
     work = Path(tempfile.mkdtemp(prefix="exohop-shots-"))
     ctl = Controller(demo.config, demo.tenants, password_source=demo.password_for,
                      cache_dir=work / "cache", history_dir=work / "history")
@@ -76,13 +78,38 @@ async def main() -> int:
     try:
         async with app.run_test(size=SIZE, message_hook=lambda msg: isinstance(msg, m.ImportProgressed)
                                 and progress.append(msg)) as pilot:
-            contoso = "contoso.onmicrosoft.com"
-            fabrikam = "fabrikam.onmicrosoft.com"
-            # 1. import in progress (first contact: no cache)
             await _select(app, pilot, "contoso")
             await _wait(pilot, lambda: any(0 < p.done < p.total * 0.6 for p in progress))
             await pilot.pause(0.05)
             _save(app, "import-progress")
+            await _wait(pilot, lambda: ctl.state("contoso.onmicrosoft.com").status is TenantStatus.READY)
+            await pilot.press("ctrl+q")
+            await _wait(pilot, lambda: not app.is_running, timeout=30)
+    finally:
+        ctl.close_all(2.0)
+        demo.stop()
+
+
+async def over_rest() -> None:
+    """The demo as Exchange Online is reached today: the sign-in dialog, then results over REST."""
+    demo = start_demo(mailboxes=50)
+    work = Path(tempfile.mkdtemp(prefix="exohop-shots-"))
+    # No ``demo=``: the sign-in waits for its code like a real one (approved below, as a person would).
+    ctl = Controller(demo.config, demo.tenants, password_source=demo.password_for, token_source=demo.token_source,
+                     cache_dir=work / "cache", history_dir=work / "history")
+    app = make_app(ctl)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            contoso = "contoso.onmicrosoft.com"
+            fabrikam = "fabrikam.onmicrosoft.com"
+            # 1. the device-code sign-in dialog
+            await _select(app, pilot, "contoso")
+            await _wait(pilot, lambda: isinstance(app.screen, SignInScreen) and app.screen.prompt is not None)
+            await pilot.pause(0.2)
+            _save(app, "sign-in")
+            screen = app.screen
+            assert isinstance(screen, SignInScreen) and screen.prompt is not None
+            demo.sim.approve_device_code(screen.prompt.user_code, demo.config.accounts[0].upn)
             await _wait(pilot, lambda: ctl.state(contoso).status is TenantStatus.READY)
             # 2. a result table
             await _type_and_run(app, pilot, contoso,
@@ -108,17 +135,42 @@ async def main() -> int:
             _save(app, "completion")
             await pilot.press("escape")
             console.input.value = ""
-            # 5. the tenant list with a few tenants open, filtered by a tag
+            # 5. the tenant list with a few tenants open
             await _select(app, pilot, "fabrikam")
             await _wait(pilot, lambda: ctl.state(fabrikam).status is TenantStatus.READY)
             await pilot.press("ctrl+t")
             await pilot.pause(0.2)
             _save(app, "tenant-list")
             await pilot.press("ctrl+q")
-            await _wait(pilot, lambda: not app.is_running, timeout=10)
+            await _wait(pilot, lambda: not app.is_running, timeout=30)
     finally:
         ctl.close_all(2.0)
         demo.stop()
+
+
+async def sign_in_small() -> None:
+    """The sign-in dialog at 80×24 (the smallest terminal it must fit)."""
+    demo = start_demo(mailboxes=5)
+    ctl = Controller(demo.config, demo.tenants, password_source=demo.password_for, token_source=demo.token_source)
+    app = make_app(ctl)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _select(app, pilot, "contoso")
+            await _wait(pilot, lambda: isinstance(app.screen, SignInScreen) and app.screen.prompt is not None)
+            await pilot.pause(0.2)
+            _save(app, "sign-in-80x24")
+            await pilot.press("escape")
+            await pilot.press("ctrl+q")
+            await _wait(pilot, lambda: not app.is_running, timeout=30)
+    finally:
+        ctl.close_all(2.0)
+        demo.stop()
+
+
+async def main() -> int:
+    await import_progress()
+    await over_rest()
+    await sign_in_small()
     return 0
 
 
