@@ -133,3 +133,5 @@ def remember_tenant_id(tenant: Any, session: Any) -> None:
     except (OSError, FileBusy) as exc:
         logging.getLogger(__name__).warning("could not store the tenant id of %s: %s", tenant.domain,
                                             type(exc).__name__)
+    except Exception as exc:   # a layout tomlkit cannot edit: the id is resolved again next time
+        logging.getLogger(__name__).warning("could not store the tenant id of %s", tenant.domain, exc_info=exc)

@@ -45,12 +45,10 @@ def _one_shot_factory(names: list[str]) -> Callable[..., Any]:
 
     def factory(account: Account, tenant: Tenant, password: Any, **kwargs: Any) -> Any:
         from tui.remoting.auth.account import REST, transport_of
+        from tui.remoting.pool import open_session_for
 
         if transport_of(account) == REST:   # the shipped catalog binds any line: no import to narrow
-            from tui.remoting.rest.session import RestSession
-
-            kwargs.pop("journal", None)
-            return RestSession(account, tenant, password, refresh_in_background=False, **kwargs)
+            return open_session_for(account, tenant, password, refresh_in_background=False, **kwargs)
         cache = kwargs.get("cache_dir")
         cached = cache is not None and CatalogCache(cache).path_for(account.endpoint, account.upn,
                                                                       tenant.domain).is_file()

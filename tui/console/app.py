@@ -46,6 +46,8 @@ def console_id(domain: str) -> str:
     return "console-" + re.sub(r"[^a-zA-Z0-9_-]", "_", domain)
 
 
+REST_WARM = 64   # tui.remoting.pool.REST_WARM_PER_ACCOUNT (not imported: the pool pulls in pypsrp)
+
 # Failure kinds after which the session cannot run the next command as it is (the mark turns to ×).
 CONNECTION_GONE = frozenset({"connection_lost", "refused", "timeout", "dns", "tls", "closed"})
 
@@ -73,6 +75,7 @@ class ExohopApp(App[int]):
         self.active: str | None = None
         self.consoles: dict[str, Widget] = {}
         self.pending: dict[str, str] = {}  # domain -> line to run once the session is open
+        self._signing_in: dict[str, list[Any]] = {}  # upn -> tenants waiting on its sign-in dialog
         self._to_remember: dict[str, str] = {}  # upn -> password to store once it has been accepted
         self.quitting = False
         self.workers_ = Workers(self)
@@ -238,16 +241,28 @@ class ExohopApp(App[int]):
         from tui.console.screens.sign_in import SignInScreen
 
         tenant, ctl = event.tenant, self.ctl
-        ctl.set_status(tenant.domain, TenantStatus.IDLE)
+        upn = event.upn.lower()
+        open_already = ctl.session(tenant.domain) is not None   # a sign-in that expired mid-session
+        if not open_already:
+            ctl.set_status(tenant.domain, TenantStatus.IDLE)
         self.refresh_marks()
+        waiting = self._signing_in.get(upn)
+        if waiting is not None:   # one dialog per account: this tenant connects when that one succeeds
+            if tenant not in waiting:
+                waiting.append(tenant)
+            return
         try:
             flow = ctl.sign_in_flow(ctl.account_for(tenant))
         except Exception as exc:   # an account that vanished from the config meanwhile
             self.notify(getattr(exc, "message", None) or "The sign-in could not start.", severity="error")
             return
+        self._signing_in[upn] = [tenant]
 
         def done(user: Any) -> None:
+            tenants = self._signing_in.pop(upn, [tenant])
             if user is None:
+                for t in tenants:
+                    self.pending.pop(t.domain.lower(), None)   # a line queued for the open never runs later
                 self.notify(f"Not connected to {display_name(tenant)}: the sign-in was cancelled.",
                             severity="warning")
                 return
@@ -255,7 +270,13 @@ class ExohopApp(App[int]):
             demo = " (the demo entered the code for you)" if ctl.demo is not None else ""
             self.notify(visible(f"Signed in as {getattr(user, 'upn', event.upn)}{demo}."), title="Sign-in")
             self.refresh_header()
-            self.connect(tenant, fresh_sign_in=True)
+            for t in tenants:
+                if ctl.session(t.domain) is not None:   # still open: its next command gets a fresh token
+                    ctl.set_status(t.domain, TenantStatus.READY)
+                    self.notify(f"{display_name(t)}: run the command again.", title="Sign-in")
+                else:
+                    self.connect(t, fresh_sign_in=True)
+            self.refresh_marks()
 
         label = visible(f"{display_name(tenant)} ({tenant.domain})")
         self.push_screen(SignInScreen(flow, upn=event.upn, label=label, reason=event.reason), done)
@@ -272,6 +293,7 @@ class ExohopApp(App[int]):
 
         def done(result: LoginResult | None) -> None:
             if result is None:
+                self.pending.pop(tenant.domain.lower(), None)   # a line queued for the open never runs later
                 self.notify(f"Not connected to {display_name(tenant)}: no password given.",
                             severity="warning")
                 return
@@ -331,9 +353,11 @@ class ExohopApp(App[int]):
         ctl = self.ctl
         ctl.set_status(event.domain, TenantStatus.IDLE)
         name = self.tenant_name(event.domain)
-        limit = ctl.per_account
+        tenant = self.tenant(event.domain)
+        rest = tenant is not None and ctl.sign_in_label(ctl.account_for(tenant))[1] == "rest"
+        limit = f"{REST_WARM} warm REST sessions" if rest else f"{ctl.per_account} sessions"
         self.notify(f"Closed the idle session to {name} ({event.domain}) to stay within "
-                    f"{limit} sessions per account; selecting it again reconnects.",
+                    f"{limit} per account; selecting it again reconnects.",
                     title="Session closed", severity="information")
         self.refresh_marks()
 
@@ -437,7 +461,11 @@ class ExohopApp(App[int]):
         failure = getattr(event.summary, "error", None)
         kind = getattr(failure, "kind", None)
         session = ctl.session(event.domain)
-        if kind is not None and kind != "busy":
+        tenant = self.tenant(event.domain)
+        if kind == "sign_in" and tenant is not None and ctl.can_sign_in(ctl.account_for(tenant)):
+            # The sign-in expired mid-session (sign-in frequency, revoked): renew it here, keep the session.
+            self.post_message(m.SignInNeeded(tenant, ctl.account_for(tenant).upn, getattr(failure, "message", "")))
+        elif kind is not None and kind != "busy":
             # A session-layer failure (connection lost, expired, throttled): say it with the remedy.
             name = self.tenant_name(event.domain)
             self.notify(getattr(failure, "message", str(failure)), title=f"Command failed: {name}",

@@ -373,6 +373,12 @@ class Controller:
                 found = self._token_sources.setdefault(key, found)
         return found
 
+    def can_sign_in(self, account: Any) -> bool:
+        """A user account (OAuth) whose sign-in the console's dialog can renew; not an app, not a password."""
+        from tui.remoting.auth.account import OAUTH, auth_of
+
+        return auth_of(account) == OAUTH and self._token_source is not None
+
     def needs_sign_in(self, account: Any) -> bool:
         """True for a user account (not an app) with no cached sign-in."""
         from tui.remoting.auth.account import OAUTH, auth_of

@@ -143,7 +143,8 @@ class Workers:
                     if current is not None:
                         self._post(m.SessionOpened(domain, current))   # back from "connecting" to connected
                     return
-                if getattr(exc, "kind", "") == "sign_in" and not fresh_sign_in:   # expired, MFA, logged out
+                if (getattr(exc, "kind", "") == "sign_in" and not fresh_sign_in and not refresh
+                        and ctl.can_sign_in(account)):    # expired, MFA, logged out: a sign-in fixes it
                     self._post(m.SignInNeeded(tenant, account.upn, _message_of(exc)))
                     return
                 if getattr(exc, "kind", "") == "auth":

@@ -233,7 +233,7 @@ def test_wrong_password_keeps_waiting_and_ctrl_c_cancels_at_once(
         text = terminal.wait_for(re.compile(r"sign-in cancelled"))
     finally:
         os.close(master)
-    assert code == 130 and elapsed < 2.5, (code, elapsed)
+    assert code == 130 and elapsed < 5, (code, elapsed)   # about 1 s here; slack for a loaded CI machine
     assert "exohop: sign-in cancelled; nothing was written" in text
     assert account.password not in text
     assert config.read_text() == before
@@ -509,7 +509,7 @@ def test_browser_login_through_msals_loopback_redirect(sim: Simulator, env: dict
 
 
 def test_tenant_ids_go_into_the_entries_and_nothing_else_changes(exohop_dirs: dict[str, Path]) -> None:
-    from tui.cli.manage import _store_tenant_ids
+    from tui.tenant_ids import store_tenant_ids
     from tui.tenants import TenantDirectory
 
     path = exohop_dirs["config"] / "tenants.toml"
@@ -518,14 +518,14 @@ def test_tenant_ids_go_into_the_entries_and_nothing_else_changes(exohop_dirs: di
               'tenant_id = "00000000-0000-0000-0000-000000000002"\n')
     path.write_text(tables)
     ids = {CONTOSO: "00000000-0000-0000-0000-000000000001", FABRIKAM: "00000000-0000-0000-0000-000000000009"}
-    assert _store_tenant_ids(ids) == 1
+    assert store_tenant_ids(ids) == 1
     assert path.read_text() == tables.replace('domain = "Contoso.onmicrosoft.com"\n', 'domain = "Contoso.onmicrosoft'
                                               '.com"\ntenant_id = "00000000-0000-0000-0000-000000000001"\n')
-    assert _store_tenant_ids(ids) == 0
+    assert store_tenant_ids(ids) == 0
     # A layout the line edit cannot handle (inline tables): tomlkit sets the key, nothing else changes.
     path.write_text('tenants = [{domain = "contoso.onmicrosoft.com", tags = ["a"]}, '
                     '{domain = "fabrikam.onmicrosoft.com", tenant_id = ""}]\n')
-    assert _store_tenant_ids(ids) == 2
+    assert store_tenant_ids(ids) == 2
     loaded = {t.domain: t for t in TenantDirectory.load(path)}
     assert loaded[CONTOSO].tenant_id == ids[CONTOSO] and loaded[CONTOSO].tags == ("a",)
     assert loaded[FABRIKAM].tenant_id == ids[FABRIKAM]

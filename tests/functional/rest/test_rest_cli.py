@@ -8,12 +8,12 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-import tomllib
 
 from tui.sim import Simulator
 
@@ -49,7 +49,7 @@ def sign_in(sim: Simulator, env: dict[str, str]) -> str:
     answer = requests.post(f"{sim.authority}/devicelogin", verify=sim.ca_file, timeout=10,
                            data={"code": found.group(1), "username": account.upn, "password": account.password})
     assert answer.status_code == 200
-    out, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     return account.upn
 

@@ -143,7 +143,10 @@ def test_whatif_changes_nothing(session: Callable[..., RestSession]) -> None:
     s.run("Get-Mailbox -ResultSize 1", who)
     mailbox = who.records()[0]
     seen = Collect()
-    s.run(f"Set-Mailbox -Identity '{mailbox['PrimarySmtpAddress']}' -DisplayName 'Changed by WhatIf' -WhatIf", seen)
+    summary = s.run(f"Set-Mailbox -Identity '{mailbox['PrimarySmtpAddress']}' -DisplayName 'Changed by WhatIf' "
+                    "-WhatIf", seen)
+    assert summary.outcome == "ok", seen.errors()
+    assert any("What if" in e.message for e in seen.events if isinstance(e, WarningEvent))
     after = Collect()
     s.run(f"Get-Mailbox -Identity '{mailbox['PrimarySmtpAddress']}'", after)
     assert after.records()[0]["DisplayName"] == mailbox["DisplayName"]
@@ -169,7 +172,7 @@ def test_once_its_commands_are_known_a_read_only_role_is_offered_no_set_cmdlets_
     before = invoke_count(rest_sim, "Set-Mailbox")
     seen = Collect()
     summary = s.run("Set-Mailbox -Identity x -DisplayName y", seen)
-    assert summary.outcome == "failed"
+    assert summary.outcome == "invalid"                              # refused as an unknown command is
     assert invoke_count(rest_sim, "Set-Mailbox") == before          # refused before it left the machine
     message = str(getattr(summary.error, "message", ""))
     assert "Set-Mailbox" in message and CONTOSO in message and READER in message
@@ -246,3 +249,53 @@ def test_a_cached_command_list_opens_without_the_shipped_guess(rest_sim: Simulat
 def test_server_side_select_only_for_a_leading_select_of_plain_names(line: str, expected: list[str] | None) -> None:
     plan = plan_pipeline(parse(line).statements[0], shipped_catalog(), {})
     assert server_side_select(plan.local) == expected
+
+
+def test_a_cached_command_list_does_not_refuse_a_cmdlet_the_service_may_now_allow(
+        rest_sim: Simulator, providers: Callable[[str], Any], tmp_path: Path) -> None:
+    """A role granted after the list was cached: the command goes out and the service decides."""
+    account, t = rest_account(rest_sim, READER), tenant(rest_sim)
+    first = RestSession(account, t, providers(READER), cache_dir=tmp_path / "c")
+    first.open()
+    assert first.wait_for_refresh(30)
+    first.close()
+    again = RestSession(account, t, providers(READER), cache_dir=tmp_path / "c", refresh_in_background=False)
+    again.open()
+    try:
+        before = invoke_count(rest_sim, "Set-Mailbox")
+        seen = Collect()
+        summary = again.run("Set-Mailbox -Identity x -DisplayName y", seen)
+        assert invoke_count(rest_sim, "Set-Mailbox") == before + 1       # asked the service, which says 403
+        assert summary.outcome == "failed" and READER in seen.errors()[0].message
+    finally:
+        again.close()
+
+
+def test_requests_in_flight_stay_within_the_tenants_limit(faults: Any, session: Callable[..., RestSession]) -> None:
+    """With a limit of 1 and the service refusing a second concurrent request (429), a fed pipeline
+    never meets the refusal: the first cmdlet's pages and the fed requests share the one slot."""
+    s = session(concurrency=1)
+    faults.rest_concurrency(1, retry_after=1)
+    seen = Collect()
+    summary = s.run("Get-Mailbox -ResultSize 12 | Get-MailboxStatistics", seen)
+    assert summary.outcome == "ok" and summary.records == 12, seen.errors()
+    assert summary.retries == 0
+
+
+def test_first_1_after_a_state_changing_fed_cmdlet_changes_one_object(
+        session: Callable[..., RestSession]) -> None:
+    s = session(concurrency=2)
+    seen = Collect()
+    s.run("Get-Mailbox -ResultSize 3", seen)
+    names = [r["PrimarySmtpAddress"] for r in seen.records()]
+    user = "MeganB@contoso.com"
+    changed = Collect()
+    line = f"Get-Mailbox -ResultSize 3 | Add-MailboxPermission -User {user} -AccessRights FullAccess | Select-Object -First 1"
+    summary = s.run(line, changed)
+    assert summary.outcome == "ok" and summary.records == 1, changed.errors()
+    granted = 0
+    for name in names:
+        got = Collect()
+        s.run(f"Get-MailboxPermission -Identity '{name}' -User {user}", got)
+        granted += len(got.records())
+    assert granted == 1

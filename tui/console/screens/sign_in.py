@@ -27,6 +27,7 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Footer, Label, Static
 
+from tui.remoting import abandon
 from tui.remoting.auth.errors import SignInError
 from tui.remoting.auth.provider import DeviceCodePrompt, SignedInUser
 from tui.shell.safe_text import visible
@@ -164,7 +165,11 @@ class SignInScreen(ModalScreen[SignedInUser | None]):
 
         outcome: SignedInUser | SignInError | Exception
         try:
-            outcome = self.start(on_prompt, cancel)
+            # Walked away from once cancelled (Esc, quit): a login host that stopped answering must not hold
+            # the worker thread, which the app joins on its way out.
+            outcome = abandon.call(lambda: self.start(on_prompt, cancel), what="sign-in", give_up=cancel.is_set)
+        except abandon.Abandoned:
+            return
         except SignInError as exc:
             outcome = exc
         except Exception as exc:  # shown as a fixed sentence; the log keeps the details

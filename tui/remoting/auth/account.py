@@ -100,6 +100,9 @@ def token_source_for(account: Account) -> TokenProvider | AppTokenProvider:
     (whose passphrase, if any, ``exohop login --app`` put in the OS keyring)."""
     if auth_of(account) == APP:
         from tui.accounts import get_certificate_passphrase
+        from tui.logs import register_secret
 
-        return app_provider_for(account, passphrase=get_certificate_passphrase(account.app_id or ""))
+        passphrase = get_certificate_passphrase(account.app_id or "")
+        register_secret(passphrase)   # a keyring backend's debug output must not carry it into the log
+        return app_provider_for(account, passphrase=passphrase)
     return user_provider_for(account)

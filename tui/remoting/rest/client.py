@@ -253,9 +253,15 @@ class RestClient:
         headers = {"Prefer": f"odata.maxpagesize={max(1, int(page_size))}", "X-CmdletName": cmdlet, **common}
         url: str | None = self._url("InvokeCommand", select=select)
         first = True
+        seen: set[str] = set()
         while url is not None:
             if cancel is not None and cancel.is_set():
                 return
+            if url in seen:   # a server that hands back a link it already gave would page forever
+                raise RemotingError(f"{self._who()}: the service returned the same next page twice while listing "
+                                    f"{cmdlet}; the results so far are shown. Run the command again.",
+                                    PROTOCOL, account=self.account, tenant=self.tenant_name)
+            seen.add(url)
             response = self._exchange("POST", url, body, headers, cmdlet, cancel, rebase=first)
             if response is None:
                 return

@@ -168,7 +168,7 @@ def non_terminating(items: Any, cmdlet: str, secrets: Iterable[str] = ()) -> lis
 def unknown_cmdlet(cmdlet: str, tenant: str) -> RestCommandError:
     """A 403 with an empty body: Exchange has no such cmdlet (§1.8), in PowerShell's words."""
     message = (f"The term '{cmdlet}' is not recognized as the name of a cmdlet, function, script file, or "
-               f"operable program in {tenant}. Check the spelling of the name; `Get-Command` lists the cmdlets "
+               f"operable program in {tenant}. Check the spelling of the name; Tab completes the cmdlets "
                "your roles there allow.")
     return RestCommandError(ErrorEvent(message, category="ObjectNotFound", error_id="CommandNotFoundException",
                                        target=cmdlet, terminating=True, exception_type=COMMAND_NOT_FOUND_CLASS),

@@ -54,6 +54,16 @@ READ_TIMEOUT_S = 300.0
 CACHE_PREFIX = "rest:"           # REST and PSRP catalogs of one account and tenant are different things
 
 
+class NotAllowed(Exception):
+    """A cmdlet this caller's roles do not allow in the tenant (from the list fetched this session): the
+    line is refused before anything is sent, as an unknown command is (``message`` and ``column``)."""
+
+    def __init__(self, message: str, column: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.column = column
+
+
 class RestSession(SessionCore):
     """A customer tenant as ``account`` over REST; ``tokens`` gives its bearer tokens (never shown)."""
 
@@ -78,6 +88,15 @@ class RestSession(SessionCore):
         self._refresh_cancel = threading.Event()
         self._refresh_thread: threading.Thread | None = None
         self._select: list[str] | None = None
+        self._commands_fetched = False       # the allowed list came from the service in this session
+        # Every request of this session (pages, fed cmdlets, the command list) takes a slot: the tenant's
+        # limit of requests in flight (rest_concurrency_per_tenant).
+        self._slots = threading.BoundedSemaphore(self.concurrency)
+        self._run_thread: threading.Thread | None = None
+        self._waits_lock = threading.Lock()
+        self._late_waits: list[str] = []     # waits told by fed workers, shown by the command's own thread
+        self._quiet = threading.local()      # set on the background thread: its waits are only logged
+        self._cancels: set[threading.Event] = set()
 
     # -- state ----------------------------------------------------------------------------------------
 
@@ -110,8 +129,7 @@ class RestSession(SessionCore):
         try:
             token = abandon.call(lambda: self.tokens.token_for(ref), what="sign-in", give_up=self._abandon.is_set)
         except SignInError as exc:
-            raise RemotingError(exc.message, remoting_kind(exc), account=self.account.upn,
-                                tenant=self.tenant.domain) from None
+            raise self._signed_out(exc) from None
         except abandon.Abandoned:
             raise self._refusal(f"Connecting to {self.tenant.domain} was abandoned: the session is being closed.",
                                 E.CLOSED) from None
@@ -123,11 +141,30 @@ class RestSession(SessionCore):
                           ca_file=self.account.ca_file, timeout=self.timeouts, on_wait=self._waited,
                           tenant_name=self.tenant.domain)
 
+    def _signed_out(self, exc: SignInError) -> RemotingError:
+        """A SignInError from the token source, as the faces read it (sign in again, or refused, or …)."""
+        return RemotingError(exc.message, remoting_kind(exc), account=self.account.upn, tenant=self.tenant.domain)
+
     def _waited(self, message: str) -> None:
-        self.throttle_waits += 1
+        """The client waited (throttled or a transient fault). Only the command's own thread writes to its
+        events; a fed worker's waits are shown by that thread, the background refresh's only logged."""
+        if getattr(self._quiet, "on", False):
+            log.info("%s (fetching the command list of %s)", message, self.tenant.domain)
+            return
+        with self._waits_lock:
+            self.throttle_waits += 1
+            if threading.current_thread() is not self._run_thread:
+                self._late_waits.append(message)
+                return
         sink = self._sink
         if sink is not None:
             sink(WarningEvent(message))
+
+    def _tell_late_waits(self, counts: Counts) -> None:
+        with self._waits_lock:
+            waits, self._late_waits = self._late_waits, []
+        for message in waits:
+            counts.emit(WarningEvent(message))
 
     def _cache_key(self) -> tuple[str, str, str]:
         return CACHE_PREFIX + self.account.endpoint, self.account.upn, self.tenant.domain
@@ -155,6 +192,7 @@ class RestSession(SessionCore):
         thread.start()
 
     def _refresh(self) -> None:
+        self._quiet.on = True
         try:
             self._fetch_commands()
         except Exception as exc:   # the provisional catalog stays; the next command reports any trouble
@@ -165,8 +203,15 @@ class RestSession(SessionCore):
         client = self._client
         if client is None:
             raise self._refusal(f"The session to {self.tenant.domain} is closed; connect again.", E.CLOSED)
-        names = abandon.call(client.module_cmdlets, what="command list",
-                             give_up=lambda: self._refresh_cancel.is_set() or self._abandon.is_set())
+        def fetch() -> list[str]:
+            with self._slots:
+                return client.module_cmdlets(cancel=self._refresh_cancel)
+
+        try:
+            names = abandon.call(fetch, what="command list",
+                                 give_up=lambda: self._refresh_cancel.is_set() or self._abandon.is_set())
+        except SignInError as exc:
+            raise self._signed_out(exc) from None
         if self._refresh_cancel.is_set():
             return self.catalog
         catalog = catalog_for(names)
@@ -175,6 +220,7 @@ class RestSession(SessionCore):
             self.catalog = catalog
             self._detailed = {c.name.lower() for c in catalog}
             self.catalog_is_provisional = False
+            self._commands_fetched = True
             self._save_names(catalog)
         if changed and self.on_catalog_changed is not None:
             self.on_catalog_changed(catalog)
@@ -226,18 +272,22 @@ class RestSession(SessionCore):
         before anything is sent (the service would answer 403)."""
         from tui.shell.local_catalog import is_local
 
-        if not self.catalog_is_provisional:
-            for command in getattr(statement, "commands", ()):
-                name = command.name
-                if is_local(name) or self.catalog.get(name) is not None:
-                    continue
-                known = shipped_cmdlet(name)
-                if known is not None:
-                    raise self._refusal(
-                        f"{known.name} is not among the commands {self.account.upn} may run in {self.tenant.domain}: "
-                        "the roles of that account there do not include it. Ask the customer's admin (or your "
-                        "GDAP relationship's owner) for a role that does, e.g. Exchange Administrator, or use "
-                        "an account that has one.", E.ACCESS_DENIED)
+        for command in getattr(statement, "commands", ()):
+            name = command.name
+            if is_local(name) or self.catalog.get(name) is not None:
+                continue
+            known = shipped_cmdlet(name)
+            if known is None:
+                continue              # the binder says it is not recognized, with a "did you mean"
+            if self._commands_fetched:
+                raise NotAllowed(
+                    f"{known.name} is not among the commands {self.account.upn} may run in {self.tenant.domain}: "
+                    "the roles of that account there do not include it. Ask the customer's admin (or your "
+                    "GDAP relationship's owner) for a role that does, e.g. Exchange Administrator, or use "
+                    "an account that has one.", getattr(command, "column", 0))
+            # A cached list may be older than a role just granted: let it bind and the service decide (403).
+            with self._io:
+                self.catalog = self.catalog.with_cmdlet(known)
         return super()._plan(statement, variables)
 
     def _execute(self, plan: Any, counts: Counts, variables: dict[str, Any]) -> list[Record]:
@@ -252,11 +302,21 @@ class RestSession(SessionCore):
             if self._closed:
                 raise self._refusal(f"The session to {self.tenant.domain} is closed; connect again.", E.CLOSED)
             self._client = self._connect()
+        self._run_thread = threading.current_thread()
+        with self._waits_lock:
+            self._late_waits = []
         first, rest = remote[0], list(remote[1:])
         stream = self._invoke(first, self._parameters(first), counts, select=None if rest else self._select)
         for command in rest:
             stream = self._fed(stream, command, counts)
-        yield from stream
+        try:
+            for record in stream:
+                self._tell_late_waits(counts)
+                yield record
+        except SignInError as exc:
+            raise self._signed_out(exc) from None
+        finally:
+            self._tell_late_waits(counts)
 
     def _parameters(self, command: BoundCommand) -> dict[str, Any]:
         try:
@@ -271,7 +331,7 @@ class RestSession(SessionCore):
         pages = client.invoke(command.name, parameters, select=select, cancel=self._stop_requested,
                               page_size=self.page_size)
         try:
-            for page in pages:
+            for page in self._limited(pages):
                 _report(page, counts)
                 yield from page.records
                 if self._stop_requested.is_set():
@@ -281,21 +341,36 @@ class RestSession(SessionCore):
         finally:
             pages.close()      # -First N or Ctrl+C: no further page is asked for
 
+    def _limited(self, pages: Iterator[Page]) -> Iterator[Page]:
+        """Each page's request within the tenant's limit of requests in flight (a slot per request)."""
+        while True:
+            with self._slots:
+                page = next(pages, None)
+            if page is None:
+                return
+            yield page
+
     def _fed(self, upstream: Iterator[Record], command: BoundCommand, counts: Counts) -> Iterator[Record]:
-        """``command`` once per upstream object, up to the tenant's concurrency at once, output in order."""
+        """``command`` once per upstream object, output in order. A cmdlet that only reads runs up to the
+        tenant's limit ahead; one that changes state runs for an object only once the one before it has
+        been taken (``-First 1`` must change one object, as in PowerShell)."""
         client = self._client
         assert client is not None
         info = self.catalog.get(command.name)
-        # The upstream cmdlet keeps one request in flight while it pages: the rest of the limit is ours.
-        workers = max(1, self.concurrency - 1)
+        workers = self.concurrency
+        ahead = workers if _only_reads(command.name) else 0
+        stop_here = threading.Event()       # this stage is done (-First N, a failure): its requests stop
+        self._cancels.add(stop_here)
+        if self._stop_requested.is_set():
+            stop_here.set()
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"exohop-rest-{self.tenant.domain}")
         pending: deque[Future[list[Page | ErrorEvent]]] = deque()
 
         def one(parameters: dict[str, Any]) -> list[Page | ErrorEvent]:
             out: list[Page | ErrorEvent] = []
             try:
-                out.extend(client.invoke(command.name, parameters, cancel=self._stop_requested,
-                                         page_size=self.page_size))
+                out.extend(self._limited(client.invoke(command.name, parameters, cancel=stop_here,
+                                                       page_size=self.page_size)))
             except RestCommandError as exc:
                 out.append(_non_terminating(exc.event))
             return out
@@ -320,13 +395,15 @@ class RestSession(SessionCore):
                     pending.append(done)
                 else:
                     pending.append(pool.submit(one, parameters))
-                while len(pending) > workers:
+                while len(pending) > ahead:
                     yield from drain(pending.popleft())
                 if self._stop_requested.is_set():
                     return
             while pending and not self._stop_requested.is_set():
                 yield from drain(pending.popleft())
         finally:
+            stop_here.set()
+            self._cancels.discard(stop_here)
             for future in pending:
                 future.cancel()
             pool.shutdown(wait=False, cancel_futures=True)   # a stopped request is walked away from
@@ -339,6 +416,8 @@ class RestSession(SessionCore):
 
     def stop(self) -> None:
         self._stop_requested.set()
+        for event in list(self._cancels):
+            event.set()
 
     def abandon(self) -> None:
         self._abandon.set()
@@ -375,6 +454,12 @@ def server_side_select(local: Sequence[BoundCommand]) -> list[str] | None:
     if not names or not all(isinstance(n, str) and n and not any(c in n for c in "*?[") for n in names):
         return None     # a calculated property or a wildcard needs the whole object
     return [str(n) for n in names]
+
+
+def _only_reads(cmdlet: str) -> bool:
+    from tui.shell.safety import STATE_CHANGING_VERBS
+
+    return cmdlet.partition("-")[0].lower() not in STATE_CHANGING_VERBS
 
 
 def _home_tenant_id(tokens: TokenSource) -> str | None:
