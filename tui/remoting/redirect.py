@@ -10,10 +10,8 @@ error through, so one busy moment on the service does not fail a command.
 
 from __future__ import annotations
 
-import email.utils
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
@@ -21,6 +19,7 @@ import requests
 from pypsrp.wsman import WSMan
 
 from tui.remoting.pypsrp_compat import build_session
+from tui.remoting.retry_after import retry_after_seconds
 
 REDIRECT_CODES = (301, 302, 303, 307, 308)
 THROTTLE_CODES = (429, 503)
@@ -59,22 +58,6 @@ def refuse_redirect(current: str, location: str, domain: str) -> str | None:
         if key.lower() == "delegatedorg" and unquote(value).strip().lower() != domain.lower():
             return f"to another tenant ({value}); exohop only connects to the tenant you picked"
     return None
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """``Retry-After`` as seconds: delta-seconds or an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class ThrottleRetry:

@@ -100,7 +100,6 @@ class DelegatedSession(SessionCore):
         self._wsman: WSMan | None = None
         self._current: RemotePipeline | None = None
         self._refresh_cancel = threading.Event()
-        self._refresh_thread: threading.Thread | None = None
         self._help_refused = False            # Get-Help failed once: no more synopsis requests this session
         self._waiting = 0                     # detail lookups waiting for the pool (the refresh yields to them)
         self._waiting_lock = threading.Lock()
@@ -409,13 +408,6 @@ class DelegatedSession(SessionCore):
         if self.refresh_in_background:
             self._start_refresh(import_metadata=False)
         return catalog
-
-    def wait_for_refresh(self, timeout_s: float = 30.0) -> bool:
-        thread = self._refresh_thread
-        if thread is None:
-            return True
-        thread.join(timeout_s)
-        return not thread.is_alive()
 
     def _cancel_refresh(self) -> None:
         thread = self._refresh_thread

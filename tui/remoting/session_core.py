@@ -76,6 +76,7 @@ class SessionCore(ABC):
         self._stop_requested = threading.Event()
         self._detailed: set[str] = set()
         self._closed = False
+        self._refresh_thread: threading.Thread | None = None   # a transport's background catalog refresh
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.tenant.domain!r}, account={self.account.upn!r}, "
@@ -151,7 +152,11 @@ class SessionCore(ABC):
 
     def wait_for_refresh(self, timeout_s: float = 30.0) -> bool:
         """Wait for a background catalog refresh to end; True when none is running."""
-        return True
+        thread = self._refresh_thread
+        if thread is None:
+            return True
+        thread.join(timeout_s)
+        return not thread.is_alive()
 
     def _after_run(self) -> None:
         """Called after each command line, under the run lock (a transport's clean-up hook)."""

@@ -29,18 +29,15 @@ and anything unreadable raise ``RemotingError``. No message holds a token or a l
 
 from __future__ import annotations
 
-import email.utils
 import ipaddress
 import json
 import logging
-import math
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
@@ -67,6 +64,7 @@ from tui.remoting.rest import errors as rest_errors
 from tui.remoting.rest.decode import decode_records
 from tui.remoting.rest.errors import RestCommandError
 from tui.remoting.rest.params import split_common
+from tui.remoting.retry_after import retry_after_seconds
 from tui.shell.records import Record
 
 __all__ = ["Page", "RestCancelled", "RestClient", "RestCommandError", "anchor_for", "normalise_location",
@@ -159,26 +157,6 @@ def normalise_location(current: str, target: str) -> str:
         netloc = f"[{host}]" if ":" in host else host
         return urlunsplit((there.scheme, netloc, there.path, there.query, there.fragment))
     return target
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """``Retry-After`` as seconds: delta-seconds (the module parses a double, §1.9) or an HTTP date."""
-    if not value:
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        pass
-    else:
-        return max(0.0, seconds) if math.isfinite(seconds) else None
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _is_ip(host: str) -> bool:

@@ -86,7 +86,6 @@ class RestSession(SessionCore):
         self._client: RestClient | None = None
         self._abandon = threading.Event()
         self._refresh_cancel = threading.Event()
-        self._refresh_thread: threading.Thread | None = None
         self._select: list[str] | None = None
         self._commands_fetched = False       # the allowed list came from the service in this session
         # Every request of this session (pages, fed cmdlets, the command list) takes a slot: the tenant's
@@ -248,13 +247,6 @@ class RestSession(SessionCore):
         if on_progress is not None:
             on_progress(ImportProgress(done=len(catalog), total=len(catalog)))
         return catalog
-
-    def wait_for_refresh(self, timeout_s: float = 30.0) -> bool:
-        thread = self._refresh_thread
-        if thread is None:
-            return True
-        thread.join(timeout_s)
-        return not thread.is_alive()
 
     def _cancel_refresh(self) -> None:
         self._refresh_cancel.set()
