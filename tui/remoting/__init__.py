@@ -5,6 +5,6 @@ account), ``session_core.SessionCore`` (what every session does above the wire: 
 suffix, transcript, catalog cache), its transports ``session.DelegatedSession`` (remote PowerShell over
 pypsrp) and ``rest.session.RestSession`` (Exchange Online's REST InvokeCommand), ``auth`` (OAuth sign-in
 with msal, tokens per customer tenant), ``errors.RemotingError``, ``events.*``; ``endpoints`` builds
-PSRP URIs, ``importer`` the PSRP catalog (GetCommandMetadata + cache), ``shipped_catalog`` the REST
-one, ``invoke`` streams one PSRP pipeline, ``transcript`` writes the audit log.
+PSRP URIs, ``importer`` the PSRP catalog (GetCommandMetadata), ``shipped_catalog`` the REST one,
+``catalog_cache`` keeps either, ``invoke`` streams one PSRP pipeline, ``transcript`` writes the audit log.
 """

@@ -31,11 +31,12 @@ class Abandoned(Exception):
         self.waited_s = waited_s
 
 
-def _never() -> bool:
+def never() -> bool:
+    """A ``give_up`` that never gives up (the default)."""
     return False
 
 
-def call(fn: Callable[[], T], *, what: str, give_up: Callable[[], bool] = _never, timeout_s: float | None = None,
+def call(fn: Callable[[], T], *, what: str, give_up: Callable[[], bool] = never, timeout_s: float | None = None,
          silence_s: float | None = None, on_silence: Callable[[float], None] | None = None) -> T:
     """``fn()``'s result (or its exception), unless ``give_up()`` turns true or ``timeout_s`` passes first:
     then raises ``Abandoned``. ``on_silence(waited)`` is called each time another ``silence_s`` passes

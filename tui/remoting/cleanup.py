@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import cast
+from typing import Any, cast
 
 from pypsrp.exceptions import AuthenticationError, WSManFaultError
 from pypsrp.wsman import SelectorSet, WSMan
@@ -24,30 +24,31 @@ from tui.remoting.journal import ShellEntry, ShellJournal
 log = logging.getLogger(__name__)
 
 CONFIGURATION_NAME = "Microsoft.Exchange"
+RESOURCE_URI = f"http://schemas.microsoft.com/powershell/{CONFIGURATION_NAME}"
 DELETE_CONNECT_TIMEOUT_S = 5
 DELETE_READ_TIMEOUT_S = 10
 SWEEP_DEADLINE_S = 15.0
 
 
-def resource_uri(configuration_name: str = CONFIGURATION_NAME) -> str:
-    return f"http://schemas.microsoft.com/powershell/{configuration_name}"
+def basic_wsman(uri: str, account: Account, password: str, **timeouts: Any) -> WSMan:
+    """A WSMan to ``uri`` as ``account`` (Basic auth, the account's TLS verification); ``timeouts``: WSMan's."""
+    target = split_uri(uri)
+    return WSMan(target.server, port=target.port, path=target.path, ssl=target.ssl, auth="basic",
+                 username=account.upn, password=password,
+                 # pypsrp types this as bool but passes it to requests' verify: a CA bundle path works.
+                 cert_validation=cast(bool, account.cert_validation),
+                 encryption="auto" if target.ssl else "never", **timeouts)
 
 
-def delete_shell(endpoint: str, shell_id: str, account: Account, password: str, *,
-                 configuration_name: str = CONFIGURATION_NAME) -> bool:
+def delete_shell(endpoint: str, shell_id: str, account: Account, password: str) -> bool:
     """Send one WS-Management Delete for ``shell_id``; True when the shell is gone (deleted now, or the
     server no longer knows it), False when the Delete could not be sent or was refused."""
-    target = split_uri(endpoint)
-    wsman = WSMan(target.server, port=target.port, path=target.path, ssl=target.ssl, auth="basic",
-                  username=account.upn, password=password,
-                  # pypsrp types this as bool but passes it to requests' verify: a CA bundle path works.
-                  cert_validation=cast(bool, account.cert_validation),
-                  encryption="auto" if target.ssl else "never",
-                  connection_timeout=DELETE_CONNECT_TIMEOUT_S, read_timeout=DELETE_READ_TIMEOUT_S)
+    wsman = basic_wsman(endpoint, account, password, connection_timeout=DELETE_CONNECT_TIMEOUT_S,
+                        read_timeout=DELETE_READ_TIMEOUT_S)
     selectors = SelectorSet()
     selectors.add_option("ShellId", shell_id)
     try:
-        wsman.delete(resource_uri(configuration_name), selector_set=selectors)
+        wsman.delete(RESOURCE_URI, selector_set=selectors)
         return True
     except WSManFaultError as exc:
         if exc.code == EXPIRED_FAULT_CODE:
@@ -64,8 +65,7 @@ def delete_shell(endpoint: str, shell_id: str, account: Account, password: str, 
         wsman.close()
 
 
-def delete_entries(journal: ShellJournal, entries: list[ShellEntry], account: Account, password: str, *,
-                   deadline_s: float = SWEEP_DEADLINE_S) -> int:
+def delete_entries(journal: ShellJournal, entries: list[ShellEntry], account: Account, password: str) -> int:
     """Delete ``entries`` in parallel, removing each from the journal once gone; returns how many went."""
     gone: list[str] = []
     lock = threading.Lock()
@@ -80,19 +80,18 @@ def delete_entries(journal: ShellJournal, entries: list[ShellEntry], account: Ac
                for e in entries]
     for t in threads:
         t.start()
-    end = time.monotonic() + deadline_s
+    end = time.monotonic() + SWEEP_DEADLINE_S
     for t in threads:
         t.join(max(0.0, end - time.monotonic()))
     with lock:
         return len(gone)
 
 
-def clean_orphans(journal: ShellJournal, account: Account, password: str, *,
-                  deadline_s: float = SWEEP_DEADLINE_S) -> int:
+def clean_orphans(journal: ShellJournal, account: Account, password: str) -> int:
     """Delete every shell of ``account`` the journal lists and no live exohop will Delete."""
     orphans = journal.orphans(account.upn)
     if not orphans:
         return 0
-    count = delete_entries(journal, orphans, account, password, deadline_s=deadline_s)
+    count = delete_entries(journal, orphans, account, password)
     log.info("deleted %d of %d abandoned shells of %s", count, len(orphans), account.upn)
     return count

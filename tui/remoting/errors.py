@@ -91,13 +91,6 @@ def _who(account: str | None, tenant: str | None) -> str:
     return tenant or account or "the service"
 
 
-def _service_reason(exc: BaseException) -> str:
-    """The service's own words (a WS-Management fault, a SOAP fault body); "" for anything else."""
-    if isinstance(exc, WSManFaultError | WinRMTransportError):
-        return _reason_of(exc)
-    return ""
-
-
 def _reason_of(exc: BaseException) -> str:
     """Text to classify ``exc`` by (never shown: for a library's exception it is the library's text)."""
     if isinstance(exc, WSManFaultError):
@@ -147,8 +140,11 @@ def from_exception(exc: BaseException, *, account: str | None, tenant: str | Non
     if isinstance(exc, RedirectRequested):   # only the Create may be redirected; later requests may not
         return make(f"{where} redirected a request of the open session to {who} ({exc.location or 'nowhere'}). "
                     "Reconnect to the tenant.", REDIRECT)
-    low = _reason_of(exc).lower()
-    reason = scrub(_service_reason(exc), password)   # the only text from outside exohop a message may hold
+    text = _reason_of(exc)
+    low = text.lower()
+    # The service's own words (a WS-Management fault, a SOAP fault body): the only text from outside exohop
+    # a message may hold; a library's exception text is never shown.
+    reason = scrub(text, password) if isinstance(exc, WSManFaultError | WinRMTransportError) else ""
     if SESSION_LIMIT_TEXT in low:
         return make(f"Cannot open a session to {who}: the service allows 3 sessions per account and {account} "
                     f"already has them{_quoted(reason)}. Close a session (or wait about 15 minutes for "

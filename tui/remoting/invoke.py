@@ -40,15 +40,11 @@ class PipelineAbandoned(Exception):
     """The pipeline was left behind: the server did not answer after a stop, or the session gave up."""
 
 
-def _never() -> bool:
-    return False
-
-
 class RemotePipeline:
     """Runs ``commands`` as ONE PSRP pipeline on ``pool``; iterate ``records()`` to drive it."""
 
     def __init__(self, pool: RunspacePool, commands: Sequence[BoundCommand],
-                 on_event: Callable[[Event], None], *, give_up: Callable[[], bool] = _never,
+                 on_event: Callable[[Event], None], *, give_up: Callable[[], bool] = abandon.never,
                  host: str = "the server", silence_s: float | None = None) -> None:
         self.pool = pool
         self.give_up = give_up          # the session's "abandon everything now" (quit, close)
@@ -228,8 +224,8 @@ class RemotePipeline:
         self.pool.pipelines.pop(self.ps.id, None)
 
 
-def run_simple(pool: RunspacePool, name: str, parameters: dict[str, Any], *, give_up: Callable[[], bool] = _never,
-               host: str = "the server") -> tuple[list[Record], list[ErrorEvent]]:
+def run_simple(pool: RunspacePool, name: str, parameters: dict[str, Any], *,
+               give_up: Callable[[], bool] = abandon.never, host: str = "the server") -> tuple[list[Record], list[ErrorEvent]]:
     """Run one cmdlet to the end (used for Get-Command detail); returns records and error events."""
     errors: list[ErrorEvent] = []
 

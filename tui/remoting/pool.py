@@ -2,8 +2,8 @@
 
 Remote PowerShell allows three shells per account: opening a fourth PSRP session first closes the least
 recently used *idle* one of that account (never a busy one; all busy → a clear error). A REST session
-holds nothing on the server (a token and a catalog), so up to ``rest_warm`` stay warm per account; each
-limits its own concurrent requests instead (``rest_concurrency_per_tenant``). Switching to a
+holds nothing on the server (a token and a catalog), so up to ``REST_WARM_PER_ACCOUNT`` stay warm per
+account; each limits its own concurrent requests instead (``rest_concurrency_per_tenant``). Switching to a
 tenant whose session is open costs no round trip. ``close_all`` gives up whatever is blocked on
 the server, deletes every shell in parallel within a deadline and reports what it could not close.
 With a ``journal``, the first acquire for an account deletes, in the background, the shells a
@@ -21,7 +21,6 @@ from typing import Any
 
 from tui.config import DEFAULT_MAX_SESSIONS, Account
 from tui.remoting import errors as E
-from tui.remoting.cleanup import clean_orphans
 from tui.remoting.errors import RemotingError
 from tui.remoting.events import Event, ImportProgress
 from tui.remoting.journal import ShellJournal
@@ -37,24 +36,21 @@ SessionFactory = Callable[..., SessionCore]
 REST_WARM_PER_ACCOUNT = 64   # warm REST sessions per account: memory only (a catalog each), no server resource
 
 
-def open_session_for(account: Account, tenant: Tenant, credential: Credential, **kwargs: Any) -> SessionCore:
-    """The session of ``account``'s transport: REST (a token source) or remote PowerShell (a password)."""
-    from tui.remoting.auth.account import REST, transport_of
-
-    if transport_of(account) == REST:
-        from tui.remoting.rest.session import RestSession
-
-        kwargs.pop("journal", None)     # nothing to journal: no shell on the server
-        return RestSession(account, tenant, credential, **kwargs)
-    from tui.remoting.session import DelegatedSession
-
-    return DelegatedSession(account, tenant, credential, **kwargs)
-
-
 def _is_rest(account: Account) -> bool:
     from tui.remoting.auth.account import REST, transport_of
 
     return transport_of(account) == REST
+
+
+def open_session_for(account: Account, tenant: Tenant, credential: Credential, **kwargs: Any) -> SessionCore:
+    """The session of ``account``'s transport: REST (a token source) or remote PowerShell (a password)."""
+    if _is_rest(account):
+        from tui.remoting.rest.session import RestSession
+
+        return RestSession(account, tenant, credential, **kwargs)
+    from tui.remoting.session import DelegatedSession
+
+    return DelegatedSession(account, tenant, credential, **kwargs)
 
 
 class SessionPool:
@@ -106,6 +102,7 @@ class SessionPool:
                 on_event: Callable[[Event], None] | None = None) -> SessionCore:
         """The open session of ``tenant`` (no round trip), or a new one opened now (raises RemotingError)."""
         key = (account.upn.lower(), tenant.domain.lower())
+        rest = _is_rest(account)
         while True:
             with self._lock:
                 existing = self._sessions.get(key)
@@ -116,19 +113,22 @@ class SessionPool:
                     del self._sessions[key]
                 pending = self._opening.get(key)
                 if pending is None:
-                    victim = self._make_room(account)
+                    victim = self._make_room(account, REST_WARM_PER_ACCOUNT if rest else self.per_account)
                     self._opening[key] = threading.Event()
                     break
             pending.wait()                     # another thread opens this tenant: share its result, or
             # (when it failed) try ourselves on the next turn
-        if not _is_rest(account):
+        if not rest:
             self._sweep(account, credential)
         try:
             if victim is not None:
                 self._evict(victim, on_evict)
-            extra: dict[str, Any] = {"journal": self.journal} if self.journal is not None else {}
-            if self.rest_concurrency is not None and _is_rest(account):
+            # What only one transport takes: REST's request limit; the journal of PSRP's shells on the server.
+            extra: dict[str, Any] = {}
+            if rest and self.rest_concurrency is not None:
                 extra["concurrency"] = self.rest_concurrency
+            elif not rest and self.journal is not None:
+                extra["journal"] = self.journal
             session = self.factory(account, tenant, credential, cache_dir=self.cache_dir, transcript=self.transcript,
                                    **extra)
             with self._lock:
@@ -163,6 +163,8 @@ class SessionPool:
         the limit meanwhile deletes them itself and retries (DelegatedSession._connect)."""
         if self.journal is None:
             return
+        from tui.remoting.cleanup import clean_orphans  # pypsrp: not imported where only REST is used
+
         journal = self.journal
         with self._lock:
             if account.upn.lower() in self._swept:
@@ -177,9 +179,9 @@ class SessionPool:
         idle = [s for (u, _), s in self._sessions.items() if u == key and not s.busy]
         return min(idle, key=lambda s: s.last_used) if idle else None
 
-    def _make_room(self, account: Account) -> SessionCore | None:
-        """Under the lock: the session to evict so that one more fits, or None; raises when all are busy."""
-        limit = REST_WARM_PER_ACCOUNT if _is_rest(account) else self.per_account
+    def _make_room(self, account: Account, limit: int) -> SessionCore | None:
+        """Under the lock: the session to evict so that one more of ``limit`` fits, or None; raises when all
+        are busy."""
         if self._count(account.upn) < limit:
             return None
         victim = self._lru_idle(account.upn)

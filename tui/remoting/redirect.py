@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 import requests
-from pypsrp.wsman import WSMan
 
-from tui.remoting.pypsrp_compat import build_session
-from tui.remoting.retry_after import retry_after_seconds
+from tui.remoting.retry_after import retry_delay
+
+if TYPE_CHECKING:   # pypsrp only where a WSMan is hooked: the REST door imports this module for its exceptions
+    from pypsrp.wsman import WSMan
 
 REDIRECT_CODES = (301, 302, 303, 307, 308)
 THROTTLE_CODES = (429, 503)
@@ -64,7 +65,8 @@ class ThrottleRetry:
     """A requests response hook: on 503/429 wait and re-send, ``retries`` times at most.
 
     The wait is ``Retry-After`` when given, else an exponential backoff (``base_s`` doubled each
-    time); a single wait above ``max_wait_s`` is not slept: the error goes to the caller at once.
+    time, ``retry_after.retry_delay``); a ``Retry-After`` above ``max_wait_s`` is not slept: the error
+    goes to the caller at once.
     """
 
     def __init__(self, session: requests.Session, retries: int = 3, base_s: float = 0.5, max_wait_s: float = 30.0,
@@ -80,10 +82,9 @@ class ThrottleRetry:
     def __call__(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
         attempt = 0
         while response.status_code in THROTTLE_CODES and attempt < self.retries:
-            delay = retry_after_seconds(response.headers.get("Retry-After"))
-            if delay is None:
-                delay = self.base_s * (2 ** attempt)
-            if delay > self.max_wait_s:
+            delay, too_long = retry_delay(response.headers.get("Retry-After"), attempt + 1, self.base_s,
+                                          self.max_wait_s)
+            if too_long:
                 # Not slept through: say how long the service asked for instead of a generic 503.
                 response.close()
                 raise Throttled(response.status_code, delay)
@@ -112,6 +113,8 @@ def stop_redirects(response: requests.Response, *args: Any, **kwargs: Any) -> re
 def install_hooks(wsman: WSMan, *, on_throttle_wait: Callable[[float, int], None] | None = None,
                   throttle_retries: int = 3) -> None:
     """Give ``wsman`` the redirect and throttling behaviours; call before its first request."""
+    from tui.remoting.pypsrp_compat import build_session
+
     transport = wsman.transport
     if transport.session is None:
         # pypsrp builds its requests.Session lazily on the first send; building it now lets us add

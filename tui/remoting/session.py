@@ -33,7 +33,7 @@ from tui.catalog import Catalog, CmdletInfo
 from tui.config import Account
 from tui.remoting import abandon
 from tui.remoting import errors as E
-from tui.remoting.cleanup import clean_orphans, delete_shell
+from tui.remoting.cleanup import CONFIGURATION_NAME, basic_wsman, clean_orphans, delete_shell
 from tui.remoting.detail import detail_from_records, has_detail
 from tui.remoting.endpoints import delegated_uri, host_of, split_uri, with_delegated_org
 from tui.remoting.errors import RemotingError, from_exception
@@ -65,7 +65,6 @@ from tui.tenants import Tenant
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-CONFIGURATION_NAME = "Microsoft.Exchange"
 MAX_REDIRECTS = 5          # PowerShell's default MaximumConnectionRedirectionCount
 OPERATION_TIMEOUT_S = 20   # WS-Management long-poll budget per Receive
 CONNECT_TIMEOUT_S = 15
@@ -88,9 +87,9 @@ class DelegatedSession(SessionCore):
                  operation_timeout_s: int = OPERATION_TIMEOUT_S, connect_timeout_s: float = CONNECT_TIMEOUT_S,
                  read_timeout_s: float = READ_TIMEOUT_S, import_patterns: Sequence[str] = ("*",),
                  save_cache: bool = True, journal: ShellJournal | None = None) -> None:
-        super().__init__(account, tenant, cache_dir=cache_dir, transcript=transcript, save_cache=save_cache)
+        super().__init__(account, tenant, cache_dir=cache_dir, transcript=transcript, save_cache=save_cache,
+                         refresh_in_background=refresh_in_background)
         self.__password = password
-        self.refresh_in_background = refresh_in_background
         self.import_patterns = tuple(import_patterns)   # like Import-PSSession -CommandName; "*" = everything
         # The read timeout must exceed the operation timeout (a Receive long-polls that long); the defaults do.
         self.timeouts = (operation_timeout_s, connect_timeout_s, read_timeout_s)
@@ -99,7 +98,7 @@ class DelegatedSession(SessionCore):
         self._pool: RunspacePool | None = None
         self._wsman: WSMan | None = None
         self._current: RemotePipeline | None = None
-        self._refresh_cancel = threading.Event()
+        self._detailed: set[str] = set()      # cmdlets whose Get-Command detail is in the catalog
         self._help_refused = False            # Get-Help failed once: no more synopsis requests this session
         self._waiting = 0                     # detail lookups waiting for the pool (the refresh yields to them)
         self._waiting_lock = threading.Lock()
@@ -159,18 +158,13 @@ class DelegatedSession(SessionCore):
             raise self._error(exc, "import") from exc
 
     def _make_pool(self, uri: str) -> tuple[WSMan, RunspacePool]:
-        target = split_uri(uri)
-        wsman = WSMan(target.server, port=target.port, path=target.path, ssl=target.ssl, auth="basic",
-                      username=self.account.upn, password=self.__password,
-                      # pypsrp types this as bool but passes it to requests' verify: a CA bundle path works.
-                      cert_validation=cast(bool, self.account.cert_validation),
-                      encryption="auto" if target.ssl else "never",
-                      operation_timeout=self.timeouts[0], connection_timeout=cast(int, self.timeouts[1]),
-                      read_timeout=cast(int, self.timeouts[2]), reconnection_backoff=RECEIVE_BACKOFF_S)
+        wsman = basic_wsman(uri, self.account, self.__password, operation_timeout=self.timeouts[0],
+                            connection_timeout=cast(int, self.timeouts[1]), read_timeout=cast(int, self.timeouts[2]),
+                            reconnection_backoff=RECEIVE_BACKOFF_S)
 
         def waited(delay: float, attempt: int) -> None:
             self.throttle_waits += 1
-            log.info("throttled by %s; retry %d in %.1fs", target.server, attempt, delay)
+            log.info("throttled by %s; retry %d in %.1fs", host_of(uri), attempt, delay)
             sink = self._sink
             if sink is not None:
                 sink(WarningEvent(f"The service is throttling requests (HTTP 503); retrying in {delay:.0f} s "
@@ -286,7 +280,7 @@ class DelegatedSession(SessionCore):
         return location
 
     def _load_catalog(self, on_progress: Callable[[ImportProgress], None] | None) -> None:
-        cached = self.cache.load(self.account.endpoint, self.account.upn, self.tenant.domain) if self.cache else None
+        cached = self.cache.load(*self._cache_key()) if self.cache else None
         if cached is not None:
             self.catalog = cached
             self._detailed = {c.name.lower() for c in cached if has_detail(c)}
@@ -308,13 +302,6 @@ class DelegatedSession(SessionCore):
         self._save_cache()
         if self.refresh_in_background:
             self._start_refresh(import_metadata=False)   # the synopses, without holding up the connect
-
-    def _start_refresh(self, import_metadata: bool = True) -> None:
-        self._refresh_cancel.clear()
-        thread = threading.Thread(target=self._refresh, args=(import_metadata,),
-                                  name=f"exohop-refresh-{self.tenant.domain}", daemon=True)
-        self._refresh_thread = thread
-        thread.start()
 
     def _chunks(self) -> list[str]:
         """Import patterns in small chunks (commands by first letter), so a refresh can give way between them."""
@@ -390,7 +377,7 @@ class DelegatedSession(SessionCore):
         """
         if self._run_lock.locked():
             raise self._refusal(f"{self.tenant.domain} is running a command; re-import when it is done.", E.BUSY)
-        self._cancel_refresh()
+        self._cancel_refresh(OPERATION_TIMEOUT_S + 5)
         with self._io:
             if self._pool is None:
                 self._reopen()
@@ -409,19 +396,12 @@ class DelegatedSession(SessionCore):
             self._start_refresh(import_metadata=False)
         return catalog
 
-    def _cancel_refresh(self) -> None:
-        thread = self._refresh_thread
-        if thread is not None and thread.is_alive():
-            self._refresh_cancel.set()
-            thread.join(OPERATION_TIMEOUT_S + 5)
-
     # -- detail -------------------------------------------------------------------------------------
 
-    def ensure_detail(self, cmdlet_name: str, *, wait: bool = True) -> CmdletInfo | None:
+    def ensure_detail(self, cmdlet_name: str) -> CmdletInfo | None:
         """The cmdlet with parameter sets, positions, mandatory flags and valid values (``Get-Command``).
 
-        Fetched once per cmdlet, merged into the catalog (swapped whole) and cached. With ``wait=False``
-        returns what is known without blocking when the session is busy.
+        Fetched once per cmdlet, merged into the catalog (swapped whole) and cached.
         """
         base = self.catalog.get(cmdlet_name)
         if base is None or base.name.lower() in self._detailed or not self.is_open:
@@ -429,12 +409,10 @@ class DelegatedSession(SessionCore):
         with self._waiting_lock:
             self._waiting += 1               # the background refresh gives way between its chunks
         try:
-            acquired = self._io.acquire(blocking=wait)
+            self._io.acquire()
         finally:
             with self._waiting_lock:
                 self._waiting -= 1
-        if not acquired:
-            return base
         try:
             if base.name.lower() in self._detailed:
                 return self.catalog.get(cmdlet_name)
@@ -574,10 +552,7 @@ class DelegatedSession(SessionCore):
         """Delete the shell on the server (WS-Management Delete). Raises RemotingError if it fails or gets
         no answer within ``timeout_s``; the journal then keeps the shell for the next start to delete."""
         self._closed = True
-        self._refresh_cancel.set()
-        thread = self._refresh_thread
-        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
-            thread.join(min(CLOSE_WAIT_S, timeout_s))   # a background chunk ends in a moment: let it, not race it
+        self._cancel_refresh(min(CLOSE_WAIT_S, timeout_s))   # a background chunk ends in a moment: let it, not race it
         pool, wsman = self._pool, self._wsman
         self._pool = None
         self._wsman = None

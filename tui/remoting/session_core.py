@@ -10,6 +10,7 @@ A transport subclass supplies the wire (the transport interface):
     _remote_records(remote, counts)  the bound remote prefix as a stream of Records; warnings, errors
                                      and progress go to ``counts.emit`` as they arrive
     ensure_detail(name)              parameter detail a cmdlet lacks (or the catalog entry as it is)
+    reimport() / _refresh()          the catalog afresh, in the foreground / in the background thread
     stop() / abandon() / close()     stop the running command / give up every wait / release the server's side
     _wire_failure(exc, counts)       a failure of the remote stream → raise RemotingError, or report it
 
@@ -32,6 +33,7 @@ from typing import Any
 from tui.catalog import Catalog, CmdletInfo
 from tui.config import Account
 from tui.remoting import errors as E
+from tui.remoting.catalog_cache import CatalogCache
 from tui.remoting.errors import RemotingError
 from tui.remoting.events import (
     ErrorEvent,
@@ -42,7 +44,6 @@ from tui.remoting.events import (
     TextEvent,
     WarningEvent,
 )
-from tui.remoting.importer import CatalogCache
 from tui.remoting.output import Counts, side_output
 from tui.remoting.transcript import Transcript
 from tui.shell.bound import BoundCommand
@@ -59,12 +60,14 @@ class SessionCore(ABC):
     transport_name = ""
 
     def __init__(self, account: Account, tenant: Tenant, *, cache_dir: Path | None = None,
-                 transcript: Transcript | None = None, save_cache: bool = True) -> None:
+                 transcript: Transcript | None = None, save_cache: bool = True,
+                 refresh_in_background: bool = True) -> None:
         self.account = account
         self.tenant = tenant
         self.cache = CatalogCache(cache_dir) if cache_dir is not None else None
         self.transcript = transcript
         self.save_cache = save_cache                     # False: a narrowed import must not pose as the catalog
+        self.refresh_in_background = refresh_in_background
         self.catalog: Catalog = Catalog()
         self.variables: dict[str, Any] = {}
         self.last_used = time.monotonic()
@@ -74,9 +77,9 @@ class SessionCore(ABC):
         self._run_lock = threading.Lock()     # one command line at a time
         self._sink: Callable[[Event], None] | None = None   # the running command's on_event
         self._stop_requested = threading.Event()
-        self._detailed: set[str] = set()
         self._closed = False
-        self._refresh_thread: threading.Thread | None = None   # a transport's background catalog refresh
+        self._refresh_thread: threading.Thread | None = None   # the background catalog refresh (_refresh)
+        self._refresh_cancel = threading.Event()
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.tenant.domain!r}, account={self.account.upn!r}, "
@@ -111,6 +114,9 @@ class SessionCore(ABC):
         """An error exohop itself raises about this session (not a mapped exception)."""
         return RemotingError(message, kind, account=self.account.upn, tenant=self.tenant.domain)
 
+    def _closed_refusal(self) -> RemotingError:
+        return self._refusal(f"The session to {self.tenant.domain} is closed; connect again.", E.CLOSED)
+
     # -- the transport interface ----------------------------------------------------------------------
 
     @abstractmethod
@@ -119,8 +125,9 @@ class SessionCore(ABC):
         """Connect and load the catalog; raises RemotingError."""
 
     @abstractmethod
-    def ensure_detail(self, cmdlet_name: str, *, wait: bool = True) -> CmdletInfo | None:
-        """The catalog entry of ``cmdlet_name`` with its parameter detail, fetched if the transport can."""
+    def ensure_detail(self, cmdlet_name: str) -> CmdletInfo | None:
+        """The catalog entry of ``cmdlet_name`` with its parameter detail, fetched if the transport can
+        (once: a cmdlet already detailed, or unknown, costs nothing)."""
 
     @abstractmethod
     def _remote_records(self, remote: Sequence[BoundCommand], counts: Counts) -> Iterator[Record]:
@@ -150,6 +157,25 @@ class SessionCore(ABC):
     def reimport(self, on_progress: Callable[[ImportProgress], None] | None = None) -> Catalog:
         """Fetch the catalog from the service again, replacing the cached one."""
 
+    @abstractmethod
+    def _refresh(self) -> None:
+        """Background (``_start_refresh``): load the catalog afresh; gives up once ``_refresh_cancel`` is set."""
+
+    def _start_refresh(self, **kwargs: Any) -> None:
+        """``_refresh(**kwargs)`` in a daemon thread of its own."""
+        self._refresh_cancel.clear()
+        thread = threading.Thread(target=self._refresh, kwargs=kwargs, name=f"exohop-refresh-{self.tenant.domain}",
+                                  daemon=True)
+        self._refresh_thread = thread
+        thread.start()
+
+    def _cancel_refresh(self, wait_s: float) -> None:
+        """Tell a background refresh to stop, and wait up to ``wait_s`` for a running one to end."""
+        self._refresh_cancel.set()
+        thread = self._refresh_thread
+        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+            thread.join(wait_s)
+
     def wait_for_refresh(self, timeout_s: float = 30.0) -> bool:
         """Wait for a background catalog refresh to end; True when none is running."""
         thread = self._refresh_thread
@@ -168,11 +194,19 @@ class SessionCore(ABC):
         """What the faces should tell the user about this session's open (a catalog cache set aside)."""
         return self.cache.take_notices() if self.cache is not None else []
 
+    def _cache_key(self) -> tuple[str, str, str]:
+        """Whose catalog this is in the cache: (endpoint, upn, domain)."""
+        return self.account.endpoint, self.account.upn, self.tenant.domain
+
+    def _cache_form(self, catalog: Catalog) -> Catalog:
+        """What of ``catalog`` the cache keeps (all of it, unless the transport says otherwise)."""
+        return catalog
+
     def _save_cache(self) -> None:
         if self.cache is None or not self.save_cache or not len(self.catalog):
             return
         try:
-            self.cache.save(self.account.endpoint, self.account.upn, self.tenant.domain, self.catalog)
+            self.cache.save(*self._cache_key(), self._cache_form(self.catalog))
         except OSError as exc:
             log.warning("could not write the catalog cache: %s", exc.strerror)
 
@@ -182,7 +216,7 @@ class SessionCore(ABC):
         """Run one command line; events go to ``on_event`` as they arrive. Never raises for command
         failures: parse/bind errors and connection failures come back in ``RunSummary.error``."""
         if self._closed:
-            raise self._refusal(f"The session to {self.tenant.domain} is closed; connect again.", E.CLOSED)
+            raise self._closed_refusal()
         if not self._run_lock.acquire(blocking=False):
             raise self._refusal(f"{self.tenant.domain} is still running a command; wait for it or stop it "
                                 "(Ctrl+C).", E.BUSY)
@@ -258,12 +292,10 @@ class SessionCore(ABC):
         from tui.shell.plan import plan_pipeline
 
         for command in getattr(statement, "commands", ()):
-            info = self.catalog.get(command.name)
-            if info is not None and info.name.lower() not in self._detailed:
-                try:
-                    self.ensure_detail(info.name)
-                except RemotingError as exc:   # bind with what the catalog gave; the run reports trouble
-                    log.info("no parameter detail for %s: %s", info.name, exc.kind)
+            try:
+                self.ensure_detail(command.name)
+            except RemotingError as exc:   # bind with what the catalog gave; the run reports trouble
+                log.info("no parameter detail for %s: %s", command.name, exc.kind)
         return plan_pipeline(statement, self.catalog, variables)
 
     def _execute(self, plan: Any, counts: Counts, variables: dict[str, Any]) -> list[Record]:

@@ -16,7 +16,7 @@ from pypsrp.serializer import TaggedValue
 from tui.remoting import errors as E
 from tui.remoting.endpoints import delegated_uri, split_uri
 from tui.remoting.events import RunSummary
-from tui.remoting.redirect import retry_after_seconds
+from tui.remoting.retry_after import retry_after_seconds
 from tui.remoting.transcript import Transcript
 from tui.remoting.values import UnsendableValue, to_record, to_wire
 from tui.shell.records import Record

@@ -60,15 +60,16 @@ from tui.remoting.errors import (
     wait_text,
 )
 from tui.remoting.events import ErrorEvent
+from tui.remoting.redirect import REDIRECT_CODES
 from tui.remoting.rest import errors as rest_errors
 from tui.remoting.rest.decode import decode_records
 from tui.remoting.rest.errors import RestCommandError
 from tui.remoting.rest.params import split_common
-from tui.remoting.retry_after import retry_after_seconds
+from tui.remoting.retry_after import retry_delay
 from tui.shell.records import Record
 
 __all__ = ["Page", "RestCancelled", "RestClient", "RestCommandError", "anchor_for", "normalise_location",
-           "refuse_location", "retry_after_seconds", "service_suffix"]
+           "refuse_location", "service_suffix"]
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,6 @@ DEFAULT_TIMEOUT = (15.0, 960.0)      # read: the module's DefaultHTTPTimeout, a 
 BACKOFF_S = 2.0                      # the module's 2000 ms × 2^n (§1.9)
 MAX_WAIT_S = 60.0
 MAX_HOPS = 5
-REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 CONCURRENCY_TEXT = "maximum number of concurrent requests per tenant"     # ExoHelper's match (§1.9)
 # Exception classes the service answers for a moment of trouble: M365Permissions retries the first four
 # on a 400, the module the rest (§1.8, §1.9).
@@ -167,17 +167,13 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def _never() -> bool:
-    return False
-
-
 def _seconds(delay: float) -> str:
     return f"{delay:.0f}" if delay >= 1 else f"{delay:.1f}"
 
 
 class RestClient:
     """One tenant's InvokeCommand client. Thread-safe for sequential use by one command at a time (the
-    session layer's rule); ``retries``, ``requests`` and ``redirects`` count over the client's life."""
+    session layer's rule); ``retries`` and ``redirects`` count over the client's life."""
 
     def __init__(self, base_url: str, tokens: TokenSource, tenant: str, *, account: str | None, anchor: str,
                  ca_file: str | None = None, timeout: tuple[float, float] = DEFAULT_TIMEOUT,
@@ -207,7 +203,6 @@ class RestClient:
         self.connection_id = str(uuid.uuid4())          # one per connection (§1.3)
         self.session = PinnedSession(ca_file)           # keeps verify=ca_file over REQUESTS_CA_BUNDLE
         self.retries = 0
-        self.requests = 0
         self.redirects = 0
         self._root_host = host
         self._lock = threading.Lock()
@@ -311,7 +306,10 @@ class RestClient:
                 if refreshed is None:
                     return None
                 continue
-            retry = self._retry_reason(response)
+            if 200 <= status < 300:
+                return response
+            err = rest_errors.parse_error_body(response.content, response.headers, tuple(self._sent))
+            retry = self._retry_reason(response, err)
             if retry is not None:
                 waits += 1
                 if waits > self.max_retries:
@@ -326,9 +324,7 @@ class RestClient:
                 if (cancel or threading.Event()).wait(delay):
                     return None
                 continue
-            if 200 <= status < 300:
-                return response
-            raise self._failure(response, cmdlet)
+            raise self._failure(response, cmdlet, err)
 
     def _send(self, method: str, url: str, body: bytes | None, headers: dict[str, str], cmdlet: str,
               cancel: threading.Event | None) -> requests.Response | None:
@@ -350,11 +346,9 @@ class RestClient:
             return response
 
         started = time.monotonic()
-        with self._lock:
-            self.requests += 1
         try:
             response = abandon.call(exchange, what=f"rest-{cmdlet}",
-                                    give_up=cancel.is_set if cancel is not None else _never)
+                                    give_up=cancel.is_set if cancel is not None else abandon.never)
         except abandon.Abandoned:
             walked_away.set()
             log.info("%s %s for %s abandoned after %.1f s (cancelled)", method, cmdlet, self.tenant_name,
@@ -364,7 +358,7 @@ class RestClient:
             raise
         except Exception as exc:
             walked_away.set()
-            log.debug("%s %s for %s failed: %s", method, cmdlet, self.tenant_name, type(exc).__name__)
+            log.debug("%s %s for %s failed: %s", method, cmdlet, self.tenant_name, type(exc).__name__, exc_info=exc)
             raise from_exception(exc, account=self.account, tenant=self.tenant_name, host=self.host,
                                  during="command") from exc
         except BaseException:            # KeyboardInterrupt in the waiting thread: abandon gave up for us
@@ -386,13 +380,15 @@ class RestClient:
             return self.tokens.token_for(self.tenant)
 
         try:
-            token = abandon.call(fetch, what="rest-token", give_up=cancel.is_set if cancel is not None else _never)
+            token = abandon.call(fetch, what="rest-token",
+                                 give_up=cancel.is_set if cancel is not None else abandon.never)
         except abandon.Abandoned:
             return None
         except RemotingError:
             raise                        # SignInError says who, where and what to do
         except Exception as exc:
-            log.debug("the token source failed for %s: %s", self.tenant_name, type(exc).__name__)
+            # Not a SignInError (those pass through above): a bug, whose traceback the log keeps.
+            log.error("the token source failed for %s", self.tenant_name, exc_info=exc)
             raise RemotingError(f"exohop could not get a token for {self._who()}. Sign in again: "
                                 f"`exohop login {self.account or 'UPN'}`.", SIGN_IN, account=self.account,
                                 tenant=self.tenant_name) from exc
@@ -483,8 +479,8 @@ class RestClient:
         next_link = doc.get("@odata.nextLink") or doc.get("odata.nextLink")       # §1.6, legacy without @
         return Page(decode_records(value), warnings, errors), next_link
 
-    def _retry_reason(self, response: requests.Response) -> str | None:
-        """What to tell the user while waiting, when the answer is worth a retry; else None."""
+    def _retry_reason(self, response: requests.Response, err: rest_errors.ServiceError | None) -> str | None:
+        """What to tell the user while waiting, when the answer (its error ``err``) is worth a retry; else None."""
         status = response.status_code
         if status == 429:
             return "throttled by Exchange Online"
@@ -495,21 +491,18 @@ class RestClient:
         text = response.content[:4096].decode("utf-8", "replace")
         if CONCURRENCY_TEXT in text.lower():
             return "throttled by Exchange Online"
-        err = rest_errors.parse_error_body(response.content, response.headers)
         if err is not None and rest_errors.short_class(err.exception_type) in TRANSIENT_CLASSES:
             return f"Exchange Online is busy ({rest_errors.short_class(err.exception_type)})"
         return None
 
     def _delay(self, response: requests.Response, attempt: int) -> float:
-        asked = retry_after_seconds(response.headers.get("Retry-After"))
-        if asked is not None:
-            if asked > self.max_wait_s:
-                wait = wait_text(asked)
-                raise RemotingError(f"Exchange Online is throttling requests for {self._who()} (HTTP "
-                                    f"{response.status_code}) and asked exohop to wait {wait}. Run the command "
-                                    f"again in {wait}.", THROTTLED, account=self.account, tenant=self.tenant_name)
-            return asked
-        return min(self.backoff_s * (2 ** (attempt - 1)), self.max_wait_s)
+        delay, too_long = retry_delay(response.headers.get("Retry-After"), attempt, self.backoff_s, self.max_wait_s)
+        if too_long:
+            wait = wait_text(delay)
+            raise RemotingError(f"Exchange Online is throttling requests for {self._who()} (HTTP "
+                                f"{response.status_code}) and asked exohop to wait {wait}. Run the command "
+                                f"again in {wait}.", THROTTLED, account=self.account, tenant=self.tenant_name)
+        return delay
 
     def _exhausted(self, response: requests.Response, reason: str, tries: int) -> RemotingError:
         what = "throttling" if "throttled" in reason else "refusing"
@@ -527,9 +520,8 @@ class RestClient:
                              "account has an admin relationship with this tenant.", SIGN_IN,
                              account=self.account, tenant=self.tenant_name)
 
-    def _failure(self, response: requests.Response, cmdlet: str) -> Exception:
+    def _failure(self, response: requests.Response, cmdlet: str, err: rest_errors.ServiceError | None) -> Exception:
         status = response.status_code
-        err = rest_errors.parse_error_body(response.content, response.headers, tuple(self._sent))
         if status == 403:
             if err is None:
                 if not response.content.strip(b"\0 \t\r\n"):

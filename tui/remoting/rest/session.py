@@ -19,6 +19,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,7 +35,7 @@ from tui.remoting.auth.provider import TokenSource
 from tui.remoting.errors import RemotingError, from_exception
 from tui.remoting.events import ErrorEvent, Event, ImportProgress, WarningEvent
 from tui.remoting.output import Counts
-from tui.remoting.rest.client import Page, RestClient, RestCommandError, anchor_for
+from tui.remoting.rest.client import Page, RestCancelled, RestClient, RestCommandError, anchor_for
 from tui.remoting.rest.params import encode_parameters
 from tui.remoting.rest.pipeline import Unbindable, bind_from_pipeline
 from tui.remoting.session_core import SessionCore
@@ -72,11 +73,10 @@ class RestSession(SessionCore):
     def __init__(self, account: Account, tenant: Tenant, tokens: TokenSource, *, cache_dir: Path | None = None,
                  transcript: Transcript | None = None, save_cache: bool = True, refresh_in_background: bool = True,
                  concurrency: int = DEFAULT_CONCURRENCY, page_size: int = 1000,
-                 connect_timeout_s: float = CONNECT_TIMEOUT_S, read_timeout_s: float = READ_TIMEOUT_S,
-                 **_psrp_only: Any) -> None:
-        super().__init__(account, tenant, cache_dir=cache_dir, transcript=transcript, save_cache=save_cache)
+                 connect_timeout_s: float = CONNECT_TIMEOUT_S, read_timeout_s: float = READ_TIMEOUT_S) -> None:
+        super().__init__(account, tenant, cache_dir=cache_dir, transcript=transcript, save_cache=save_cache,
+                         refresh_in_background=refresh_in_background)
         self.tokens = tokens
-        self.refresh_in_background = refresh_in_background
         self.concurrency = max(1, concurrency)
         self.page_size = page_size
         self.timeouts = (connect_timeout_s, read_timeout_s)
@@ -85,7 +85,6 @@ class RestSession(SessionCore):
         self.catalog_is_provisional = False   # the shipped catalog until this caller's command list arrives
         self._client: RestClient | None = None
         self._abandon = threading.Event()
-        self._refresh_cancel = threading.Event()
         self._select: list[str] | None = None
         self._commands_fetched = False       # the allowed list came from the service in this session
         # Every request of this session (pages, fed cmdlets, the command list) takes a slot: the tenant's
@@ -107,10 +106,6 @@ class RestSession(SessionCore):
     def host(self) -> str:
         client = self._client
         return urlsplit(client.base_url if client is not None else self.base_url).hostname or self.base_url
-
-    @property
-    def retries(self) -> int:
-        return self._client.retries if self._client is not None else 0
 
     # -- open -----------------------------------------------------------------------------------------
 
@@ -160,6 +155,8 @@ class RestSession(SessionCore):
             sink(WarningEvent(message))
 
     def _tell_late_waits(self, counts: Counts) -> None:
+        if not self._late_waits:   # per record: no lock when no wait was told (one told meanwhile comes next time)
+            return
         with self._waits_lock:
             waits, self._late_waits = self._late_waits, []
         for message in waits:
@@ -167,6 +164,10 @@ class RestSession(SessionCore):
 
     def _cache_key(self) -> tuple[str, str, str]:
         return CACHE_PREFIX + self.account.endpoint, self.account.upn, self.tenant.domain
+
+    def _cache_form(self, catalog: Catalog) -> Catalog:
+        """The names only: the cache holds the commands this caller may run; their parameters are shipped."""
+        return Catalog(CmdletInfo(name=c.name) for c in catalog)
 
     def _load_catalog(self, on_progress: Callable[[ImportProgress], None] | None) -> None:
         cached = self.cache.load(*self._cache_key()) if self.cache is not None else None
@@ -177,18 +178,11 @@ class RestSession(SessionCore):
         else:
             self.catalog = shipped_catalog()
             self.catalog_is_provisional = True
-        self._detailed = {c.name.lower() for c in self.catalog}   # nothing more to ask the service per cmdlet
         if on_progress is not None:
             n = len(self.catalog)
             on_progress(ImportProgress(done=n, total=n, phase="cache", from_cache=True))
         if self.refresh_in_background:
             self._start_refresh()
-
-    def _start_refresh(self) -> None:
-        self._refresh_cancel.clear()
-        thread = threading.Thread(target=self._refresh, name=f"exohop-commands-{self.tenant.domain}", daemon=True)
-        self._refresh_thread = thread
-        thread.start()
 
     def _refresh(self) -> None:
         self._quiet.on = True
@@ -201,7 +195,8 @@ class RestSession(SessionCore):
     def _fetch_commands(self) -> Catalog:
         client = self._client
         if client is None:
-            raise self._refusal(f"The session to {self.tenant.domain} is closed; connect again.", E.CLOSED)
+            raise self._closed_refusal()
+
         def fetch() -> list[str]:
             with self._slots:
                 return client.module_cmdlets(cancel=self._refresh_cancel)
@@ -217,44 +212,29 @@ class RestSession(SessionCore):
         with self._io:
             changed = catalog != self.catalog
             self.catalog = catalog
-            self._detailed = {c.name.lower() for c in catalog}
             self.catalog_is_provisional = False
             self._commands_fetched = True
-            self._save_names(catalog)
+            self._save_cache()
         if changed and self.on_catalog_changed is not None:
             self.on_catalog_changed(catalog)
         return catalog
-
-    def _save_names(self, catalog: Catalog) -> None:
-        if self.cache is None or not self.save_cache or not len(catalog):
-            return
-        try:
-            self.cache.save(*self._cache_key(), Catalog(CmdletInfo(name=c.name) for c in catalog))
-        except OSError as exc:
-            log.warning("could not write the catalog cache: %s", exc.strerror)
 
     def reimport(self, on_progress: Callable[[ImportProgress], None] | None = None) -> Catalog:
         if self._run_lock.locked():
             raise self._refusal(f"{self.tenant.domain} is running a command; refresh when it is done.", E.BUSY)
         if self._client is None:
             self._client = self._connect()
-        self._cancel_refresh()
+        self._cancel_refresh(2.0)
         self._refresh_cancel.clear()
         try:
             catalog = self._fetch_commands()
-        except abandon.Abandoned:
+        except (abandon.Abandoned, RestCancelled):   # closed meanwhile, or a cancel that won the race
             raise self._refusal(f"Fetching the commands of {self.tenant.domain} was abandoned.", E.CLOSED) from None
         if on_progress is not None:
             on_progress(ImportProgress(done=len(catalog), total=len(catalog)))
         return catalog
 
-    def _cancel_refresh(self) -> None:
-        self._refresh_cancel.set()
-        thread = self._refresh_thread
-        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
-            thread.join(2.0)
-
-    def ensure_detail(self, cmdlet_name: str, *, wait: bool = True) -> CmdletInfo | None:
+    def ensure_detail(self, cmdlet_name: str) -> CmdletInfo | None:
         return self.catalog.get(cmdlet_name)   # the shipped catalog has the detail; the service gives names only
 
     # -- run ------------------------------------------------------------------------------------------
@@ -290,9 +270,9 @@ class RestSession(SessionCore):
             self._select = None
 
     def _remote_records(self, remote: Sequence[BoundCommand], counts: Counts) -> Iterator[Record]:
-        if self._client is None or self._closed:
-            if self._closed:
-                raise self._refusal(f"The session to {self.tenant.domain} is closed; connect again.", E.CLOSED)
+        if self._closed:
+            raise self._closed_refusal()
+        if self._client is None:
             self._client = self._connect()
         self._run_thread = threading.current_thread()
         with self._waits_lock:
@@ -470,6 +450,4 @@ def _report(page: Page, counts: Counts) -> None:
 
 def _non_terminating(event: ErrorEvent) -> ErrorEvent:
     """An error of one object of a fed cmdlet: the pipeline goes on with the next, as PowerShell's does."""
-    from dataclasses import replace
-
     return replace(event, terminating=False)
