@@ -16,9 +16,10 @@ from pypsrp.serializer import Serializer
 
 from tui.remoting.auth import AccessToken
 from tui.remoting.rest import decode_record, decode_records, type_names
-from tui.remoting.rest.client import anchor_for, normalise_location, refuse_location, retry_after_seconds
+from tui.remoting.rest.client import anchor_for, normalise_location, refuse_location
 from tui.remoting.rest.decode import FULL_TYPE_NAMES, VIEW_TYPES
 from tui.remoting.rest.errors import clean, event_for, non_terminating, parse_error_body, split_details
+from tui.remoting.retry_after import retry_after_seconds
 from tui.remoting.values import to_record
 from tui.shell.records import Record
 from tui.shell.views import DEFAULT_VIEWS, short_type_name, view_for
@@ -236,3 +237,11 @@ def test_non_terminating_errors_and_cleaning() -> None:
     assert b.message == "Plain." and b.error_id.endswith(",Get-X")
     jwt_like = "eyJhbGciOiJSUzI1NiJ9.eyJ0aWQiOiJ4In0.c2lnbmF0dXJl"
     assert clean(f"token {jwt_like} and secret-123", ["secret-123"]) == "token [redacted] and [redacted]"
+
+
+def test_a_trimmed_fraction_of_a_second_reads_as_the_psrp_text_of_the_same_instant() -> None:
+    record = decode_record({"When@odata.type": "#DateTimeOffset", "When": "2026-01-02T03:04:05.12Z",
+                            "Whole@odata.type": "#DateTimeOffset", "Whole": "2026-01-02T03:04:05Z",
+                            "Ticks@odata.type": "#DateTimeOffset", "Ticks": "2026-01-02T03:04:05.1234567Z"})
+    assert record["When"] == "2026-01-02T03:04:05.120000Z"
+    assert record["Whole"] == "2026-01-02T03:04:05Z" and record["Ticks"] == "2026-01-02T03:04:05.1234567Z"

@@ -39,7 +39,7 @@ CACHE = "cache"                          # the token cache file cannot be locked
 SERVICE = "service"                      # anything else the sign-in service said
 
 EXCHANGE_ROLE = "Exchange Administrator"
-_JWT = re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*")
+JWT = re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*")   # a compact JWT (header.payload.signature)
 # Tokens are base64url (no "/"): a long path is a path, not a secret, and stays readable in messages.
 _OPAQUE = re.compile(r"[A-Za-z0-9_\-.~+=]{60,}")
 _AADSTS = re.compile(r"AADSTS(\d+)")
@@ -57,7 +57,7 @@ class SignInError(RemotingError):
 
 def redact(text: str) -> str:
     """``text`` without anything that could be a token (JWTs, long opaque strings)."""
-    return _OPAQUE.sub("[redacted]", _JWT.sub("[redacted]", text))
+    return _OPAQUE.sub("[redacted]", JWT.sub("[redacted]", text))
 
 
 def aadsts_code(result: Mapping[str, Any]) -> int | None:

@@ -7,8 +7,10 @@ holds properties only. Values match what pypsrp hands the PSRP path (tui/remotin
 cmdlets, sorting, formatting and export behave the same whichever door a result came through:
 
 - ``#Guid`` → ``uuid.UUID`` (pypsrp's ``<G>``);
-- ``#DateTimeOffset`` / ``#DateTime`` → the ISO 8601 text as it came (pypsrp gives a ``<DT>`` as its
-  text too; tui.shell.operators reads such text as a date wherever a date matters);
+- ``#DateTimeOffset`` / ``#DateTime`` → ISO 8601 text (pypsrp gives a ``<DT>`` as its text too;
+  tui.shell.operators reads such text as a date wherever a date matters), its fraction of a second
+  padded to six digits as that text has it (OData trims trailing zeros: ``.12Z`` is ``.120000Z``), so
+  one instant reads, sorts and exports the same through either door;
 - ``#Int64`` / ``#Double`` / ``#Decimal`` → int / float (also when IEEE754Compatible sent them as text);
 - sizes and enums: the service's strings, unchanged (``"99 GB (106,300,440,576 bytes)"``);
 - a nested object → Record; ``#Exchange.GenericHashTable`` → dict; lists → lists.
@@ -30,13 +32,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from tui.remoting.rest.params import HASHTABLE_TYPE, ODATA_TYPE
 from tui.shell.records import Record
 from tui.shell.views import DEFAULT_VIEWS, short_type_name
 
-ODATA_TYPE = "@odata.type"
-HASHTABLE_TAG = "#Exchange.GenericHashTable"
-_ANNOTATION = "@odata.type"
-_ANNOTATION_LEN = len(_ANNOTATION)
+_ANNOTATION_LEN = len(ODATA_TYPE)     # "<Prop>@odata.type" → "<Prop>"
+_HASHTABLE_TAG = HASHTABLE_TYPE.lower()
 
 # Full .NET names of the types Exchange Online returns (the names the PSRP door sends, minus
 # "Deserialized."). Keyed below by their short name, the key tui/shell/views.py looks views up by.
@@ -118,7 +119,7 @@ def decode_record(obj: dict[str, Any]) -> Record:
             annotation = obj.pop(key)
             if key == ODATA_TYPE:
                 tag = annotation
-            elif key.endswith(_ANNOTATION) and annotation.__class__ is str:
+            elif key.endswith(ODATA_TYPE) and annotation.__class__ is str:
                 convert = _CONVERTERS.get(annotation)
                 name = key[:-_ANNOTATION_LEN]
                 if convert is not None and name in obj:
@@ -127,17 +128,6 @@ def decode_record(obj: dict[str, Any]) -> Record:
         value = obj[key]
         obj[key] = _nested(value) if value.__class__ is dict else _list(value)
     return Record(obj, type_names(tag))
-
-
-def decode_value(value: Any, annotation: str | None = None) -> Any:
-    """One JSON value (with its ``@odata.type`` annotation, if any) → the PSRP path's value."""
-    cls = value.__class__
-    if cls is dict:
-        value = _nested(value)
-    elif cls is list:
-        value = _list(value)
-    convert = _CONVERTERS.get(annotation) if annotation else None
-    return convert(value) if convert is not None else value
 
 
 def primitive_record(value: Any) -> Record:
@@ -149,7 +139,7 @@ def primitive_record(value: Any) -> Record:
 
 def _nested(obj: dict[str, Any]) -> Any:
     tag = obj.get(ODATA_TYPE)
-    if tag.__class__ is str and tag.lower() == HASHTABLE_TAG.lower():
+    if tag.__class__ is str and tag.lower() == _HASHTABLE_TAG:
         return {k: (_nested(v) if v.__class__ is dict else _list(v) if v.__class__ is list else v)
                 for k, v in obj.items() if "@" not in k}
     return decode_record(obj)
@@ -196,8 +186,21 @@ def _float(value: Any) -> Any:
     return value
 
 
+def _date(value: Any) -> Any:
+    if isinstance(value, str):
+        head, dot, rest = value.partition(".")
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        if dot and 0 < digits < 6:
+            return f"{head}.{rest[:digits].ljust(6, '0')}{rest[digits:]}"
+        return value
+    if isinstance(value, list):
+        return [_date(v) for v in value]
+    return value
+
+
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {}
 for _name, _fn in (("Guid", _guid), ("Int64", _int), ("Int32", _int), ("Int16", _int), ("Byte", _int),
-                   ("Double", _float), ("Single", _float), ("Decimal", _float)):
+                   ("Double", _float), ("Single", _float), ("Decimal", _float), ("DateTimeOffset", _date),
+                   ("DateTime", _date)):
     _CONVERTERS[f"#{_name}"] = _fn
     _CONVERTERS[f"#Collection({_name})"] = _fn

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tui.remoting.auth.errors import JWT
 from tui.remoting.errors import ACCESS_DENIED, SERVER_FAULT, RemotingError
 from tui.remoting.events import ErrorEvent
 
@@ -45,7 +46,6 @@ CATEGORY_BY_CLASS: dict[str, str] = {
     "CmdletAccessDeniedException": "PermissionDenied",
 }
 
-_JWT = re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*")
 _ERROR_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 _MAX_TEXT = 2000
 # The PSRP path's ErrorRecord names its target object; the REST body does not, so it is read back from the
@@ -81,7 +81,7 @@ def clean(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in secrets:
         if secret and secret in text:
             text = text.replace(secret, "[redacted]")
-    return _JWT.sub("[redacted]", text)[:_MAX_TEXT]
+    return JWT.sub("[redacted]", text)[:_MAX_TEXT]
 
 
 def short_class(exception_type: str) -> str:
