@@ -228,7 +228,7 @@ class TenantDirectory:
     """The tenants, in file order; ``path`` None means in memory only (the demo).
 
     Files change only through ``TenantDirectory.update(path, change)``, which re-reads the file
-    under its lock, lets ``change`` add or remove tenants on that fresh copy and writes the
+    under its lock, lets ``change`` add, remove or change tenants on that fresh copy and writes the
     difference (tenants_store), so parallel ``exohop tenants add`` keep every entry.
     """
 
@@ -293,6 +293,18 @@ class TenantDirectory:
         del self._by_domain[found.domain]
         return found
 
+    def set_tenant_ids(self, ids: Mapping[str, str]) -> int:
+        """Give each tenant that has no tenant id its id from ``ids`` (domain → id), in place; how many."""
+        changed = 0
+        for i, t in enumerate(self._tenants):
+            tenant_id = ids.get(t.domain)
+            if tenant_id and not t.tenant_id:
+                self._tenants[i] = t._replace(tenant_id=tenant_id)
+                changed += 1
+        if changed:
+            self._index = None   # rebuilt on the next lookup
+        return changed
+
     def find(self, query: str) -> Tenant:
         """By domain, display name, or a unique prefix of either (case-insensitive)."""
         q = query.strip().lower()
@@ -337,10 +349,7 @@ class TenantDirectory:
             rows = store.read_cache(target, file_digest) if file_digest else None
             if rows is not None:
                 for r in rows:
-                    if r[4]:
-                        r[4] = tuple(r[4])
-                    else:
-                        r[4] = ()
+                    r[4] = tuple(r[4])
                 return text, cls._of(list(map(Tenant._make, rows)), target)
             directory = cls._parse(text, target)
         finally:
@@ -369,9 +378,10 @@ class TenantDirectory:
     def update(cls, path: Path | None, change: Callable[[TenantDirectory], R]) -> tuple[R, TenantDirectory]:
         """Apply ``change`` to the directory as it is on disk now, under the file's lock; write the difference.
 
-        ``change`` adds and removes tenants on the fresh directory and returns anything (the added
-        tenant, an ImportReport); if it raises, nothing is written. Returns its result and the
-        directory as written.
+        ``change`` adds, removes and changes tenants on the fresh directory and returns anything (the
+        added tenant, an ImportReport); if it raises, nothing is written. A changed tenant is edited
+        where it is: only its changed keys are written. Returns ``change``'s result and the directory
+        as written.
         """
         target = path or config_dir() / TENANTS_FILE
         with locked(target):
@@ -461,12 +471,16 @@ def _edited(text: str, before: list[Tenant], after: list[Tenant], path: Path) ->
     """The file's new text for the change ``before`` → ``after``, or None when nothing changed."""
     after_by = {t.domain: t for t in after}
     before_by = {t.domain: t for t in before}
-    removed = [i for i, t in enumerate(before) if after_by.get(t.domain) != t]
-    added = [t for t in after if before_by.get(t.domain) != t]
-    if not removed and not added:
+    removed = [i for i, t in enumerate(before) if t.domain not in after_by]
+    added = [t for t in after if t.domain not in before_by]
+    changed = {i: _changed_keys(t, after_by[t.domain]) for i, t in enumerate(before)
+               if t.domain in after_by and after_by[t.domain] != t}
+    if not removed and not added and not changed:
         return None
-    new_text: str | None = text
     count = len(before)
+    new_text: str | None = text
+    if changed:
+        new_text = store.add_keys(text, changed, count, lambda i, e: _domain_is(e, before[i].domain))
     for i in reversed(removed):
         if new_text is None:
             break
@@ -476,10 +490,16 @@ def _edited(text: str, before: list[Tenant], after: list[Tenant], path: Path) ->
     if new_text is not None:
         new_text = store.append_entries(new_text, (t.to_toml() for t in added))
     if new_text is None:
-        new_text = _edited_with_tomlkit(text, removed, added)
+        new_text = _edited_with_tomlkit(text, removed, added, changed)
     if len(new_text) < store.CACHE_MIN_BYTES:
         TenantDirectory._parse(new_text, path)   # cheap at this size: never write what would not load
     return new_text
+
+
+def _changed_keys(old: Tenant, new: Tenant) -> dict[str, Any]:
+    """The keys of ``new``'s table that differ from ``old``'s (None: a key ``new`` drops)."""
+    was, now = old.to_toml(), new.to_toml()
+    return {k: now.get(k) for k in {**was, **now} if was.get(k) != now.get(k)}
 
 
 def _domain_is(entry: Any, domain: str) -> bool:
@@ -489,7 +509,8 @@ def _domain_is(entry: Any, domain: str) -> bool:
         return False
 
 
-def _edited_with_tomlkit(text: str, removed: list[int], added: list[Tenant]) -> str:
+def _edited_with_tomlkit(text: str, removed: list[int], added: list[Tenant],
+                         changed: Mapping[int, Mapping[str, Any]]) -> str:
     """The same edit through tomlkit, for files the text edit cannot handle (``tenants = [...]``)."""
     import tomlkit  # here, not at the top: rarely needed, and every start imports this module
 
@@ -497,6 +518,12 @@ def _edited_with_tomlkit(text: str, removed: list[int], added: list[Tenant]) -> 
     if "tenants" not in doc:
         doc["tenants"] = tomlkit.aot()
     entries: Any = doc["tenants"]
+    for i, keys in changed.items():
+        for key, value in keys.items():
+            if value is not None:
+                entries[i][key] = value
+            elif key in entries[i]:
+                del entries[i][key]
     for i in reversed(removed):
         del entries[i]
     inline = not isinstance(entries, tomlkit.items.AoT)

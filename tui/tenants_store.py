@@ -7,9 +7,11 @@ machine (``python tests/bench/bench_tenants.py``): ``tomllib.loads`` of that fil
 
 - edits are made on the text: an added tenant is a new ``[[tenants]]`` table appended at the end
   (valid TOML wherever the file's other tables are, and everything already in the file stays byte
-  for byte); a removed tenant's table is cut out between its header and the next one. When the
-  file is not in the shape that makes this safe (``tenants = [...]`` inline, or a header count that
-  does not match the parsed entries), the caller edits it with tomlkit instead;
+  for byte); a removed tenant's table is cut out between its header and the next one; a key a
+  tenant gains (its ``tenant_id`` once a sign-in resolved it) goes on a line of its own under the
+  table's ``domain`` line. When the file is not in the shape that makes this safe (``tenants =
+  [...]`` inline, a header count that does not match the parsed entries, a key already there), the
+  caller edits it with tomlkit instead;
 - a load of a large file is served from a cache of the checked entries (JSON, in the cache folder),
   keyed by the SHA-256 of the file's bytes, so any change to the file, by exohop or an editor,
   misses the cache and is parsed and checked again. Small files are not cached: tomllib is quick.
@@ -22,7 +24,7 @@ import json
 import logging
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,7 @@ CACHE_MIN_BYTES = 64 * 1024   # below this tomllib parses in a few milliseconds:
 _TENANT_HEADER = re.compile(r"(?m)^[ \t]*\[\[[ \t]*tenants[ \t]*\]\][ \t]*(?:#[^\n]*)?$")
 _INLINE_TENANTS = re.compile(r"(?m)^[ \t]*[\"']?tenants[\"']?[ \t]*=")
 _ANY_HEADER = re.compile(r"(?m)^[ \t]*\[")
+_DOMAIN_LINE = re.compile(r"(?m)^([ \t]*)domain[ \t]*=.*$")
 
 Row = list[Any]   # [domain, name, tenant_id, account, tags, favorite]
 
@@ -49,18 +52,18 @@ def toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
+def _value(value: Any) -> str:
+    """A TOML value: strings, booleans and lists of strings only (TENANT_KEYS)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return toml_string(value)
+    return "[" + ", ".join(toml_string(v) for v in value) + "]"
+
+
 def render_entry(entry: Mapping[str, Any]) -> str:
-    """One ``[[tenants]]`` table (strings, booleans and lists of strings only: TENANT_KEYS)."""
-    lines = ["[[tenants]]"]
-    for key, value in entry.items():
-        if isinstance(value, bool):
-            text = "true" if value else "false"
-        elif isinstance(value, str):
-            text = toml_string(value)
-        else:
-            text = "[" + ", ".join(toml_string(v) for v in value) + "]"
-        lines.append(f"{key} = {text}")
-    return "\n".join(lines) + "\n"
+    """One ``[[tenants]]`` table."""
+    return "\n".join(["[[tenants]]", *(f"{key} = {_value(value)}" for key, value in entry.items())]) + "\n"
 
 
 def append_entries(text: str, entries: Iterable[Mapping[str, Any]]) -> str | None:
@@ -112,6 +115,46 @@ def remove_entry(text: str, index: int, count: int, domain_of: Any) -> str | Non
             or not domain_of(entries[0]):
         return None
     return text[:start] + text[end:]
+
+
+def add_keys(text: str, edits: Mapping[int, Mapping[str, Any]], count: int,
+             is_entry: Callable[[int, Any], bool]) -> str | None:
+    """``text`` with keys added to some of its ``count`` ``[[tenants]]`` tables, or None if unsafe.
+
+    ``edits`` maps a table's index to the keys it gains; each goes on a line of its own under the
+    table's ``domain`` line, indented as that line is. ``is_entry(index, table)`` must say whether the
+    parsed table is the tenant expected there; the edited table must parse to exactly the old one
+    plus the keys. A key the table already has (``tenant_id = ""``), or one to drop (value None), is
+    left to tomlkit.
+    """
+    if _INLINE_TENANTS.search(text):
+        return None
+    headers = list(_TENANT_HEADER.finditer(text))
+    if len(headers) != count:
+        return None
+    inserts: list[tuple[int, str]] = []
+    for index, keys in edits.items():
+        if not 0 <= index < count:
+            return None
+        start = headers[index].end()
+        following = _ANY_HEADER.search(text, start)
+        block = text[start:following.start() if following else len(text)]
+        line = _DOMAIN_LINE.search(block)
+        try:
+            table = tomllib.loads(block)
+            if line is None or not is_entry(index, table) or any(k in table or v is None for k, v in keys.items()):
+                return None
+            added = "".join(f"\n{line.group(1)}{k} = {_value(v)}" for k, v in keys.items())
+            if tomllib.loads(block[:line.end()] + added + block[line.end():]) != {**table, **keys}:
+                return None       # the domain line was not what it looked like (inside a multi-line string)
+        except tomllib.TOMLDecodeError:
+            return None
+        inserts.append((start + line.end(), added))
+    pieces, done = [], 0
+    for at, added in sorted(inserts):
+        pieces += [text[done:at], added]
+        done = at
+    return "".join(pieces) + text[done:]
 
 
 # -- the parsed cache ---------------------------------------------------------------------------------
