@@ -42,11 +42,10 @@ class PasswordInputError(Exception):
         self.message = message
 
 
-def _unavailable(action: str, upn: str, exc: BaseException, what: str | None = None) -> KeyringUnavailable:
+def _unavailable(action: str, what: str, exc: BaseException) -> KeyringUnavailable:
     # The backend's own text can mention D-Bus details but never the password (we never pass it in text).
     detail = type(exc).__name__ + (f": {exc}" if str(exc) else "")
-    return KeyringUnavailable(f"cannot {action} {what or f'the password of {upn}'} in the OS keyring ({detail}). "
-                              f"{HOW_TO_GET_A_KEYRING}")
+    return KeyringUnavailable(f"cannot {action} {what} in the OS keyring ({detail}). {HOW_TO_GET_A_KEYRING}")
 
 
 def _backend_usable() -> None:
@@ -58,55 +57,82 @@ def _backend_usable() -> None:
                                  f"{HOW_TO_GET_A_KEYRING}")
 
 
-def get_password(upn: str) -> str | None:
-    """The stored password, or None when there is none."""
+# -- one keyring entry (``user`` under SERVICE); ``what`` names it in messages ----------------------------
+
+
+def _get(user: str, what: str) -> str | None:
     _backend_usable()
     try:
-        return keyring.get_password(SERVICE, upn.lower())
+        return keyring.get_password(SERVICE, user)
     except Exception as exc:  # KeyringError, OSError, and secretstorage/jeepney's own D-Bus errors
-        raise _unavailable("read", upn, exc) from None
+        raise _unavailable("read", what, exc) from None
 
 
-def set_password(upn: str, password: str) -> None:
-    if not password:
-        raise PasswordInputError("the password is empty; nothing was stored")
+def _set(user: str, secret: str, what: str, noun: str) -> None:
+    if not secret:
+        raise PasswordInputError(f"the {noun} is empty; nothing was stored")
     _backend_usable()
     try:
-        keyring.set_password(SERVICE, upn.lower(), password)
+        keyring.set_password(SERVICE, user, secret)
     except Exception as exc:
-        raise _unavailable("store", upn, exc) from None
+        raise _unavailable("store", what, exc) from None
 
 
-def delete_password(upn: str) -> bool:
-    """Remove the stored password; False when there was none."""
+def _delete(user: str, what: str) -> bool:
     _backend_usable()
     try:
-        if keyring.get_password(SERVICE, upn.lower()) is None:
+        if keyring.get_password(SERVICE, user) is None:
             return False
-        keyring.delete_password(SERVICE, upn.lower())
+        keyring.delete_password(SERVICE, user)
         return True
     except keyring.errors.PasswordDeleteError:
         return False
     except Exception as exc:
-        raise _unavailable("remove", upn, exc) from None
+        raise _unavailable("remove", what, exc) from None
+
+
+def _read_secret(noun: str, prompt: str, no_terminal: str, from_stdin: bool, stdin: TextIO | None) -> str:
+    """The first line of stdin with ``from_stdin``, else asked hidden (``prompt``) on a terminal."""
+    stream = stdin or sys.stdin
+    if from_stdin:
+        secret = stream.readline().rstrip("\r\n")
+        if not secret:
+            raise PasswordInputError(f"no {noun} on standard input (expected one line)")
+        return secret
+    if not stream.isatty():
+        raise PasswordInputError(no_terminal)
+    secret = getpass.getpass(prompt)
+    if not secret:
+        raise PasswordInputError(f"the {noun} is empty; nothing was stored")
+    return secret
+
+
+# -- a partner account's password ------------------------------------------------------------------------
+
+
+def _password_of(upn: str) -> str:
+    return f"the password of {upn}"
+
+
+def get_password(upn: str) -> str | None:
+    """The stored password, or None when there is none."""
+    return _get(upn.lower(), _password_of(upn))
+
+
+def set_password(upn: str, password: str) -> None:
+    _set(upn.lower(), password, _password_of(upn), "password")
+
+
+def delete_password(upn: str) -> bool:
+    """Remove the stored password; False when there was none."""
+    return _delete(upn.lower(), _password_of(upn))
 
 
 def read_password(upn: str, *, from_stdin: bool, stdin: TextIO | None = None) -> str:
     """Read a password: the first line of stdin with ``from_stdin``, else a hidden prompt on a terminal."""
-    stream = stdin or sys.stdin
-    if from_stdin:
-        line = stream.readline()
-        password = line.rstrip("\r\n")
-        if not password:
-            raise PasswordInputError("no password on standard input (expected one line)")
-        return password
-    if not stream.isatty():
-        raise PasswordInputError(f"no terminal to ask for the password of {upn}: "
-                                 f"pipe it in with `exohop login {upn} --password-stdin`")
-    password = getpass.getpass(f"Password for {upn}: ")
-    if not password:
-        raise PasswordInputError("the password is empty; nothing was stored")
-    return password
+    return _read_secret("password", f"Password for {upn}: ",
+                        f"no terminal to ask for the password of {upn}: "
+                        f"pipe it in with `exohop login {upn} --password-stdin`", from_stdin, stdin)
 
 
 # -- the passphrase of an app's certificate (``exohop login --app``) ---------------------------------------
@@ -122,51 +148,21 @@ def _passphrase_of(app_id: str) -> str:
 
 def get_certificate_passphrase(app_id: str) -> str | None:
     """The stored passphrase of the app's certificate key, or None when there is none."""
-    _backend_usable()
-    try:
-        return keyring.get_password(SERVICE, _passphrase_user(app_id))
-    except Exception as exc:
-        raise _unavailable("read", app_id, exc, _passphrase_of(app_id)) from None
+    return _get(_passphrase_user(app_id), _passphrase_of(app_id))
 
 
 def set_certificate_passphrase(app_id: str, passphrase: str) -> None:
-    if not passphrase:
-        raise PasswordInputError("the passphrase is empty; nothing was stored")
-    _backend_usable()
-    try:
-        keyring.set_password(SERVICE, _passphrase_user(app_id), passphrase)
-    except Exception as exc:
-        raise _unavailable("store", app_id, exc, _passphrase_of(app_id)) from None
+    _set(_passphrase_user(app_id), passphrase, _passphrase_of(app_id), "passphrase")
 
 
 def delete_certificate_passphrase(app_id: str) -> bool:
     """Remove the stored passphrase; False when there was none."""
-    _backend_usable()
-    user = _passphrase_user(app_id)
-    try:
-        if keyring.get_password(SERVICE, user) is None:
-            return False
-        keyring.delete_password(SERVICE, user)
-        return True
-    except keyring.errors.PasswordDeleteError:
-        return False
-    except Exception as exc:
-        raise _unavailable("remove", app_id, exc, _passphrase_of(app_id)) from None
+    return _delete(_passphrase_user(app_id), _passphrase_of(app_id))
 
 
 def read_passphrase(certificate: str, *, from_stdin: bool, stdin: TextIO | None = None) -> str:
     """The passphrase of ``certificate``'s key: the first line of stdin with ``from_stdin``, else asked hidden
     on a terminal."""
-    stream = stdin or sys.stdin
-    if from_stdin:
-        passphrase = stream.readline().rstrip("\r\n")
-        if not passphrase:
-            raise PasswordInputError("no passphrase on standard input (expected one line)")
-        return passphrase
-    if not stream.isatty():
-        raise PasswordInputError(f"the key in {certificate} is encrypted and there is no terminal to ask for its "
-                                 "passphrase: pipe it in with --passphrase-stdin")
-    passphrase = getpass.getpass(f"Passphrase for {certificate}: ")
-    if not passphrase:
-        raise PasswordInputError("the passphrase is empty; nothing was stored")
-    return passphrase
+    return _read_secret("passphrase", f"Passphrase for {certificate}: ",
+                        f"the key in {certificate} is encrypted and there is no terminal to ask for its "
+                        "passphrase: pipe it in with --passphrase-stdin", from_stdin, stdin)

@@ -139,12 +139,6 @@ class Settings:
     max_sessions_per_account: int = DEFAULT_MAX_SESSIONS
     rest_concurrency_per_tenant: int | None = None   # None: the REST transport's own default
 
-    def to_toml(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"confirm": self.confirm, "max_sessions_per_account": self.max_sessions_per_account}
-        if self.rest_concurrency_per_tenant is not None:
-            data["rest_concurrency_per_tenant"] = self.rest_concurrency_per_tenant
-        return data
-
 
 @dataclass(frozen=True, slots=True)
 class Account:
@@ -247,9 +241,6 @@ class Config:
         if account.default:
             others = [replace(a, default=False) for a in others]
         return Config(settings=self.settings, accounts=[*others, account], path=self.path)
-
-    def to_toml(self) -> dict[str, Any]:
-        return {"settings": self.settings.to_toml(), "accounts": [a.to_toml() for a in self.accounts]}
 
 
 def _parse_settings(data: Mapping[str, Any] | None, where: Where) -> Settings:

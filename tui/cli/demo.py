@@ -39,14 +39,13 @@ class Demo:
 
     def token_source(self, account: Account) -> Any:
         """The account's TokenProvider over a memory-only cache (one per account, reused)."""
-        from tui.remoting.auth.account import settings_for
+        from tui.remoting.auth.account import user_provider_for
         from tui.remoting.auth.cache import MemoryTokenCache
-        from tui.remoting.auth.provider import TokenProvider
 
         with self._lock:
             provider = self._providers.get(account.upn.lower())
             if provider is None:
-                provider = TokenProvider(settings_for(account), cache=MemoryTokenCache())
+                provider = user_provider_for(account, cache=MemoryTokenCache())
                 self._providers[account.upn.lower()] = provider
             return provider
 

@@ -43,6 +43,14 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+def _add_top_level_flags(face: argparse.ArgumentParser) -> None:
+    """``--account`` and ``--demo`` after the face's name too. SUPPRESS: `exohop --demo run …` and `exohop
+    run --demo …` both work (a sub-parser default would otherwise overwrite the top-level flag)."""
+    face.add_argument("--account", metavar="UPN", default=argparse.SUPPRESS, help="partner account to use")
+    face.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
+                      help="run against the embedded simulator")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="exohop",
@@ -70,17 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="confirm a state-changing line (required when the confirm policy asks)")
     run.add_argument("--format", choices=("table", "list", "json", "csv"), default=None,
                      help="output format (default: the view PowerShell would pick)")
-    # SUPPRESS: `exohop --demo run …` and `exohop run --demo …` both work (a sub-parser default would
-    # otherwise overwrite the top-level flag).
-    run.add_argument("--account", metavar="UPN", default=argparse.SUPPRESS, help="partner account to use")
-    run.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
-                     help="run against the embedded simulator")
+    _add_top_level_flags(run)
 
     shell = sub.add_parser("shell", help="a line-mode REPL in one tenant (prompt_toolkit)")
     shell.add_argument("-t", "--tenant", required=True, metavar="TENANT")
-    shell.add_argument("--account", metavar="UPN", default=argparse.SUPPRESS, help="partner account to use")
-    shell.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
-                       help="run against the embedded simulator")
+    _add_top_level_flags(shell)
 
     tenants = sub.add_parser("tenants", help="list, add, remove or import customer tenants")
     tsub = tenants.add_subparsers(dest="tenants_command", metavar="ACTION", required=True)

@@ -153,6 +153,15 @@ def _authority(value: str | None) -> str | None:
     return text
 
 
+def _endpoint(args: argparse.Namespace, existing: Account | None) -> str:
+    """--endpoint, else the account's, else --cloud, else worldwide; ConfigError when it is none of those."""
+    from tui.config import resolve_endpoint
+
+    endpoint = args.endpoint or (existing.endpoint if existing else None) or args.cloud or "worldwide"
+    resolve_endpoint(endpoint)
+    return endpoint
+
+
 def _ca_file(args: argparse.Namespace, existing: Account | None) -> str | None:
     ca_file = args.ca_file if args.ca_file is not None else (existing.ca_file if existing else None)
     if ca_file and not Path(ca_file).expanduser().is_file():
@@ -180,7 +189,7 @@ def _say_saved(edit: ConfigEdit, upn: str, out: TextIO) -> None:
 
 
 def cmd_login(args: argparse.Namespace) -> int:
-    from tui.config import resolve_endpoint, validate_upn
+    from tui.config import validate_upn
 
     out = sys.stdout
     config = load_config()
@@ -191,8 +200,7 @@ def cmd_login(args: argparse.Namespace) -> int:
                           "APP_ID --certificate FILE --organization ORG.onmicrosoft.com`)")
     upn = validate_upn(args.upn)
     existing = config.account(upn)
-    endpoint = args.endpoint or (existing.endpoint if existing else None) or args.cloud or "worldwide"
-    resolve_endpoint(endpoint)
+    endpoint = _endpoint(args, existing)
     flow = choose_flow(args, existing, endpoint)
     if flow == APP_FLOW:
         return _login_app(args, config, out)
@@ -276,7 +284,7 @@ def _login_app(args: argparse.Namespace, config: Config, out: TextIO) -> int:
     organization; the key's passphrase, if it has one, goes into the OS keyring for later runs."""
     from tui.accounts import set_certificate_passphrase
     from tui.cli import sign_in
-    from tui.config import resolve_endpoint, validate_upn
+    from tui.config import validate_upn
     from tui.remoting.auth.account import APP, app_provider_for, auth_of
     from tui.remoting.auth.tenants import is_tenant_id
 
@@ -303,8 +311,7 @@ def _login_app(args: argparse.Namespace, config: Config, out: TextIO) -> int:
     if not path.is_file():
         raise ConfigError(f"the certificate file {certificate} does not exist")
     existing = config.account(upn)
-    endpoint = args.endpoint or (existing.endpoint if existing else None) or args.cloud or "worldwide"
-    resolve_endpoint(endpoint)
+    endpoint = _endpoint(args, existing)
     ca_file = _ca_file(args, existing)
     authority = _authority(args.authority)
 
@@ -420,8 +427,6 @@ def _report_reach(config: Config, account: Account, token_for: Callable[[str], o
         print(f"stored the tenant id of {stored} tenant{'s' if stored > 1 else ''} in {directory.path}", file=out)
     print(f"{who}; {sign_in.reach_text(report)}", file=out)
     return EXIT_OK
-
-
 
 
 def cmd_logout(args: argparse.Namespace) -> int:

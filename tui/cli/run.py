@@ -40,15 +40,15 @@ def _one_shot_factory(names: list[str]) -> Callable[..., Any]:
     """Sessions for `exohop run`: the cached catalog as is (no background refresh, the process ends
     soon); with no cache, only the line's own commands are imported (like Import-PSSession
     -CommandName) and that narrow catalog is not cached, so a full import still happens later."""
-    from tui.remoting.importer import CatalogCache
-    from tui.remoting.session import DelegatedSession
-
     def factory(account: Account, tenant: Tenant, password: Any, **kwargs: Any) -> Any:
         from tui.remoting.auth.account import REST, transport_of
         from tui.remoting.pool import open_session_for
 
         if transport_of(account) == REST:   # the shipped catalog binds any line: no import to narrow
             return open_session_for(account, tenant, password, refresh_in_background=False, **kwargs)
+        from tui.remoting.catalog_cache import CatalogCache  # PSRP only: pypsrp is loaded for it anyway
+        from tui.remoting.session import DelegatedSession
+
         cache = kwargs.get("cache_dir")
         cached = cache is not None and CatalogCache(cache).path_for(account.endpoint, account.upn,
                                                                       tenant.domain).is_file()

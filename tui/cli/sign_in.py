@@ -2,9 +2,10 @@
 customer tenants the sign-in reaches.
 
 msal's calls block (the device flow polls every few seconds) and a blocked main thread would see Ctrl+C
-only when msal returns. So every blocking call runs in a daemon thread and the main thread waits on it in
-short steps: KeyboardInterrupt arrives at once, sets the cancel event msal's device flow checks, and the
-command returns without waiting for msal (a daemon thread dies with the process; nothing was written yet).
+only when msal returns. So every blocking call runs in a thread the main thread can walk away from
+(tui.remoting.abandon): KeyboardInterrupt arrives at once, sets the cancel event msal's device flow checks,
+and the command returns without waiting for msal (a daemon thread dies with the process; nothing was
+written yet).
 On a terminal one stderr line, rewritten with ``\\r``, shows how long the wait has lasted; anywhere else
 nothing but msal's own message is printed.
 """
@@ -21,9 +22,10 @@ from typing import Any, TextIO, TypeVar
 
 from tui.cli.signals import termination_signals
 from tui.logs import register_secret
+from tui.remoting import abandon
 from tui.remoting.auth import errors as reasons
 from tui.remoting.auth.errors import SignInError
-from tui.remoting.auth.provider import DeviceCodePrompt, SignedInUser, TokenProvider
+from tui.remoting.auth.provider import DeviceCodePrompt, SignedInUser, TokenProvider, clock
 from tui.shell.safe_text import visible, visible_lines
 from tui.tenants import Tenant
 
@@ -32,7 +34,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 EXIT_CANCELLED = 130            # 128 + SIGINT, as a shell reports Ctrl+C
-POLL_S = 0.1                    # how often the main thread looks up from a blocking call
+POLL_S = 0.1                    # how often a wait calls its on_tick (the status line, the prompt)
 CANCEL_GRACE_S = 1.0            # after Ctrl+C: how long msal gets to notice the cancel event
 REACH_THREADS = 8               # customer tenants checked at once after a sign-in
 BROWSER_TIMEOUT_S = 600.0       # the browser flow gives up after this long
@@ -69,49 +71,39 @@ class Progress:
             self._width = 0
 
 
-def clock(seconds: float) -> str:
-    """``0:12``, ``14:48``, ``1:02:03``."""
-    s = max(0, int(seconds))
-    h, rest = divmod(s, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
 def run_blocking(work: Callable[[], T], *, cancel: threading.Event | None = None,
-                 on_tick: Callable[[], None] | None = None, name: str = "exohop-sign-in") -> T:
-    """``work()`` in a daemon thread; the main thread waits in POLL_S steps calling ``on_tick``. Ctrl+C sets
+                 on_tick: Callable[[], None] | None = None, name: str = "sign-in") -> T:
+    """``work()`` through ``abandon.call``, ``on_tick`` called before, every POLL_S and after. Ctrl+C sets
     ``cancel``, gives the work CANCEL_GRACE_S to notice and raises ``Cancelled``; SIGTERM/SIGHUP set it too
     and propagate (``Terminated``). The work's own exception is raised here."""
-    box: dict[str, Any] = {}
+    finished = threading.Event()
 
-    def target() -> None:
+    def guarded() -> T:
         try:
-            box["value"] = work()
-        except BaseException as exc:
-            box["error"] = exc
+            return work()
+        finally:
+            finished.set()
 
-    thread = threading.Thread(target=target, name=name, daemon=True)
+    def tick(_waited: float = 0.0) -> None:
+        if on_tick is not None:
+            on_tick()
+
     try:
         with termination_signals():
-            thread.start()
-            while thread.is_alive():
-                if on_tick is not None:
-                    on_tick()
-                thread.join(POLL_S)
+            tick()
+            value = abandon.call(guarded, what=name, silence_s=POLL_S, on_silence=tick)
     except KeyboardInterrupt:
         if cancel is not None:
             cancel.set()
-        thread.join(CANCEL_GRACE_S)
+        finished.wait(CANCEL_GRACE_S)
         raise Cancelled() from None
     except BaseException:
         if cancel is not None:
             cancel.set()
+        if finished.is_set():
+            tick()      # the work's own error: what it queued for the terminal is shown first
         raise
-    if on_tick is not None:
-        on_tick()
-    if "error" in box:
-        raise box["error"]
-    value: T = box["value"]
+    tick()
     return value
 
 
@@ -266,7 +258,7 @@ def check_reach(token_for: Callable[[str], Any], tenants: Sequence[Tenant], *, s
         progress.show(f"checking the customer tenants … {done}/{len(tenants)}")
 
     try:
-        run_blocking(all_of_them, cancel=stop, on_tick=tick, name="exohop-reach")
+        run_blocking(all_of_them, cancel=stop, on_tick=tick, name="reach")
     finally:
         progress.clear()
     return report

@@ -13,10 +13,6 @@ class Cloud:
     authority_host: str      # https://login host, no tenant
     resource: str            # Exchange Online's resource; the scope is ``{resource}/.default``
 
-    @property
-    def scope(self) -> str:
-        return f"{self.resource}/.default"
-
 
 CLOUDS: dict[str, Cloud] = {c.name: c for c in (
     Cloud("worldwide", "https://login.microsoftonline.com", "https://outlook.office365.com"),

@@ -59,11 +59,6 @@ class SignInSettings:
     def scope(self) -> str:
         return f"{self.resource}/.default"
 
-    @classmethod
-    def for_cloud(cls, cloud: str, **kwargs: Any) -> SignInSettings:
-        c = CLOUDS[cloud]
-        return cls(authority_host=c.authority_host, resource=c.resource, **kwargs)
-
 
 @dataclass(frozen=True, slots=True)
 class DeviceCodePrompt:
@@ -71,6 +66,15 @@ class DeviceCodePrompt:
     user_code: str
     verification_uri: str
     expires_at: float
+
+
+def clock(seconds: float) -> str:
+    """``899.4`` → "14:59", ``3725`` → "1:02:05" (whole seconds, rounded down, never negative): how a sign-in
+    shows its code's time left and how long it has waited."""
+    s = max(0, int(seconds))
+    hours, rest = divmod(s, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,10 +72,3 @@ class TenantResolver:
             self._ids[key] = tenant_id
         return tenant_id
 
-
-def resolve_tenant_id(authority_host: str, domain: str, *, ca_file: str | None = None) -> str:
-    """One-off resolution (a fresh session): ``domain``'s tenant id, or ``SignInError``."""
-    from tui.remoting.auth.http import PinnedSession
-
-    with PinnedSession(ca_file) as session:
-        return TenantResolver(authority_host, session).tenant_id(domain)
