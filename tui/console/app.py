@@ -46,11 +46,6 @@ def console_id(domain: str) -> str:
     return "console-" + re.sub(r"[^a-zA-Z0-9_-]", "_", domain)
 
 
-REST_WARM = 64   # tui.remoting.pool.REST_WARM_PER_ACCOUNT (not imported: the pool pulls in pypsrp)
-
-# Failure kinds after which the session cannot run the next command as it is (the mark turns to ×).
-CONNECTION_GONE = frozenset({"connection_lost", "refused", "timeout", "dns", "tls", "closed"})
-
 log = logging.getLogger(__name__)
 
 
@@ -179,18 +174,15 @@ class ExohopApp(App[int]):
         return self.console_for(self.active) if self.active else None
 
     def refresh_marks(self) -> None:
-        ctl = self.ctl
-        self.sidebar.set_states(ctl.states, ctl.recent())
-        self.sidebar.set_active(self.active)
+        ctl, sidebar, header = self.ctl, self.sidebar, self.header
+        sidebar.set_states(ctl.states, ctl.recent())
+        sidebar.set_active(self.active)
         tenant = self.tenant(self.active) if self.active else None
         account = ctl.account_for(tenant) if tenant is not None else ctl.active_account()
         if account is not None:
-            self.header.account = account.upn
-            self.header.open_sessions = ctl.open_count(account.upn)
-            self.header.sign_in, self.header.transport = ctl.sign_in_label(account)
-
-    def refresh_header(self) -> None:
-        self.refresh_marks()
+            header.account = account.upn
+            header.open_sessions = ctl.open_count(account.upn)
+            header.sign_in, header.transport = ctl.sign_in_label(account)
 
     # -- selecting a tenant ----------------------------------------------------------------------
 
@@ -254,6 +246,7 @@ class ExohopApp(App[int]):
         try:
             flow = ctl.sign_in_flow(ctl.account_for(tenant))
         except Exception as exc:   # an account that vanished from the config meanwhile
+            log.warning("the sign-in of %s could not start", event.upn, exc_info=exc)
             self.notify(getattr(exc, "message", None) or "The sign-in could not start.", severity="error")
             return
         self._signing_in[upn] = [tenant]
@@ -261,15 +254,11 @@ class ExohopApp(App[int]):
         def done(user: Any) -> None:
             tenants = self._signing_in.pop(upn, [tenant])
             if user is None:
-                for t in tenants:
-                    self.pending.pop(t.domain.lower(), None)   # a line queued for the open never runs later
-                self.notify(f"Not connected to {display_name(tenant)}: the sign-in was cancelled.",
-                            severity="warning")
+                self._not_connected(tenants, "the sign-in was cancelled")
                 return
             ctl.mark_signed_in(event.upn)
             demo = " (the demo entered the code for you)" if ctl.demo is not None else ""
             self.notify(visible(f"Signed in as {getattr(user, 'upn', event.upn)}{demo}."), title="Sign-in")
-            self.refresh_header()
             for t in tenants:
                 if ctl.session(t.domain) is not None:   # still open: its next command gets a fresh token
                     ctl.set_status(t.domain, TenantStatus.READY)
@@ -278,8 +267,8 @@ class ExohopApp(App[int]):
                     self.connect(t, fresh_sign_in=True)
             self.refresh_marks()
 
-        label = visible(f"{display_name(tenant)} ({tenant.domain})")
-        self.push_screen(SignInScreen(flow, upn=event.upn, label=label, reason=event.reason), done)
+        self.push_screen(SignInScreen(flow, upn=event.upn, label=_dialog_label(tenant), reason=event.reason),
+                         done)
 
     @on(m.PasswordNeeded)
     def _password_needed(self, event: m.PasswordNeeded) -> None:
@@ -293,17 +282,21 @@ class ExohopApp(App[int]):
 
         def done(result: LoginResult | None) -> None:
             if result is None:
-                self.pending.pop(tenant.domain.lower(), None)   # a line queued for the open never runs later
-                self.notify(f"Not connected to {display_name(tenant)}: no password given.",
-                            severity="warning")
+                self._not_connected([tenant], "no password given")
                 return
             self.workers_.remember_password(event.upn, result.password, persist=False)
             if result.remember:  # stored in the keyring once the service has accepted it
                 self._to_remember[event.upn.lower()] = result.password
             self.connect(tenant, result.password)
 
-        label = visible(f"{display_name(tenant)} ({tenant.domain})")
-        self.push_screen(LoginScreen(event.upn, label, event.reason, can_remember=ctl.demo is None), done)
+        self.push_screen(LoginScreen(event.upn, _dialog_label(tenant), event.reason,
+                                     can_remember=ctl.demo is None), done)
+
+    def _not_connected(self, tenants: list[Any], why: str) -> None:
+        """A sign-in or password dialog was cancelled: the lines queued for the open never run later."""
+        for t in tenants:
+            self.pending.pop(t.domain.lower(), None)
+        self.notify(f"Not connected to {display_name(tenants[0])}: {why}.", severity="warning")
 
     @on(m.ImportProgressed)
     def _import_progressed(self, event: m.ImportProgressed) -> None:
@@ -352,12 +345,9 @@ class ExohopApp(App[int]):
     def _session_evicted(self, event: m.SessionEvicted) -> None:
         ctl = self.ctl
         ctl.set_status(event.domain, TenantStatus.IDLE)
-        name = self.tenant_name(event.domain)
-        tenant = self.tenant(event.domain)
-        rest = tenant is not None and ctl.sign_in_label(ctl.account_for(tenant))[1] == "rest"
-        limit = f"{REST_WARM} warm REST sessions" if rest else f"{ctl.per_account} sessions"
+        name, kept = self.tenant_name(event.domain), ctl.kept_per_account(self.tenant(event.domain))
         self.notify(f"Closed the idle session to {name} ({event.domain}) to stay within "
-                    f"{limit} per account; selecting it again reconnects.",
+                    f"{kept} per account; selecting it again reconnects.",
                     title="Session closed", severity="information")
         self.refresh_marks()
 
@@ -460,7 +450,6 @@ class ExohopApp(App[int]):
         status = ctl.state(event.domain).status
         failure = getattr(event.summary, "error", None)
         kind = getattr(failure, "kind", None)
-        session = ctl.session(event.domain)
         tenant = self.tenant(event.domain)
         if kind == "sign_in" and tenant is not None and ctl.can_sign_in(ctl.account_for(tenant)):
             # The sign-in expired mid-session (sign-in frequency, revoked): renew it here, keep the session.
@@ -470,8 +459,7 @@ class ExohopApp(App[int]):
             name = self.tenant_name(event.domain)
             self.notify(getattr(failure, "message", str(failure)), title=f"Command failed: {name}",
                         severity="error", timeout=12)
-            # pypsrp still reports a pool OPENED after the server went away: the kind says it is gone.
-            if session is None or not getattr(session, "is_open", True) or kind in CONNECTION_GONE:
+            if ctl.session_gone(event.domain, kind):
                 ctl.set_status(event.domain, TenantStatus.ERROR, getattr(failure, "message", str(failure)))
                 status = TenantStatus.ERROR
         if status is TenantStatus.BUSY:
@@ -644,6 +632,11 @@ class ExohopApp(App[int]):
                 loop.add_signal_handler(sig, self.disconnect_and_exit)
             except (NotImplementedError, RuntimeError, ValueError):
                 continue
+
+
+def _dialog_label(tenant: Any) -> str:
+    """What a sign-in or password dialog says it opens: ``Contoso Ltd (contoso.onmicrosoft.com)``."""
+    return visible(f"{display_name(tenant)} ({tenant.domain})")
 
 
 def make_app(controller: Controller | None = None, *, setup: Callable[[], Controller] | None = None,

@@ -32,6 +32,8 @@ HISTORY_VERSION = 1  # bump when the history file format changes
 HISTORY_LIMIT = 1000
 RECENT_FILE = "recent-tenants.json"  # beside the per-tenant history files (domains never end in "-tenants")
 RECENT_LIMIT = 200
+# Failure kinds after which the session cannot run the next command as it is (the mark turns to ×).
+CONNECTION_GONE = frozenset({"connection_lost", "refused", "timeout", "dns", "tls", "closed"})
 
 
 def _read_history(path: Path) -> list[str]:
@@ -420,6 +422,22 @@ class Controller:
 
     def open_count(self, upn: str) -> int:
         return int(self._pool.open_count(upn)) if self._pool is not None else 0
+
+    def kept_per_account(self, tenant: Any | None) -> str:
+        """How many sessions the pool keeps per account of ``tenant``, for the eviction notice (by then the
+        pool, and so tui.remoting.pool, is loaded)."""
+        from tui.remoting.auth.account import REST, transport_of
+        from tui.remoting.pool import REST_WARM_PER_ACCOUNT
+
+        if tenant is not None and transport_of(self.account_for(tenant)) == REST:
+            return f"{REST_WARM_PER_ACCOUNT} warm REST sessions"
+        return f"{self.per_account} sessions"
+
+    def session_gone(self, domain: str, kind: str) -> bool:
+        """After a command failed with ``kind``: the session cannot run the next command as it is."""
+        session = self.session(domain)
+        # pypsrp still reports a pool OPENED after the server went away: the kind says it is gone.
+        return session is None or not getattr(session, "is_open", True) or kind in CONNECTION_GONE
 
     def open_session(self, tenant: Any, password: Any,
                      on_progress: Callable[[Any], None] | None = None,

@@ -10,7 +10,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
+
+from textual.message import Message
 
 from tui.console import messages as m
 from tui.console.controller import Controller, RunHandle
@@ -65,19 +68,28 @@ class Workers:
     def _start(self, fn: Callable[[], None], group: str, name: str) -> None:
         self.app.run_worker(fn, thread=True, group=group, name=name, exclusive=False, exit_on_error=False)
 
+    def _guarded(self, what: str, call: Callable[[], Any], failed: Callable[[BaseException], Message],
+                 done: Callable[[Any], Message] | None = None, *, group: str, name: str) -> None:
+        """``call()`` in a thread; its result is posted as ``done(result)``, a failure is logged and posted as
+        ``failed(exc)``: any failure becomes a message, never a traceback."""
+
+        def work() -> None:
+            try:
+                result = call()
+            except Exception as exc:
+                self._post(failed(_logged(what, exc)))
+                return
+            if done is not None:
+                self._post(done(result))
+
+        self._start(work, group, name)
+
     # -- setup (exohop --demo) -----------------------------------------------------------------
 
     def setup(self, factory: Callable[[], Controller]) -> None:
-        def work() -> None:
-            try:
-                ctl = factory()
-            except Exception as exc:  # any failure becomes a message, never a traceback
-                _logged("starting the demo", exc)
-                self._post(m.SetupFailed(f"exohop: could not start: {_message_of(exc)}"))
-                return
-            self._post(m.ControllerReady(ctl))
-
-        self._start(work, "setup", "setup")
+        self._guarded("starting the demo", factory,
+                      lambda exc: m.SetupFailed(f"exohop: could not start: {_message_of(exc)}"),
+                      m.ControllerReady, group="setup", name="setup")
 
     # -- sessions ----------------------------------------------------------------------------------
 
@@ -137,17 +149,18 @@ class Workers:
                     session = ctl.open_session(tenant, pw, on_progress, on_evict)
             except Exception as exc:  # any failure becomes a message, never a traceback
                 _logged(f"{'refreshing' if refresh else 'opening'} {domain}", exc)
-                if refresh and getattr(exc, "kind", "") == "busy":   # the session is fine: say why, change nothing
+                kind = getattr(exc, "kind", "")
+                if refresh and kind == "busy":   # the session is fine: say why, change nothing
                     self._post(m.Notice(_message_of(exc), "Refresh commands", "warning"))
                     current = ctl.session(domain)
                     if current is not None:
                         self._post(m.SessionOpened(domain, current))   # back from "connecting" to connected
                     return
-                if (getattr(exc, "kind", "") == "sign_in" and not fresh_sign_in and not refresh
-                        and ctl.can_sign_in(account)):    # expired, MFA, logged out: a sign-in fixes it
+                if kind == "sign_in" and not fresh_sign_in and not refresh and ctl.can_sign_in(account):
+                    # expired, MFA, logged out: a sign-in fixes it
                     self._post(m.SignInNeeded(tenant, account.upn, _message_of(exc)))
                     return
-                if getattr(exc, "kind", "") == "auth":
+                if kind == "auth":
                     ctl.forget_password(account.upn)
                     self._post(m.PasswordNeeded(tenant, account.upn, _message_of(exc)))
                     return
@@ -170,32 +183,17 @@ class Workers:
     def remember_password(self, upn: str, password: str, persist: bool) -> None:
         ctl = self.ctl
         ctl.remember_password(upn, password, persist=False)  # in memory at once, for the connect
-        if not persist:
-            return
-
-        def work() -> None:
-            try:
-                ctl.remember_password(upn, password, persist=True)
-            except Exception as exc:  # any failure becomes a message, never a traceback
-                _logged(f"storing the password of {upn}", exc)
-                self._post(m.Notice(f"The password is kept for this run only: {_message_of(exc)}",
-                                    "Keyring", "warning"))
-
-        self._start(work, "keyring", "keyring")
+        if persist:
+            self._guarded(f"storing the password of {upn}",
+                          partial(ctl.remember_password, upn, password, persist=True),
+                          lambda exc: m.Notice(f"The password is kept for this run only: {_message_of(exc)}",
+                                               "Keyring", "warning"),
+                          group="keyring", name="keyring")
 
     def close(self, domain: str) -> None:
-        ctl = self.ctl
-
-        def work() -> None:
-            try:
-                ctl.close(domain)
-            except Exception as exc:  # any failure becomes a message, never a traceback
-                _logged(f"closing {domain}", exc)
-                self._post(m.SessionFailed(domain, _message_of(exc), "Disconnect failed"))
-                return
-            self._post(m.SessionClosed(domain))
-
-        self._start(work, f"open:{domain}", f"close {domain}")
+        self._guarded(f"closing {domain}", partial(self.ctl.close, domain),
+                      lambda exc: m.SessionFailed(domain, _message_of(exc), "Disconnect failed"),
+                      lambda _: m.SessionClosed(domain), group=f"open:{domain}", name=f"close {domain}")
 
     def refresh_catalog(self, tenant: Any) -> None:
         self._open_work(tenant, None, refresh=True)
@@ -247,37 +245,16 @@ class Workers:
             if handle.buffer.push(event):
                 self._post(m.RunEventsPending(domain))
 
-        def work() -> None:
-            try:
-                summary = session.run(handle.line, on_event)
-            except Exception as exc:  # any failure becomes a message, never a traceback
-                _logged(f"running a command in {domain}", exc)
-                self._post(m.RunFinished(domain, None, _message_of(exc), getattr(exc, "column", None)))
-                return
-            self._post(m.RunFinished(domain, summary))
-
-        self._start(work, f"run:{domain}", f"run {domain}")
+        self._guarded(f"running a command in {domain}", lambda: session.run(handle.line, on_event),
+                      lambda exc: m.RunFinished(domain, None, _message_of(exc), getattr(exc, "column", None)),
+                      partial(m.RunFinished, domain), group=f"run:{domain}", name=f"run {domain}")
 
     def stop(self, domain: str) -> None:
-        ctl = self.ctl
-
-        def work() -> None:
-            try:
-                ctl.stop(domain)
-            except Exception as exc:  # any failure becomes a message, never a traceback
-                _logged(f"stopping the command in {domain}", exc)
-                self._post(m.Notice(f"Could not stop the command: {_message_of(exc)}", "Stop", "error"))
-
-        self._start(work, f"stop:{domain}", f"stop {domain}")
+        self._guarded(f"stopping the command in {domain}", partial(self.ctl.stop, domain),
+                      lambda exc: m.Notice(f"Could not stop the command: {_message_of(exc)}", "Stop", "error"),
+                      group=f"stop:{domain}", name=f"stop {domain}")
 
     def close_all(self, deadline_s: float) -> None:
-        ctl = self.ctl
-
-        def work() -> None:
-            try:
-                failures = ctl.close_all(deadline_s)
-            except Exception as exc:  # any failure becomes a message, never a traceback
-                failures = [_message_of(_logged("disconnecting every session", exc))]
-            self._post(m.Disconnected(failures))
-
-        self._start(work, "quit", "disconnect all")
+        self._guarded("disconnecting every session", partial(self.ctl.close_all, deadline_s),
+                      lambda exc: m.Disconnected([_message_of(exc)]), m.Disconnected, group="quit",
+                      name="disconnect all")

@@ -31,11 +31,11 @@ from tui.console.screens.sign_in import (
     PROMPT,
     UNEXPECTED_TEXT,
     SignInScreen,
-    remaining_text,
 )
 from tui.remoting.auth import PersistentTokenCache, SignInError, SignInSettings, TokenProvider
 from tui.remoting.auth import errors as reasons
 from tui.remoting.auth.provider import DeviceCodePrompt, SignedInUser
+from tui.remoting.auth.provider import clock as remaining_text
 from tui.sim import SimAccount, Simulator
 
 from .conftest import wait_for

@@ -29,7 +29,7 @@ from textual.widgets import Footer, Label, Static
 
 from tui.remoting import abandon
 from tui.remoting.auth.errors import SignInError
-from tui.remoting.auth.provider import DeviceCodePrompt, SignedInUser
+from tui.remoting.auth.provider import DeviceCodePrompt, SignedInUser, clock
 from tui.shell.safe_text import visible
 
 log = logging.getLogger(__name__)
@@ -47,14 +47,6 @@ UNEXPECTED_TEXT = "The sign-in failed unexpectedly (the details are in exohop.lo
 NO_BROWSER_TEXT = "Could not open a browser: open the URL yourself."
 
 
-def remaining_text(seconds: float) -> str:
-    """``899.4`` → "14:59", ``3725`` → "1:02:05" (whole seconds, rounded down, never negative)."""
-    s = max(0, int(seconds))
-    hours, rest = divmod(s, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def open_in_browser(url: str) -> bool:
     """Open ``url`` in a graphical browser; False when there is none or it failed.
 
@@ -66,7 +58,8 @@ def open_in_browser(url: str) -> bool:
         if type(browser) is webbrowser.GenericBrowser:  # console browsers; graphical ones run in the background
             return False
         return bool(browser.open(url))
-    except Exception:  # no browser, a broken one: the engineer opens the URL by hand
+    except Exception as exc:  # no browser, a broken one: the engineer opens the URL by hand
+        log.debug("opening a browser failed", exc_info=exc)
         return False
 
 
@@ -267,7 +260,7 @@ class SignInScreen(ModalScreen[SignedInUser | None]):
         if left <= 0:
             expiry.update(Text("The code has expired."))
         else:
-            expiry.update(Text(f"The code expires in {remaining_text(left)}."))
+            expiry.update(Text(f"The code expires in {clock(left)}."))
         expiry.set_class(left < 60, "-soon")
 
     # -- actions -------------------------------------------------------------------------------------------
@@ -292,19 +285,10 @@ class SignInScreen(ModalScreen[SignedInUser | None]):
     def action_open_url(self) -> None:
         if self.phase != PROMPT or self.prompt is None:
             return
-        url, attempt = self.prompt.verification_uri, self.attempt
-        app = self.app
-
-        def run() -> None:
-            opened = open_in_browser(url)
-            if self.phase != CLOSED:
-                try:
-                    app.call_from_thread(self._opened, attempt, opened)
-                except RuntimeError:
-                    pass
-
+        url, attempt, cancel, app = self.prompt.verification_uri, self.attempt, self.cancel_event, self.app
         self._note("Opening the browser…")
-        self.run_worker(run, name="open-url", group="sign-in-browser", thread=True, exit_on_error=False)
+        self.run_worker(lambda: self._report(app, cancel, self._opened, attempt, open_in_browser(url)),
+                        name="open-url", group="sign-in-browser", thread=True, exit_on_error=False)
 
     def _opened(self, attempt: int, opened: bool) -> None:
         if self._current(attempt) and self.phase == PROMPT:
