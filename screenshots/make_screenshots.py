@@ -10,10 +10,11 @@ cairosvg. Nothing is written outside this folder (the catalog cache and history 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,104 +68,103 @@ async def _type_and_run(app: ExohopApp, pilot: Pilot[Any], domain: str, line: st
     await pilot.pause(0.3)
 
 
-async def import_progress() -> None:
-    """Remote PowerShell's first contact imports the tenant's commands with a progress bar."""
-    demo = start_demo(mailboxes=50, transport="psrp")
-    work = Path(tempfile.mkdtemp(prefix="exohop-shots-"))
-    ctl = Controller(demo.config, demo.tenants, password_source=demo.password_for,
-                     cache_dir=work / "cache", history_dir=work / "history")
-    progress: list[m.ImportProgressed] = []
-    app = make_app(ctl)
-    try:
-        async with app.run_test(size=SIZE, message_hook=lambda msg: isinstance(msg, m.ImportProgressed)
-                                and progress.append(msg)) as pilot:
-            await _select(app, pilot, "contoso")
-            await _wait(pilot, lambda: any(0 < p.done < p.total * 0.6 for p in progress))
-            await pilot.pause(0.05)
-            _save(app, "import-progress")
-            await _wait(pilot, lambda: ctl.state("contoso.onmicrosoft.com").status is TenantStatus.READY)
-            await pilot.press("ctrl+q")
-            await _wait(pilot, lambda: not app.is_running, timeout=30)
-    finally:
-        ctl.close_all(2.0)
-        demo.stop()
+@contextlib.asynccontextmanager
+async def _demo_app(size: tuple[int, int] = SIZE, *, transport: str = "rest", mailboxes: int = 50,
+                    message_hook: Callable[[Any], Any] | None = None) -> AsyncIterator[tuple[Any, Controller,
+                                                                                               ExohopApp, Pilot[Any]]]:
+    """The app over a fresh demo, quit (every session closed) and the demo stopped on the way out.
 
-
-async def over_rest() -> None:
-    """The demo as Exchange Online is reached today: the sign-in dialog, then results over REST."""
-    demo = start_demo(mailboxes=50)
+    No ``demo=`` on the Controller: a sign-in waits for its code like a real one (the caller approves it,
+    as a person would), so the dialog can be photographed."""
+    demo = start_demo(mailboxes=mailboxes, transport=transport)
     work = Path(tempfile.mkdtemp(prefix="exohop-shots-"))
-    # No ``demo=``: the sign-in waits for its code like a real one (approved below, as a person would).
     ctl = Controller(demo.config, demo.tenants, password_source=demo.password_for, token_source=demo.token_source,
                      cache_dir=work / "cache", history_dir=work / "history")
     app = make_app(ctl)
     try:
-        async with app.run_test(size=SIZE) as pilot:
-            contoso = "contoso.onmicrosoft.com"
-            fabrikam = "fabrikam.onmicrosoft.com"
-            # 1. the device-code sign-in dialog
-            await _select(app, pilot, "contoso")
-            await _wait(pilot, lambda: isinstance(app.screen, SignInScreen) and app.screen.prompt is not None)
-            await pilot.pause(0.2)
-            _save(app, "sign-in")
-            screen = app.screen
-            assert isinstance(screen, SignInScreen) and screen.prompt is not None
-            demo.sim.approve_device_code(screen.prompt.user_code, demo.config.accounts[0].upn)
-            await _wait(pilot, lambda: ctl.state(contoso).status is TenantStatus.READY)
-            # 2. a result table
-            await _type_and_run(app, pilot, contoso,
-                                "Get-Mailbox -ResultSize 12 | Select-Object DisplayName,PrimarySmtpAddress,"
-                                "RecipientTypeDetails,ProhibitSendQuota")
-            _save(app, "result-table")
-            # 3. an error (bind error with its caret, then a service error)
-            app.console_for(contoso).action_clear_scrollback()
-            await _type_and_run(app, pilot, contoso, "Get-Mailbox -Identiy adele")
-            await _type_and_run(app, pilot, contoso, "Get-MailboxPermission -Identity nobody@contoso.com")
-            _save(app, "error")
-            # 4. the completion dropdown
-            console = app.console_for(contoso)
-            console.action_clear_scrollback()
-            await _type_and_run(app, pilot, contoso, "Get-Mailbox AdeleV | Format-List DisplayName,"
-                                "PrimarySmtpAddress,ProhibitSendQuota,IssueWarningQuota")
-            console.input.value = "Set-Mailbox -Identity AdeleV -Pro"
-            console.input.cursor_position = len(console.input.value)
-            console.input.focus()
-            await pilot.press("tab")
-            await _wait(pilot, lambda: console.input.menu.is_open)
-            await pilot.pause(0.1)
-            _save(app, "completion")
-            await pilot.press("escape")
-            console.input.value = ""
-            # 5. the tenant list with a few tenants open
-            await _select(app, pilot, "fabrikam")
-            await _wait(pilot, lambda: ctl.state(fabrikam).status is TenantStatus.READY)
-            await pilot.press("ctrl+t")
-            await pilot.pause(0.2)
-            _save(app, "tenant-list")
+        async with app.run_test(size=size, message_hook=message_hook) as pilot:
+            yield demo, ctl, app, pilot
             await pilot.press("ctrl+q")
             await _wait(pilot, lambda: not app.is_running, timeout=30)
     finally:
         ctl.close_all(2.0)
         demo.stop()
+
+
+async def _sign_in_shown(app: ExohopApp, pilot: Pilot[Any]) -> SignInScreen:
+    await _select(app, pilot, "contoso")
+    await _wait(pilot, lambda: isinstance(app.screen, SignInScreen) and app.screen.prompt is not None)
+    await pilot.pause(0.2)
+    screen = app.screen
+    assert isinstance(screen, SignInScreen)
+    return screen
+
+
+async def import_progress() -> None:
+    """Remote PowerShell's first contact imports the tenant's commands with a progress bar."""
+    progress: list[m.ImportProgressed] = []
+
+    def hook(msg: Any) -> None:
+        if isinstance(msg, m.ImportProgressed):
+            progress.append(msg)
+
+    async with _demo_app(transport="psrp", message_hook=hook) as (_, ctl, app, pilot):
+        await _select(app, pilot, "contoso")
+        await _wait(pilot, lambda: any(0 < p.done < p.total * 0.6 for p in progress))
+        await pilot.pause(0.05)
+        _save(app, "import-progress")
+        await _wait(pilot, lambda: ctl.state("contoso.onmicrosoft.com").status is TenantStatus.READY)
+
+
+async def over_rest() -> None:
+    """The demo as Exchange Online is reached today: the sign-in dialog, then results over REST."""
+    async with _demo_app() as (demo, ctl, app, pilot):
+        contoso = "contoso.onmicrosoft.com"
+        fabrikam = "fabrikam.onmicrosoft.com"
+        # 1. the device-code sign-in dialog
+        screen = await _sign_in_shown(app, pilot)
+        _save(app, "sign-in")
+        assert screen.prompt is not None
+        demo.sim.approve_device_code(screen.prompt.user_code, demo.config.accounts[0].upn)
+        await _wait(pilot, lambda: ctl.state(contoso).status is TenantStatus.READY)
+        # 2. a result table
+        await _type_and_run(app, pilot, contoso,
+                            "Get-Mailbox -ResultSize 12 | Select-Object DisplayName,PrimarySmtpAddress,"
+                            "RecipientTypeDetails,ProhibitSendQuota")
+        _save(app, "result-table")
+        # 3. an error (bind error with its caret, then a service error)
+        app.console_for(contoso).action_clear_scrollback()
+        await _type_and_run(app, pilot, contoso, "Get-Mailbox -Identiy adele")
+        await _type_and_run(app, pilot, contoso, "Get-MailboxPermission -Identity nobody@contoso.com")
+        _save(app, "error")
+        # 4. the completion dropdown
+        console = app.console_for(contoso)
+        console.action_clear_scrollback()
+        await _type_and_run(app, pilot, contoso, "Get-Mailbox AdeleV | Format-List DisplayName,"
+                            "PrimarySmtpAddress,ProhibitSendQuota,IssueWarningQuota")
+        console.input.value = "Set-Mailbox -Identity AdeleV -Pro"
+        console.input.cursor_position = len(console.input.value)
+        console.input.focus()
+        await pilot.press("tab")
+        await _wait(pilot, lambda: console.input.menu.is_open)
+        await pilot.pause(0.1)
+        _save(app, "completion")
+        await pilot.press("escape")
+        console.input.value = ""
+        # 5. the tenant list with a few tenants open
+        await _select(app, pilot, "fabrikam")
+        await _wait(pilot, lambda: ctl.state(fabrikam).status is TenantStatus.READY)
+        await pilot.press("ctrl+t")
+        await pilot.pause(0.2)
+        _save(app, "tenant-list")
 
 
 async def sign_in_small() -> None:
     """The sign-in dialog at 80×24 (the smallest terminal it must fit)."""
-    demo = start_demo(mailboxes=5)
-    ctl = Controller(demo.config, demo.tenants, password_source=demo.password_for, token_source=demo.token_source)
-    app = make_app(ctl)
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await _select(app, pilot, "contoso")
-            await _wait(pilot, lambda: isinstance(app.screen, SignInScreen) and app.screen.prompt is not None)
-            await pilot.pause(0.2)
-            _save(app, "sign-in-80x24")
-            await pilot.press("escape")
-            await pilot.press("ctrl+q")
-            await _wait(pilot, lambda: not app.is_running, timeout=30)
-    finally:
-        ctl.close_all(2.0)
-        demo.stop()
+    async with _demo_app((80, 24), mailboxes=5) as (_, _ctl, app, pilot):
+        await _sign_in_shown(app, pilot)
+        _save(app, "sign-in-80x24")
+        await pilot.press("escape")
 
 
 async def main() -> int:

@@ -229,11 +229,13 @@ def bench_latency(latency_ms: int, mailboxes: int, runs: int) -> dict[str, Any]:
         first_psrp: dict[str, list[Any]] = {"first": [], "open": [], "req": []}
         open_only: dict[str, list[Any]] = {"open": [], "req": [], "commands": [], "provisional": []}
 
-        def rest_first() -> None:
+        def first_result(make: Callable[[], Any], count: Callable[[Any, Any], Any],
+                         into: dict[str, list[Any]]) -> None:
+            """Open a session, run until its first record: time to it, time to open, requests made."""
             before = snapshot(server)
             got: list[float] = []
             t0 = time.perf_counter()
-            s = RestSession(rest_account, tenant, provider, cache_dir=rest_cache, refresh_in_background=False)
+            s = make()
             s.open()
             opened = time.perf_counter() - t0
 
@@ -243,31 +245,19 @@ def bench_latency(latency_ms: int, mailboxes: int, runs: int) -> dict[str, Any]:
 
             summary = s.run("Get-Mailbox -ResultSize 1", on_event)
             after = snapshot(server)
-            s.close()
+            s.close()                       # PSRP's Delete: not part of the measure
             assert summary.records == 1 and got, summary
-            first_rest["first"].append(got[0])
-            first_rest["open"].append(opened)
-            first_rest["req"].append(rest_requests(before, after))
+            into["first"].append(got[0])
+            into["open"].append(opened)
+            into["req"].append(count(before, after))
+
+        def rest_first() -> None:
+            first_result(lambda: RestSession(rest_account, tenant, provider, cache_dir=rest_cache,
+                                             refresh_in_background=False), rest_requests, first_rest)
 
         def psrp_first() -> None:
-            before = snapshot(server)
-            got: list[float] = []
-            t0 = time.perf_counter()
-            s = DelegatedSession(psrp_account, tenant, password, cache_dir=psrp_cache, refresh_in_background=False)
-            s.open()
-            opened = time.perf_counter() - t0
-
-            def on_event(event: object) -> None:
-                if not got and isinstance(event, RecordEvent):
-                    got.append(time.perf_counter() - t0)
-
-            summary = s.run("Get-Mailbox -ResultSize 1", on_event)
-            after = snapshot(server)
-            s.close()                       # Delete: not part of the measure
-            assert summary.records == 1 and got, summary
-            first_psrp["first"].append(got[0])
-            first_psrp["open"].append(opened)
-            first_psrp["req"].append(wsman_requests(before, after))
+            first_result(lambda: DelegatedSession(psrp_account, tenant, password, cache_dir=psrp_cache,
+                                                  refresh_in_background=False), wsman_requests, first_psrp)
 
         def rest_open_only() -> None:
             before = snapshot(server)

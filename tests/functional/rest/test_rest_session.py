@@ -220,21 +220,19 @@ def test_stop_during_a_held_page_returns_promptly_and_the_session_stays_usable(
     assert s.run("Get-Mailbox -ResultSize 1", again).records == 1
 
 
-def test_a_cached_command_list_opens_without_the_shipped_guess(rest_sim: Simulator,
-                                                              providers: Callable[[str], Any], tmp_path: Path) -> None:
-    account, t = rest_account(rest_sim, READER), tenant(rest_sim)
-    first = RestSession(account, t, providers(READER), cache_dir=tmp_path / "c")
-    first.open()
+def reader_from_a_cached_list(session: Callable[..., RestSession]) -> RestSession:
+    """The read-only user's session opened again, its command list from the cache (nothing fetched)."""
+    first = session(upn=READER)
     assert first.wait_for_refresh(30)
     first.close()
-    second = RestSession(account, t, providers(READER), cache_dir=tmp_path / "c", refresh_in_background=False)
-    second.open()
-    try:
-        assert not second.catalog_is_provisional
-        assert not [c.name for c in second.catalog if c.name.startswith("Set-")]
-        assert second.catalog.get("Get-Mailbox").parameters       # parameters from the shipped file
-    finally:
-        second.close()
+    return session(upn=READER, refresh_in_background=False)
+
+
+def test_a_cached_command_list_opens_without_the_shipped_guess(session: Callable[..., RestSession]) -> None:
+    second = reader_from_a_cached_list(session)
+    assert not second.catalog_is_provisional
+    assert not [c.name for c in second.catalog if c.name.startswith("Set-")]
+    assert second.catalog.get("Get-Mailbox").parameters       # parameters from the shipped file
 
 
 @pytest.mark.parametrize(("line", "expected"), [
@@ -252,23 +250,14 @@ def test_server_side_select_only_for_a_leading_select_of_plain_names(line: str, 
 
 
 def test_a_cached_command_list_does_not_refuse_a_cmdlet_the_service_may_now_allow(
-        rest_sim: Simulator, providers: Callable[[str], Any], tmp_path: Path) -> None:
+        rest_sim: Simulator, session: Callable[..., RestSession]) -> None:
     """A role granted after the list was cached: the command goes out and the service decides."""
-    account, t = rest_account(rest_sim, READER), tenant(rest_sim)
-    first = RestSession(account, t, providers(READER), cache_dir=tmp_path / "c")
-    first.open()
-    assert first.wait_for_refresh(30)
-    first.close()
-    again = RestSession(account, t, providers(READER), cache_dir=tmp_path / "c", refresh_in_background=False)
-    again.open()
-    try:
-        before = invoke_count(rest_sim, "Set-Mailbox")
-        seen = Collect()
-        summary = again.run("Set-Mailbox -Identity x -DisplayName y", seen)
-        assert invoke_count(rest_sim, "Set-Mailbox") == before + 1       # asked the service, which says 403
-        assert summary.outcome == "failed" and READER in seen.errors()[0].message
-    finally:
-        again.close()
+    again = reader_from_a_cached_list(session)
+    before = invoke_count(rest_sim, "Set-Mailbox")
+    seen = Collect()
+    summary = again.run("Set-Mailbox -Identity x -DisplayName y", seen)
+    assert invoke_count(rest_sim, "Set-Mailbox") == before + 1       # asked the service, which says 403
+    assert summary.outcome == "failed" and READER in seen.errors()[0].message
 
 
 def test_requests_in_flight_stay_within_the_tenants_limit(faults: Any, session: Callable[..., RestSession]) -> None:
