@@ -104,6 +104,47 @@ def cache_dir() -> Path:
     return _dir_from("EXOHOP_CACHE_DIR", platformdirs.user_cache_dir(APP_NAME))
 
 
+@dataclass(frozen=True)
+class Folders:
+    """Where a face keeps what it writes: the user's own folders, or the demo's."""
+
+    data: Path     # the transcripts, the history, what exohop remembers between runs
+    cache: Path    # the catalog cache
+
+    @property
+    def transcripts(self) -> Path:
+        return self.data / "transcripts"
+
+    @property
+    def history(self) -> Path:
+        return self.data / "history"
+
+
+def user_folders() -> Folders:
+    return Folders(data=data_dir(), cache=cache_dir())
+
+
+def demo_folders() -> Folders:
+    """The demo's own folder, ``<data dir>/demo``: its transcripts, history and catalog cache stay out of
+    the user's (the simulator's tenants are not the user's customers), and deleting it resets the demo."""
+    base = data_dir() / "demo"
+    return Folders(data=base, cache=base / "cache")
+
+
+def folders_for(demo: bool) -> Folders:
+    return demo_folders() if demo else user_folders()
+
+
+SETUP_GUIDANCE = """exohop has no partner account or tenant configured yet. To start:
+
+  exohop login admin@yourpartner.onmicrosoft.com         sign the partner account in
+  exohop tenants add contoso.onmicrosoft.com --name "Contoso Ltd"
+                                                         add a customer tenant
+  exohop tenants import customers.csv                    import a Partner Center customer export
+
+Or try everything offline on the built-in simulator:  exohop --demo  (also `exohop run --demo …`)"""
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from tui.config import Account, Config, data_dir, load_config
+from tui.config import Account, Config, Folders, demo_folders, load_config, user_folders
 from tui.logs import register_secret
 from tui.remoting.errors import RemotingError
 from tui.remoting.journal import ShellJournal
@@ -32,6 +32,7 @@ class Environment:
     config: Config
     tenants: TenantDirectory
     password_source: Callable[[str], str | None]
+    folders: Folders                 # the user's, or the demo's own (its transcripts and cache stay apart)
     demo: Any = None
     passwords: dict[str, str] = field(default_factory=dict, repr=False)
     token_sources: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -77,7 +78,7 @@ class Environment:
 
     def journal(self) -> ShellJournal | None:
         """The shell journal in the data folder; none for the demo, whose in-process simulator dies with us."""
-        return None if self.demo is not None else ShellJournal(data_dir())
+        return None if self.demo is not None else ShellJournal(self.folders.data)
 
     def close(self) -> None:
         if self.demo is not None:
@@ -89,10 +90,10 @@ def load_environment(demo: bool, demo_transport: str = "rest") -> Environment:
         from tui.cli.demo import start_demo
 
         d = start_demo(transport=demo_transport)
-        return Environment(d.config, d.tenants, d.password_for, demo=d)
+        return Environment(d.config, d.tenants, d.password_for, demo_folders(), demo=d)
     from tui.accounts import get_password
 
-    return Environment(load_config(), TenantDirectory.load(), get_password)
+    return Environment(load_config(), TenantDirectory.load(), get_password, user_folders())
 
 
 def close_pool(pool: Any, deadline_s: float | None = None) -> None:

@@ -44,17 +44,32 @@ def show_invalid(line: str, summary: RunSummary, stream: TextIO) -> None:
                         getattr(summary.error, "column", None), stream)
 
 
-def import_progress_line(tenant: Tenant, err: TextIO) -> Callable[[Any], None] | None:
-    """Import progress on one terminal line ("… 312 of 742 commands"); nothing when stderr is not a TTY."""
+# An import over by then was quick enough not to need a progress line (`exohop run`'s one-command import
+# is over at its first report): the line would only say "1 of 1" after the fact.
+PROGRESS_AFTER_S = 0.5
+
+
+def import_progress_line(tenant: Tenant, err: TextIO, *, after_s: float = PROGRESS_AFTER_S,
+                         clock: Callable[[], float] = time.monotonic) -> Callable[[Any], None] | None:
+    """Import progress on one terminal line ("… 312 of 742 commands"); nothing when stderr is not a TTY.
+
+    Shown only for an import still under way ``after_s`` after this was made (just before the connect):
+    a quick import, or one whose first report is already its last, prints nothing."""
     if not err.isatty():
         return None
+    started = clock()
+    shown = False
 
     def show(p: Any) -> None:
+        nonlocal shown
         if p.from_cache:
             return
-        end = "\n" if p.total and p.done >= p.total else ""
-        print(f"\rImporting commands from {visible(tenant.display_name)}: {p.done} of {p.total or '?'}", end=end,
-              file=err, flush=True)
+        finished = bool(p.total) and p.done >= p.total
+        if not shown and (finished or clock() - started < after_s):
+            return
+        shown = True
+        print(f"\rImporting commands from {visible(tenant.display_name)}: {p.done} of {p.total or '?'}",
+              end="\n" if finished else "", file=err, flush=True)
 
     return show
 

@@ -13,7 +13,6 @@ from tui.cli.environment import INTERRUPTED_CLOSE_S, close_pool, load_environmen
 from tui.cli.exit_codes import EXIT_CONNECTION, EXIT_OK
 from tui.cli.printer import Printer, import_progress_line, show_invalid
 from tui.cli.signals import Terminated, termination_signals
-from tui.config import cache_dir, data_dir
 from tui.remoting.errors import RemotingError
 from tui.remoting.events import Event, RecordEvent, RunSummary
 from tui.shell.safe_text import visible
@@ -36,9 +35,9 @@ def cmd_shell(args: argparse.Namespace) -> int:
     try:
         tenant = env.tenants.find(args.tenant)
         account = env.account_for(tenant, getattr(args, "account", None))
-        transcript = Transcript(data_dir() / "transcripts")
+        transcript = Transcript(env.folders.transcripts)
         audit = Audit(transcript, sys.stderr)
-        pool = SessionPool(env.config.settings.max_sessions_per_account, cache_dir=cache_dir(),
+        pool = SessionPool(env.config.settings.max_sessions_per_account, cache_dir=env.folders.cache,
                            rest_concurrency=env.config.settings.rest_concurrency_per_tenant,
                            transcript=transcript, journal=env.journal())
         with termination_signals():
@@ -54,7 +53,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
                 remember_tenant_id(tenant, session)
             for notice in session.take_notices():
                 print_error(notice)
-            history_path = data_dir() / "history" / f"{tenant.domain}.txt"
+            history_path = env.folders.history / f"{tenant.domain}.txt"
             history_path.parent.mkdir(parents=True, exist_ok=True)
             prompt: PromptSession[str] = PromptSession(history=FileHistory(str(history_path)))
             print(f"Connected to {visible(tenant.display_name)} ({tenant.domain}) as {account.upn}; "

@@ -12,8 +12,9 @@ from tui.cli.environment import INTERRUPTED_CLOSE_S, Environment, close_pool, lo
 from tui.cli.exit_codes import EXIT_COMMAND_ERRORS, EXIT_CONNECTION, EXIT_OK, EXIT_USAGE
 from tui.cli.limit import LIMIT_WAIT_S, acquire_waiting
 from tui.cli.printer import Printer, import_progress_line, show_invalid, show_line_error
+from tui.cli.redirects_seen import RedirectsSeen
 from tui.cli.signals import Terminated, termination_signals
-from tui.config import Account, cache_dir, data_dir
+from tui.config import SETUP_GUIDANCE, Account
 from tui.remoting.errors import RemotingError
 from tui.remoting.events import RunSummary
 from tui.shell.safe_text import visible
@@ -60,6 +61,29 @@ def _one_shot_factory(names: list[str]) -> Callable[..., Any]:
     return factory
 
 
+def with_command_hint(session: Any, summary: RunSummary) -> RunSummary:
+    """A line that names a command the catalog lacks, with "Did you mean" from the tenant's command names.
+
+    A session whose catalog holds only the line's commands (the one-shot import above) has nothing to
+    suggest from: ``command_names`` asks the service for the names (PSRP), on this failure only. A REST
+    session's catalog already lists every allowed name, so its binder's hint stands."""
+    from dataclasses import replace
+
+    from tui.catalog import Catalog, CmdletInfo
+    from tui.shell.binder import BindError, resolve_command
+
+    error = summary.error
+    name = getattr(error, "unknown_command", None)
+    if summary.outcome != "invalid" or not isinstance(error, BindError) or not name or error.suggestions:
+        return summary
+    names = Catalog(CmdletInfo(n) for n in session.command_names())
+    try:
+        resolve_command(name, names, column=error.column or 0)
+    except BindError as hinted:
+        return replace(summary, error=hinted) if hinted.suggestions else summary
+    return summary
+
+
 def _exit_code_for(summary: RunSummary) -> int:
     if summary.outcome == "invalid":
         return EXIT_USAGE
@@ -97,6 +121,12 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
         show_line_error(line, exc.message, exc.column, err)
         return EXIT_USAGE
     env = load_environment(bool(getattr(args, "demo", False)), getattr(args, "demo_transport", "rest"))
+    if not env.config.accounts or not len(env.tenants):
+        # Nothing to run against: say how to set up (exit 2, as for a tenant that is not found: the
+        # command could not be run as given; nothing was sent).
+        env.close()
+        print(SETUP_GUIDANCE, file=err, flush=True)
+        return EXIT_USAGE
     if needs_confirmation(line, env.config.settings.confirm) and not getattr(args, "yes", False):
         env.close()
         print_error(f'this line changes the tenant and confirm = "{env.config.settings.confirm}" asks for '
@@ -106,9 +136,10 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
     pool: SessionPool | None = None
     try:
         tenants = _resolve_tenants(env, list(args.tenant))
-        transcript = Transcript(data_dir() / "transcripts")
+        transcript = Transcript(env.folders.transcripts)
         audit = Audit(transcript, err)
-        pool = SessionPool(env.config.settings.max_sessions_per_account, cache_dir=cache_dir(),
+        redirects = RedirectsSeen(env.folders.data)
+        pool = SessionPool(env.config.settings.max_sessions_per_account, cache_dir=env.folders.cache,
                            rest_concurrency=env.config.settings.rest_concurrency_per_tenant,
                            transcript=transcript, factory=_one_shot_factory(remote_command_names(line)),
                            journal=env.journal())
@@ -128,7 +159,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
                 try:
                     session = acquire_waiting(pool, tenant, account, env.credential_for(account),
                                               wait_s=0.0 if getattr(args, "no_wait", False) else LIMIT_WAIT_S,
-                                              on_wait=lambda text: print_error(text, err), on_event=printer,
+                                              on_wait=lambda text: print_error(text, err),
+                                              on_event=redirects.filter(account, printer),
                                               on_progress=import_progress_line(tenant, err))
                 except RemotingError as exc:
                     printer.finish()
@@ -152,6 +184,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
                     code = max(code, EXIT_CONNECTION)
                     continue
                 printer.finish()
+                summary = with_command_hint(session, summary)
                 show_invalid(line, summary, err)   # a RemotingError was already printed as an ErrorEvent
                 if summary.outcome == "stopped":
                     print_error("stopped", err)

@@ -22,15 +22,16 @@ log = logging.getLogger(__name__)
 def controller_from_config(account: str | None = None) -> Controller:
     """A Controller over the user's config.toml and tenants.toml (keyring passwords)."""
     from tui.accounts import get_password, set_password
-    from tui.config import cache_dir, data_dir, load_config
+    from tui.config import load_config, user_folders
     from tui.remoting.auth.account import token_source_for
     from tui.tenants import TenantDirectory
 
     config = load_config()
     tenants = TenantDirectory.load()
+    folders = user_folders()
     ctl = Controller(config, tenants, password_source=get_password, password_store=set_password,
-                     cache_dir=cache_dir(), transcript_dir=data_dir() / "transcripts",
-                     history_dir=data_dir() / "history", journal_dir=data_dir(), token_source=token_source_for)
+                     cache_dir=folders.cache, transcript_dir=folders.transcripts, history_dir=folders.history,
+                     journal_dir=folders.data, token_source=token_source_for)
     if account:
         ctl.preferred_account = config.resolve_account(account)
     return ctl
@@ -41,26 +42,19 @@ def demo_setup(start_demo: Callable[[], Any]) -> tuple[Callable[[], Controller],
     started: list[Any] = []
 
     def setup() -> Controller:
-        from tui.config import data_dir
+        from tui.config import demo_folders
 
         demo = start_demo()
         started.append(demo)
-        # No catalog cache: the demo's endpoint (a random port) changes every run, so it would never hit.
+        # The demo's own folder: the user's transcripts and cache stay the user's. The cache is keyed
+        # without a loopback port (tui.remoting.catalog_cache), so the next demo start finds it again.
+        # No journal: the in-process simulator dies with the app, and its shells with it.
+        folders = demo_folders()
         return Controller(demo.config, demo.tenants, password_source=demo.password_for, password_store=None,
-                          cache_dir=None, history_dir=data_dir() / "history", demo=demo,
-                          token_source=demo.token_source)
+                          cache_dir=folders.cache, transcript_dir=folders.transcripts, history_dir=folders.history,
+                          demo=demo, token_source=demo.token_source)
 
     return setup, started
-
-
-NO_CONFIG = """exohop has no partner account or tenant configured yet. To start:
-
-  exohop login admin@yourpartner.onmicrosoft.com         store the account's password in the keyring
-  exohop tenants add contoso.onmicrosoft.com --name "Contoso Ltd"
-                                                         add a customer tenant
-  exohop tenants import customers.csv                    import a Partner Center customer export
-
-Or try everything offline on the built-in simulator:  exohop --demo"""
 
 
 def run(args: Any, *, start_demo: Callable[[], Any]) -> int:
@@ -70,7 +64,7 @@ def run(args: Any, *, start_demo: Callable[[], Any]) -> int:
         setup, started = demo_setup(start_demo)
         app = make_app(setup=setup)
     else:
-        from tui.config import ConfigError
+        from tui.config import SETUP_GUIDANCE, ConfigError
 
         try:
             ctl = controller_from_config(getattr(args, "account", None))
@@ -78,8 +72,8 @@ def run(args: Any, *, start_demo: Callable[[], Any]) -> int:
             print(f"exohop: {exc.message}", file=sys.stderr)
             return 2
         if not ctl.config.accounts or not ctl.tenants:
-            print(NO_CONFIG, file=sys.stderr)
-            return 2
+            print(SETUP_GUIDANCE)   # what a first start is for: not an error (exit 0)
+            return 0
         app = make_app(ctl)
     try:
         # SIGTERM/SIGHUP are handled here, not on the app's event loop: with the terminal gone that

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 CACHE_VERSION = 1
 
 
-def _endpoint_key(endpoint: str) -> str:
+def endpoint_key(endpoint: str) -> str:
     """The endpoint as a cache key. A loopback endpoint (the simulator, whose port changes at every
     start) is keyed without its port, so `exohop --demo` finds its catalog again."""
     try:
@@ -48,7 +48,7 @@ class CatalogCache:
         self.notices: list[str] = []
 
     def path_for(self, endpoint: str, upn: str, domain: str) -> Path:
-        key = "\n".join((_endpoint_key(endpoint), upn.lower(), domain.lower()))
+        key = "\n".join((endpoint_key(endpoint), upn.lower(), domain.lower()))
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
         return self.directory / f"v{CACHE_VERSION}-{digest}.json"
 

@@ -51,6 +51,7 @@ from tui.remoting.redirect import RedirectRequested, install_hooks, refuse_redir
 from tui.remoting.session_core import SessionCore
 from tui.remoting.synopsis import (
     HelpUnavailable,
+    fetch_command_names,
     fetch_synopses,
     known_synopses,
     patterns_lacking,
@@ -435,6 +436,22 @@ class DelegatedSession(SessionCore):
             return merged
         finally:
             self._io.release()
+
+    def command_names(self) -> list[str]:
+        """The catalog's names when it was imported whole, else (``exohop run``'s import of the line's
+        commands only) asked of the service with ``Get-Help -Name *`` (names and one-line synopses: 0.6 s
+        at 50 ms latency where a whole import took 12 s). Empty when the service refuses."""
+        if self.import_patterns == ("*",) or not self.is_open:
+            return super().command_names()
+        with self._io:
+            pool = self._pool
+            if pool is None:
+                return []
+            try:
+                return fetch_command_names(pool, give_up=self._abandon.is_set, host=self.host)
+            except Exception as exc:   # only a hint is lost: the line's own error is reported as it is
+                log.info("no command names from %s: %s", self.tenant.domain, type(exc).__name__, exc_info=exc)
+                return []
 
     # -- run (the transport's half; SessionCore.run drives it) -----------------------------------------
 

@@ -149,6 +149,11 @@ class SessionCore(ABC):
     def close(self, timeout_s: float = 10.0) -> None:
         """Release what the server holds for this session; raises RemotingError when it cannot."""
 
+    def command_names(self) -> list[str]:
+        """Every command name this account may run in the tenant, for "Did you mean" hints (the catalog's;
+        a transport whose catalog may hold less says so by overriding this)."""
+        return list(self.catalog.names)
+
     def refresh_catalog(self, on_progress: Callable[[ImportProgress], None] | None = None) -> Catalog:
         """Load the catalog afresh (the app's "tenant: Refresh commands")."""
         return self.reimport(on_progress)

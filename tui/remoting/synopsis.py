@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from pypsrp.powershell import RunspacePool
 
 from tui.catalog import Catalog, CmdletInfo
+from tui.remoting import abandon
 from tui.remoting.events import ErrorEvent
 from tui.remoting.invoke import run_simple
 from tui.shell.records import Record
@@ -35,6 +36,16 @@ def synopses_from_records(records: Iterable[Record]) -> dict[str, str]:
     return found
 
 
+def command_names_from_records(records: Iterable[Record]) -> list[str]:
+    """The command names in Get-Help output, synopsis or not (topics that are not commands left out)."""
+    names: dict[str, str] = {}
+    for rec in records:
+        name, category = rec.get("Name"), str(rec.get("Category") or "").lower()
+        if isinstance(name, str) and name and category in COMMAND_CATEGORIES:
+            names.setdefault(name.lower(), name)
+    return list(names.values())
+
+
 class HelpUnavailable(Exception):
     """The service refused Get-Help (not exposed to this role, say): asking again is pointless."""
 
@@ -53,6 +64,18 @@ def fetch_synopses(pool: RunspacePool, pattern: str) -> dict[str, str]:
     if refused is not None:
         raise HelpUnavailable(refused)
     return synopses_from_records(records)
+
+
+def fetch_command_names(pool: RunspacePool, give_up: Callable[[], bool] = abandon.never,
+                        host: str = "the server") -> list[str]:
+    """Every command name the tenant offers (``Get-Help -Name *``, blocking); raises what pypsrp raised, or
+    HelpUnavailable. Its short summaries are the cheap listing a restricted Exchange runspace answers:
+    Get-Command's CommandInfo objects carry every parameter set and cost as much as an import."""
+    records, errors = run_simple(pool, "Get-Help", {"Name": "*"}, give_up=give_up, host=host)
+    refused = help_refused(errors)
+    if refused is not None:
+        raise HelpUnavailable(refused)
+    return command_names_from_records(records)
 
 
 def known_synopses(catalog: Catalog) -> dict[str, str]:

@@ -56,13 +56,16 @@ _NO_ENUM_CHECK = frozenset({"string", "object", "psobject", "multivaluedproperty
 
 class BindError(ShellError):
     """Binding failed. ``missing`` names the mandatory parameters not given (the UI may prompt for them);
-    ``bound`` is what could be bound so far when only mandatory parameters are missing."""
+    ``bound`` is what could be bound so far when only mandatory parameters are missing;
+    ``unknown_command`` the command name the catalog does not know (so a face may look further)."""
 
     def __init__(self, message: str, column: int | None = 0, suggestions: Sequence[str] = (),
-                 missing: Sequence[str] = (), bound: BoundCommand | None = None) -> None:
+                 missing: Sequence[str] = (), bound: BoundCommand | None = None,
+                 unknown_command: str | None = None) -> None:
         super().__init__(message, column, suggestions)
         self.missing: list[str] = list(missing)
         self.bound = bound
+        self.unknown_command = unknown_command
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +92,7 @@ def resolve_command(name: str, catalog: Catalog, local_catalog: Catalog | None =
     hint = (f" Did you mean: {', '.join(close)}?" if close else
             " Check the spelling, and that your role in this tenant allows the cmdlet.")
     raise BindError(f"The term '{name}' is not recognized as the name of a cmdlet, function, script file, "
-                    f"or operable program.{hint}", column, close)
+                    f"or operable program.{hint}", column, close, unknown_command=name)
 
 
 def resolve_parameter(cmdlet: CmdletInfo, name: str, column: int = 0, *,

@@ -20,10 +20,10 @@ RAW = ("\x1b", "\x07", "\u202e")
 def demo_on_sim(sim, seeded_catalog, exohop_dirs, monkeypatch):   # type: ignore[no-untyped-def]
     """`--demo` over the shared simulator (cache seeded, so no import), which it must not stop."""
     from tui.cli import demo as demo_module
-    from tui.config import Account, Config, Settings
+    from tui.config import Account, Config, Settings, demo_folders
     from tui.tenants import Tenant, TenantDirectory
 
-    seed_cache(exohop_dirs["cache"], sim, seeded_catalog)
+    seed_cache(demo_folders().cache, sim, seeded_catalog)   # the demo keeps a cache of its own
     first = sim.accounts[0]
     assert HOSTILE_DOMAIN in first.tenants
 
