@@ -12,6 +12,7 @@ from tui.cli.environment import INTERRUPTED_CLOSE_S, Environment, close_pool, lo
 from tui.cli.exit_codes import EXIT_COMMAND_ERRORS, EXIT_CONNECTION, EXIT_OK, EXIT_USAGE
 from tui.cli.limit import LIMIT_WAIT_S, acquire_waiting
 from tui.cli.printer import Printer, import_progress_line, show_invalid, show_line_error
+from tui.cli.read_only import read_only_of, refusal_before_connecting
 from tui.cli.signals import Terminated, termination_signals
 from tui.config import Account, cache_dir, data_dir
 from tui.remoting.errors import RemotingError
@@ -61,7 +62,7 @@ def _one_shot_factory(names: list[str]) -> Callable[..., Any]:
 
 
 def _exit_code_for(summary: RunSummary) -> int:
-    if summary.outcome == "invalid":
+    if summary.outcome in ("invalid", "refused"):   # refused: read-only, nothing sent (a usage error)
         return EXIT_USAGE
     if summary.outcome == "failed" and isinstance(summary.error, RemotingError):
         return EXIT_CONNECTION
@@ -84,6 +85,7 @@ def _resolve_tenants(env: Environment, queries: list[str]) -> list[Tenant]:
 
 def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     from tui.remoting.pool import SessionPool
+    from tui.remoting.shipped_catalog import shipped_cmdlet
     from tui.remoting.transcript import Transcript
     from tui.shell import ParseError, parse
     from tui.shell.safety import needs_confirmation
@@ -97,7 +99,9 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
         show_line_error(line, exc.message, exc.column, err)
         return EXIT_USAGE
     env = load_environment(bool(getattr(args, "demo", False)), getattr(args, "demo_transport", "rest"))
-    if needs_confirmation(line, env.config.settings.confirm) and not getattr(args, "yes", False):
+    if (needs_confirmation(line, env.config.settings.confirm, shipped_cmdlet,
+                           read_only=bool(getattr(args, "read_only", False)))
+            and not getattr(args, "yes", False)):
         env.close()
         print_error(f'this line changes the tenant and confirm = "{env.config.settings.confirm}" asks for '
                     "confirmation: run it again with --yes to confirm (or add -WhatIf to preview it)", err)
@@ -125,6 +129,12 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
                     audit.record(account, tenant, line, "skipped")
                     code = max(code, EXIT_CONNECTION)
                     continue
+                refusal = refusal_before_connecting(line, args, account)
+                if refusal is not None:   # read-only: not even a sign-in for a line that would be refused
+                    print_error(f"{label}: {refusal}" if len(tenants) > 1 else refusal, err)
+                    audit.record(account, tenant, line, "refused")
+                    code = max(code, EXIT_USAGE)
+                    continue
                 try:
                     session = acquire_waiting(pool, tenant, account, env.credential_for(account),
                                               wait_s=0.0 if getattr(args, "no_wait", False) else LIMIT_WAIT_S,
@@ -138,6 +148,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
                     continue
                 if env.demo is None:
                     remember_tenant_id(tenant, session)
+                session.set_read_only(*read_only_of(args, account))   # the engine refuses what the catalog adds
                 for notice in session.take_notices():
                     print_error(notice, err)
                 started, since = now()

@@ -36,7 +36,7 @@ def controller_from_config(account: str | None = None) -> Controller:
     return ctl
 
 
-def demo_setup(start_demo: Callable[[], Any]) -> tuple[Callable[[], Controller], list[Any]]:
+def demo_setup(start_demo: Callable[[], Any], read_only: bool = False) -> tuple[Callable[[], Controller], list[Any]]:
     """A setup callable that starts the in-process simulator, and a list the demo lands in (to stop it)."""
     started: list[Any] = []
 
@@ -46,9 +46,11 @@ def demo_setup(start_demo: Callable[[], Any]) -> tuple[Callable[[], Controller],
         demo = start_demo()
         started.append(demo)
         # No catalog cache: the demo's endpoint (a random port) changes every run, so it would never hit.
-        return Controller(demo.config, demo.tenants, password_source=demo.password_for, password_store=None,
-                          cache_dir=None, history_dir=data_dir() / "history", demo=demo,
-                          token_source=demo.token_source)
+        ctl = Controller(demo.config, demo.tenants, password_source=demo.password_for, password_store=None,
+                         cache_dir=None, history_dir=data_dir() / "history", demo=demo,
+                         token_source=demo.token_source)
+        ctl.read_only = read_only
+        return ctl
 
     return setup, started
 
@@ -67,7 +69,7 @@ def run(args: Any, *, start_demo: Callable[[], Any]) -> int:
     """``exohop`` and ``exohop --demo``: run the UI; every session is closed on exit, crash or SIGTERM."""
     started: list[Any] = []
     if getattr(args, "demo", False):
-        setup, started = demo_setup(start_demo)
+        setup, started = demo_setup(start_demo, bool(getattr(args, "read_only", False)))
         app = make_app(setup=setup)
     else:
         from tui.config import ConfigError
@@ -77,6 +79,7 @@ def run(args: Any, *, start_demo: Callable[[], Any]) -> int:
         except ConfigError as exc:
             print(f"exohop: {exc.message}", file=sys.stderr)
             return 2
+        ctl.read_only = bool(getattr(args, "read_only", False))
         if not ctl.config.accounts or not ctl.tenants:
             print(NO_CONFIG, file=sys.stderr)
             return 2
