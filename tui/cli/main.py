@@ -1,4 +1,4 @@
-"""Command line: ``exohop [--demo] | run | shell | tenants | login | logout | simulate``.
+"""Command line: ``exohop [--demo] [--read-only] | run | shell | tenants | login | logout | simulate``.
 
 This module only parses arguments and dispatches; each face lives in its own module, imported
 lazily so that ``exohop run`` never pays for Textual and ``exohop --demo`` paints fast.
@@ -44,11 +44,13 @@ class _Version(argparse.Action):
 
 
 def _add_top_level_flags(face: argparse.ArgumentParser) -> None:
-    """``--account`` and ``--demo`` after the face's name too. SUPPRESS: `exohop --demo run …` and `exohop
-    run --demo …` both work (a sub-parser default would otherwise overwrite the top-level flag)."""
+    """``--account``, ``--demo`` and ``--read-only`` after the face's name too. SUPPRESS: `exohop --demo run …`
+    and `exohop run --demo …` both work (a sub-parser default would otherwise overwrite the top-level flag)."""
     face.add_argument("--account", metavar="UPN", default=argparse.SUPPRESS, help="partner account to use")
     face.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
                       help="run against the embedded simulator")
+    face.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                      help="refuse every command that changes a tenant (-WhatIf still runs)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --demo: the REST InvokeCommand door with OAuth sign-in, as Exchange Online today "
                              "(default), or the remote-PowerShell door with Basic auth, as on-premises Exchange")
     parser.add_argument("--account", metavar="UPN", help="partner account to use (default: the configured default)")
+    parser.add_argument("--read-only", action="store_true",
+                        help="refuse every command that changes a tenant, before it is sent (-WhatIf still runs; "
+                             "an account's read_only = true does the same for that account)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run one command line in one or more tenants and print the result")

@@ -12,6 +12,7 @@ from tui.cli.audit import Audit, now
 from tui.cli.environment import INTERRUPTED_CLOSE_S, close_pool, load_environment, print_error
 from tui.cli.exit_codes import EXIT_CONNECTION, EXIT_OK
 from tui.cli.printer import Printer, import_progress_line, show_invalid
+from tui.cli.read_only import read_only_of
 from tui.cli.signals import Terminated, termination_signals
 from tui.remoting.errors import RemotingError
 from tui.remoting.events import Event, RecordEvent, RunSummary
@@ -51,6 +52,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
                 return EXIT_CONNECTION
             if env.demo is None:
                 remember_tenant_id(tenant, session)
+            session.set_read_only(*read_only_of(args, account))   # the engine refuses state changes
             for notice in session.take_notices():
                 print_error(notice)
             history_path = env.folders.history / f"{tenant.domain}.txt"
@@ -77,7 +79,8 @@ def cmd_shell(args: argparse.Namespace) -> int:
                     break
                 first = line.strip().split()[0]
                 counts[first] = counts.get(first, 0) + 1
-                if needs_confirmation(line, env.config.settings.confirm) and not _confirmed(tenant):
+                if needs_confirmation(line, env.config.settings.confirm, session.catalog,
+                                      read_only=session.read_only) and not _confirmed(tenant):
                     print("Not run.", file=sys.stderr)
                     audit.record(account, tenant, line, "declined")
                     continue

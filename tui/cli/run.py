@@ -12,6 +12,7 @@ from tui.cli.environment import INTERRUPTED_CLOSE_S, Environment, close_pool, lo
 from tui.cli.exit_codes import EXIT_COMMAND_ERRORS, EXIT_CONNECTION, EXIT_OK, EXIT_USAGE
 from tui.cli.limit import LIMIT_WAIT_S, acquire_waiting
 from tui.cli.printer import Printer, import_progress_line, show_invalid, show_line_error
+from tui.cli.read_only import read_only_of, refusal_before_connecting
 from tui.cli.redirects_seen import RedirectsSeen
 from tui.cli.signals import Terminated, termination_signals
 from tui.config import SETUP_GUIDANCE, Account
@@ -85,7 +86,7 @@ def with_command_hint(session: Any, summary: RunSummary) -> RunSummary:
 
 
 def _exit_code_for(summary: RunSummary) -> int:
-    if summary.outcome == "invalid":
+    if summary.outcome in ("invalid", "refused"):   # refused: read-only, nothing sent (a usage error)
         return EXIT_USAGE
     if summary.outcome == "failed" and isinstance(summary.error, RemotingError):
         return EXIT_CONNECTION
@@ -108,6 +109,7 @@ def _resolve_tenants(env: Environment, queries: list[str]) -> list[Tenant]:
 
 def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     from tui.remoting.pool import SessionPool
+    from tui.remoting.shipped_catalog import shipped_cmdlet
     from tui.remoting.transcript import Transcript
     from tui.shell import ParseError, parse
     from tui.shell.safety import needs_confirmation
@@ -127,7 +129,9 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
         env.close()
         print(SETUP_GUIDANCE, file=err, flush=True)
         return EXIT_USAGE
-    if needs_confirmation(line, env.config.settings.confirm) and not getattr(args, "yes", False):
+    if (needs_confirmation(line, env.config.settings.confirm, shipped_cmdlet,
+                           read_only=bool(getattr(args, "read_only", False)))
+            and not getattr(args, "yes", False)):
         env.close()
         print_error(f'this line changes the tenant and confirm = "{env.config.settings.confirm}" asks for '
                     "confirmation: run it again with --yes to confirm (or add -WhatIf to preview it)", err)
@@ -156,6 +160,12 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
                     audit.record(account, tenant, line, "skipped")
                     code = max(code, EXIT_CONNECTION)
                     continue
+                refusal = refusal_before_connecting(line, args, account)
+                if refusal is not None:   # read-only: not even a sign-in for a line that would be refused
+                    print_error(f"{label}: {refusal}" if len(tenants) > 1 else refusal, err)
+                    audit.record(account, tenant, line, "refused")
+                    code = max(code, EXIT_USAGE)
+                    continue
                 try:
                     session = acquire_waiting(pool, tenant, account, env.credential_for(account),
                                               wait_s=0.0 if getattr(args, "no_wait", False) else LIMIT_WAIT_S,
@@ -170,6 +180,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
                     continue
                 if env.demo is None:
                     remember_tenant_id(tenant, session)
+                session.set_read_only(*read_only_of(args, account))   # the engine refuses what the catalog adds
                 for notice in session.take_notices():
                     print_error(notice, err)
                 started, since = now()

@@ -23,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Static
 
 from tui.console import messages as m
-from tui.console.controller import Controller, TenantStatus, needs_confirmation
+from tui.console.controller import Controller, TenantStatus
 from tui.console.textual_compat import render_crash_without_locals
 from tui.console.widgets.header import TenantHeader
 from tui.console.widgets.palette import ExohopCommands, PaletteEntry
@@ -183,6 +183,7 @@ class ExohopApp(App[int]):
             header.account = account.upn
             header.open_sessions = ctl.open_count(account.upn)
             header.sign_in, header.transport = ctl.sign_in_label(account)
+            header.read_only = ctl.read_only_for(account)
 
     # -- selecting a tenant ----------------------------------------------------------------------
 
@@ -377,7 +378,7 @@ class ExohopApp(App[int]):
             self.notify(f"A command is still running in {display_name(tenant)}; Ctrl+C stops it.",
                         severity="warning")
             return
-        if needs_confirmation(line, self.ctl.confirm_policy):
+        if self.ctl.confirmation_needed(tenant, line):
             from tui.console.screens.confirm import ConfirmScreen
 
             body = Text.assemble("This command changes ", (visible(display_name(tenant)), "bold"),
@@ -492,6 +493,8 @@ class ExohopApp(App[int]):
             ]
         entries += [
             PaletteEntry("app: Keys", "every key binding (F1)", self.action_help),
+            PaletteEntry("app: Toggle read-only", "refuse (or allow again) commands that change the tenant",
+                         self.action_toggle_read_only),
             PaletteEntry("app: Quit", "disconnect every session and quit (Ctrl+Q)", self.action_quit),
         ]
         if self.controller is not None:
@@ -546,6 +549,18 @@ class ExohopApp(App[int]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_toggle_read_only(self) -> None:
+        if self.controller is None:
+            return
+        tenant = self.tenant(self.active) if self.active else None
+        account = self.ctl.account_for(tenant) if tenant is not None else self.ctl.active_account()
+        if account is None:
+            self.notify("No partner account is configured.", severity="warning")
+            return
+        on = self.ctl.toggle_read_only(account)
+        self.refresh_marks()
+        self.notify(self.ctl.read_only_notice(account, on), title="Read-only" if on else "Read-only off")
 
     def action_connect_active(self) -> None:
         tenant = self.tenant(self.active) if self.active else None

@@ -21,7 +21,7 @@ from tui.files import atomic_write_text, locked
 from tui.logs import register_secret
 from tui.shell.history import merge_new
 
-# The confirmation rule is shared with `exohop shell` and `exohop run`; re-exported for the app.
+# The confirmation rule is shared with `exohop shell` and `exohop run` (re-exported: the tests import it here).
 from tui.shell.safety import CONFIRM_POLICIES, needs_confirmation
 
 __all__ = ["Controller", "EventBuffer", "RunHandle", "TenantState", "TenantStatus", "needs_confirmation"]
@@ -34,6 +34,7 @@ RECENT_FILE = "recent-tenants.json"  # beside the per-tenant history files (doma
 RECENT_LIMIT = 200
 # Failure kinds after which the session cannot run the next command as it is (the mark turns to ×).
 CONNECTION_GONE = frozenset({"connection_lost", "refused", "timeout", "dns", "tls", "closed"})
+LEAVE_READ_ONLY = 'turn read-only off with "app: Toggle read-only" in the command palette'
 
 
 def _read_history(path: Path) -> list[str]:
@@ -159,6 +160,8 @@ class Controller:
         self.states: dict[str, TenantState] = {}
         self.runs: dict[str, RunHandle] = {}
         self.preferred_account: Any = None  # `exohop --account UPN` overrides the default
+        self.read_only = False  # `exohop --read-only`: every account starts read-only
+        self._read_only_set: dict[str, bool] = {}   # upn -> the palette's choice, for this run of the console
         self.closing = False  # set by close_all: no new session may open after it
         self._lock = threading.Lock()
         self._opens_lock = threading.Condition()
@@ -289,6 +292,45 @@ class Controller:
             return self.account_for(object())
         except LookupError:
             return None
+
+    # -- read-only (the sessions refuse state changes: tui.shell.safety, tui.remoting.session_core) ----
+
+    def read_only_for(self, account: Any) -> bool:
+        """The palette's choice for ``account`` this session, else ``--read-only`` or its ``read_only = true``."""
+        chosen = self._read_only_set.get(account.upn.lower())
+        return chosen if chosen is not None else self.read_only or bool(getattr(account, "read_only", False))
+
+    def toggle_read_only(self, account: Any) -> bool:
+        """Flip read-only for ``account`` until the console quits (config.toml is not changed); its open
+        sessions follow at once. Returns the new state."""
+        on = not self.read_only_for(account)
+        self._read_only_set[account.upn.lower()] = on
+        if self._pool is not None:
+            for session in self._pool.sessions():
+                if session.account.upn.lower() == account.upn.lower():
+                    session.set_read_only(on, LEAVE_READ_ONLY)
+        return on
+
+    def read_only_notice(self, account: Any, on: bool) -> str:
+        """What the console says after the toggle: what it does, and that it lasts until the console quits."""
+        upn = account.upn
+        if on:
+            return (f"Read-only for {upn}: commands that change a tenant are refused before they are sent; "
+                    "-WhatIf still runs.")
+        again = ("read_only = true in config.toml" if getattr(account, "read_only", False)
+                 else "--read-only" if self.read_only else "")
+        later = f" ({again} turns it on again next start)" if again else ""
+        return f"Read-only is off for {upn} until the console quits{later}: commands run as typed."
+
+    def confirmation_needed(self, tenant: Any, line: str) -> bool:
+        """Whether ``line`` asks the engineer first in ``tenant``: the shared rule, with the tenant's catalog
+        (before it is connected, the shipped one) and its account's read-only state."""
+        from tui.remoting.shipped_catalog import shipped_cmdlet
+
+        session = self.session(tenant.domain)
+        catalog = session.catalog if session is not None and len(session.catalog) else shipped_cmdlet
+        return needs_confirmation(line, self.confirm_policy, catalog,
+                                  read_only=self.read_only_for(self.account_for(tenant)))
 
     # -- history (one small JSON file per tenant; blocking disk I/O) --------------------------------
 
@@ -449,7 +491,9 @@ class Controller:
         try:
             if self.closing:
                 raise LookupError("exohop is quitting: not opening another session")
-            return self.pool.acquire(tenant, account, password, on_progress=on_progress, on_evict=on_evict)
+            session = self.pool.acquire(tenant, account, password, on_progress=on_progress, on_evict=on_evict)
+            session.set_read_only(self.read_only_for(account), LEAVE_READ_ONLY)   # before its first command
+            return session
         finally:
             with self._opens_lock:
                 self._opens_in_flight -= 1

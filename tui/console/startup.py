@@ -37,7 +37,7 @@ def controller_from_config(account: str | None = None) -> Controller:
     return ctl
 
 
-def demo_setup(start_demo: Callable[[], Any]) -> tuple[Callable[[], Controller], list[Any]]:
+def demo_setup(start_demo: Callable[[], Any], read_only: bool = False) -> tuple[Callable[[], Controller], list[Any]]:
     """A setup callable that starts the in-process simulator, and a list the demo lands in (to stop it)."""
     started: list[Any] = []
 
@@ -50,9 +50,11 @@ def demo_setup(start_demo: Callable[[], Any]) -> tuple[Callable[[], Controller],
         # without a loopback port (tui.remoting.catalog_cache), so the next demo start finds it again.
         # No journal: the in-process simulator dies with the app, and its shells with it.
         folders = demo_folders()
-        return Controller(demo.config, demo.tenants, password_source=demo.password_for, password_store=None,
-                          cache_dir=folders.cache, transcript_dir=folders.transcripts, history_dir=folders.history,
-                          demo=demo, token_source=demo.token_source)
+        ctl = Controller(demo.config, demo.tenants, password_source=demo.password_for, password_store=None,
+                         cache_dir=folders.cache, transcript_dir=folders.transcripts, history_dir=folders.history,
+                         demo=demo, token_source=demo.token_source)
+        ctl.read_only = read_only
+        return ctl
 
     return setup, started
 
@@ -61,7 +63,7 @@ def run(args: Any, *, start_demo: Callable[[], Any]) -> int:
     """``exohop`` and ``exohop --demo``: run the UI; every session is closed on exit, crash or SIGTERM."""
     started: list[Any] = []
     if getattr(args, "demo", False):
-        setup, started = demo_setup(start_demo)
+        setup, started = demo_setup(start_demo, bool(getattr(args, "read_only", False)))
         app = make_app(setup=setup)
     else:
         from tui.config import SETUP_GUIDANCE, ConfigError
@@ -71,6 +73,7 @@ def run(args: Any, *, start_demo: Callable[[], Any]) -> int:
         except ConfigError as exc:
             print(f"exohop: {exc.message}", file=sys.stderr)
             return 2
+        ctl.read_only = bool(getattr(args, "read_only", False))
         if not ctl.config.accounts or not ctl.tenants:
             print(SETUP_GUIDANCE)   # what a first start is for: not an error (exit 0)
             return 0

@@ -121,7 +121,8 @@ class RunSummary:
     """The outcome of one command line."""
 
     line: str
-    outcome: str            # "ok" | "errors" (non-terminating errors) | "failed" | "stopped"
+    outcome: str            # "ok" | "errors" (non-terminating errors) | "failed" | "stopped" | "invalid"
+    #                         | "refused" (read-only: a state change, nothing sent)
     records: int = 0
     errors: int = 0
     warnings: int = 0

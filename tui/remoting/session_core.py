@@ -1,8 +1,8 @@
 """What a tenant session does above the wire, whichever wire it is: the transport-blind half.
 
-``run()``: parse → bind → plan → the remote prefix streamed from the transport → the local suffix on
-the stream → events to the caller as they arrive → one transcript line. The catalog cache, the
-variables, one command line at a time and the stop flag live here too.
+``run()``: parse → (read-only: refuse a state change) → bind → plan → the remote prefix streamed from the
+transport → the local suffix on the stream → events to the caller as they arrive → one transcript line.
+The catalog cache, the variables, one command line at a time and the stop flag live here too.
 
 A transport subclass supplies the wire (the transport interface):
 
@@ -80,6 +80,10 @@ class SessionCore(ABC):
         self._closed = False
         self._refresh_thread: threading.Thread | None = None   # the background catalog refresh (_refresh)
         self._refresh_cancel = threading.Event()
+        # Read-only mode (an account's ``read_only = true``, ``--read-only``, the console's toggle): a line
+        # that changes the tenant is refused before anything is sent; ``read_only_leave`` says how to leave.
+        self.read_only = account.read_only
+        self.read_only_leave = f"set read_only = false for {account.upn} in config.toml"
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.tenant.domain!r}, account={self.account.upn!r}, "
@@ -109,6 +113,12 @@ class SessionCore(ABC):
     @abstractmethod
     def host(self) -> str:
         """The host the session talks to (for messages)."""
+
+    def set_read_only(self, on: bool, leave: str | None = None) -> None:
+        """Turn read-only on or off for the next command line; ``leave``: how the engineer turns it off."""
+        self.read_only = on
+        if leave is not None:
+            self.read_only_leave = leave
 
     def _refusal(self, message: str, kind: str) -> RemotingError:
         """An error exohop itself raises about this session (not a mapped exception)."""
@@ -264,6 +274,13 @@ class SessionCore(ABC):
             script = parse(line)
         except ParseError as exc:
             return done("invalid", exc)
+        if self.read_only:   # before binding: a parameter lookup is a round trip too
+            from tui.shell.safety import read_only_refusal
+
+            refusal = read_only_refusal(line, self.catalog, leave=self.read_only_leave)
+            if refusal is not None:
+                counts.emit(ErrorEvent(refusal, category="PermissionDenied", terminating=True))
+                return done("refused")
         assigned: str | None = None
         for statement in script.statements:
             try:

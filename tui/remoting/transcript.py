@@ -1,7 +1,7 @@
 """The audit transcript: one JSON line per command run, appended per tenant in the data dir.
 
 Each line: UTC time, account, tenant, the line as typed, outcome, counts, duration. Outcomes:
-``ok``, ``errors``, ``failed``, ``stopped``, ``invalid`` from the session; ``interrupted``, ``declined``,
+``ok``, ``errors``, ``failed``, ``stopped``, ``invalid``, ``refused`` (read-only) from the session; ``interrupted``, ``declined``,
 ``connect_failed`` and ``skipped`` from the faces (``record_outcome``). The line is
 flushed (and fsynced) as it is written so an audit survives a crash. Command lines can hold
 values but never the account password: the session layer never puts it in a command.

@@ -522,6 +522,9 @@ class TenantConsole(Widget):
         elif outcome == "failed":
             text.append("failed", style="bold red")
             text.append(" · ")
+        elif outcome == "refused":   # read-only: nothing was sent
+            text.append("refused (read-only)", style="bold red")
+            text.append(" · ")
         text.append(" · ".join(parts), style="dim")
         return text
 

@@ -28,6 +28,7 @@ class TenantHeader(Widget):
     status: reactive[str] = reactive("")
     sign_in: reactive[str] = reactive("")        # "" (a password account), "signed in", "not signed in", "app"
     transport: reactive[str] = reactive("psrp")  # "rest": no shells on the server, so no shell count
+    read_only: reactive[bool] = reactive(False)  # the active account refuses state changes (safety.py)
 
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -48,6 +49,8 @@ class TenantHeader(Widget):
             sessions = Text(f"REST {self.open_sessions} open", Style(bold=True))
         else:
             sessions = Text(f"sessions {self.open_sessions}/{self.max_sessions}", Style(bold=True))
+        if self.read_only:   # with the session count, so no narrowing ever drops it
+            sessions = Text.assemble((" READ-ONLY ", Style(bold=True, color="white", bgcolor="red")), " ", sessions)
         right = Text(no_wrap=True)
         if self.account:
             if self.sign_in == "signed in":

@@ -330,7 +330,7 @@ class RestSession(SessionCore):
         assert client is not None
         info = self.catalog.get(command.name)
         workers = self.concurrency
-        ahead = workers if _only_reads(command.name) else 0
+        ahead = workers if _only_reads(command.name, self.catalog) else 0
         stop_here = threading.Event()       # this stage is done (-First N, a failure): its requests stop
         self._cancels.add(stop_here)
         if self._stop_requested.is_set():
@@ -428,10 +428,10 @@ def server_side_select(local: Sequence[BoundCommand]) -> list[str] | None:
     return [str(n) for n in names]
 
 
-def _only_reads(cmdlet: str) -> bool:
-    from tui.shell.safety import STATE_CHANGING_VERBS
+def _only_reads(cmdlet: str, catalog: Catalog) -> bool:
+    from tui.shell.safety import changes_state
 
-    return cmdlet.partition("-")[0].lower() not in STATE_CHANGING_VERBS
+    return not changes_state(cmdlet, catalog)
 
 
 def _home_tenant_id(tokens: TokenSource) -> str | None:
