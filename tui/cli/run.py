@@ -129,8 +129,12 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
         env.close()
         print(SETUP_GUIDANCE, file=err, flush=True)
         return EXIT_USAGE
-    if (needs_confirmation(line, env.config.settings.confirm, shipped_cmdlet,
-                           read_only=bool(getattr(args, "read_only", False)))
+    # Read-only everywhere this line could go (the flag, or every account it may use): no --yes to ask
+    # for, the refusal below says what to do.
+    chosen = getattr(args, "account", None)
+    accounts = [a for a in env.config.accounts if chosen is None or a.upn.lower() == str(chosen).lower()]
+    read_only = bool(getattr(args, "read_only", False)) or (bool(accounts) and all(a.read_only for a in accounts))
+    if (needs_confirmation(line, env.config.settings.confirm, shipped_cmdlet, read_only=read_only)
             and not getattr(args, "yes", False)):
         env.close()
         print_error(f'this line changes the tenant and confirm = "{env.config.settings.confirm}" asks for '

@@ -90,13 +90,14 @@ def test_run_read_only_refuses_set_mailbox_with_exit_code_2_and_no_request_then_
     assert outcomes[1] == (SET_LINE, "refused") and outcomes[3] == (SET_LINE + " -WhatIf", "ok")
 
 
-def test_an_account_with_read_only_true_is_refused_in_run_and_says_how_to_leave(
+def test_an_account_with_read_only_true_is_refused_in_run_without_asking_for_yes_and_says_how_to_leave(
         make_sim, secret_service, exohop_dirs, seeded_catalog, capsys) -> None:   # type: ignore[no-untyped-def]
     server = make_sim(mailboxes=3)
     a = _configure(server, exohop_dirs, seeded_catalog, read_only_account=True)
     try:
         before = server.stats()
-        assert main(["run", "--yes", "-t", "contoso", set_line("anyone")]) == 2
+        # no --yes asked for: the account is read-only, so the refusal is what the engineer needs to read
+        assert main(["run", "-t", "contoso", set_line("anyone")]) == 2
         err = capsys.readouterr().err
         assert "Read-only: Set-Mailbox" in err and f"set read_only = false for {a.upn} in config.toml" in err
         assert "--read-only" not in err                            # the flag was not given: not the way out
