@@ -31,6 +31,7 @@ from tui.tomlfile import (
     Schema,
     Where,
     check_table,
+    key_line,
     one_of,
     parse_text,
     read_text,
@@ -58,7 +59,7 @@ DEFAULT_MAX_SESSIONS = 3
 
 # -- the schema of config.toml: every key exohop knows, and what its value must be ------------------
 
-CONFIG_KEYS: Schema = {"settings": TABLE, "accounts": TABLES}
+CONFIG_KEYS: Schema = {"settings": TABLE, "accounts": TABLES, "keys": TABLE}
 
 SETTINGS_KEYS: Schema = {
     "confirm": one_of(*CONFIRM_CHOICES),
@@ -243,11 +244,26 @@ def validate_upn(upn: str) -> str:
     return text
 
 
+@dataclass(frozen=True, slots=True)
+class KeyEntry:
+    """One line of the ``[keys]`` table (``filter = "ctrl+f"``): a key binding id and the keys wanted for it.
+
+    Carried as written: the console checks the id and the keys (it holds the bindings), and a bad
+    entry is reported there and the default kept, never a reason not to start. ``at`` names the
+    file and line for that message.
+    """
+
+    id: str
+    keys: Any
+    at: str
+
+
 @dataclass(slots=True)
 class Config:
     settings: Settings = field(default_factory=Settings)
     accounts: list[Account] = field(default_factory=list)
     path: Path | None = None
+    keys: tuple[KeyEntry, ...] = ()   # the [keys] table, in file order
 
     def account(self, upn: str) -> Account | None:
         wanted = upn.strip().lower()
@@ -281,7 +297,7 @@ class Config:
         others = [a for a in self.accounts if a.upn.lower() != account.upn.lower()]
         if account.default:
             others = [replace(a, default=False) for a in others]
-        return Config(settings=self.settings, accounts=[*others, account], path=self.path)
+        return replace(self, accounts=[*others, account])
 
 
 def _parse_settings(data: Mapping[str, Any] | None, where: Where) -> Settings:
@@ -315,6 +331,14 @@ def _parse_account(data: Mapping[str, Any], where: Where) -> Account:
     return Account(**values)
 
 
+def _parse_keys(data: Mapping[str, Any] | None, where: Where) -> tuple[KeyEntry, ...]:
+    entries = []
+    for name, value in (data or {}).items():
+        line = key_line(where.text, where.table, None, name)
+        entries.append(KeyEntry(name, value, f"{where.path}, line {line}" if line else str(where.path)))
+    return tuple(entries)
+
+
 def parse_config(data: Mapping[str, Any], path: Path, text: str = "") -> Config:
     """A checked Config from a parsed ``config.toml``; ``text`` (the file) lets errors name the line."""
     top = Where(path, text)
@@ -329,7 +353,7 @@ def parse_config(data: Mapping[str, Any], path: Path, text: str = "") -> Config:
         seen.add(account.upn.lower())
         accounts.append(account)
     return Config(settings=_parse_settings(data.get("settings"), Where(path, text, "settings")),
-                  accounts=accounts, path=path)
+                  accounts=accounts, path=path, keys=_parse_keys(data.get("keys"), Where(path, text, "keys")))
 
 
 def _read_config(target: Path) -> tuple[str | None, Config]:
@@ -373,7 +397,7 @@ def edit_config(change: Callable[[Config], Config], path: Path | None = None) ->
     with locked(target):
         text, before = _read_config(target)
         after = change(before)
-        after = Config(settings=after.settings, accounts=list(after.accounts), path=target)
+        after = replace(after, accounts=list(after.accounts), path=target)
         if after != before:
             doc = tomlkit.parse(text) if text else tomlkit.document()
             _apply_settings(doc, before.settings, after.settings)

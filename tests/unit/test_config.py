@@ -93,3 +93,26 @@ def test_resolve_account_messages() -> None:
         two.resolve_account(None)
     with pytest.raises(ConfigError, match=r"x@y\.com"):
         two.resolve_account("x@y.com")
+
+
+def test_the_keys_table_is_carried_with_its_lines_and_kept_by_edits(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    text = '# my keys\n[keys]\nfilter = "ctrl+f"\n"help" = 3\n'
+    path.write_text(text)
+    cfg = load_config(path)
+    # read as written (the console checks ids and keys, and keeps the default of a bad one)
+    assert [(k.id, k.keys, k.at) for k in cfg.keys] == [("filter", "ctrl+f", f"{path}, line 3"),
+                                                       ("help", 3, f"{path}, line 4")]
+    edit = edit_config(lambda c: c.with_account(Account("a@p.onmicrosoft.com", default=True)), path)
+    assert edit.changed and edit.after.keys == cfg.keys
+    assert path.read_text().startswith(text)   # comments and the [keys] table left as they were
+    again = load_config(path)
+    assert again.keys == cfg.keys and again.accounts[0].upn == "a@p.onmicrosoft.com"
+    assert not edit_config(lambda c: c, path).changed
+
+
+def test_keys_must_be_a_table(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('keys = "ctrl+f"\n')
+    with pytest.raises(ConfigError, match=r"line 1: top level: keys must be a table"):
+        load_config(path)

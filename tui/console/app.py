@@ -8,25 +8,37 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Static
 
+from tui.config import KeyEntry
 from tui.console import messages as m
 from tui.console.controller import Controller, TenantStatus
+from tui.console.keys import (
+    APP_AREA,
+    Areas,
+    character_keys,
+    check_keymap,
+    key_rows,
+    keys_for,
+    markdown_table,
+    own_bindings,
+)
 from tui.console.textual_compat import render_crash_without_locals
 from tui.console.widgets.header import TenantHeader
-from tui.console.widgets.palette import ExohopCommands, PaletteEntry
+from tui.console.widgets.palette import ExohopCommands, PaletteEntry, app_commands
 from tui.console.widgets.tenant_list import TenantList, TenantRows, display_name
 from tui.console.workers import Workers
 from tui.shell.safe_text import visible, visible_lines
@@ -53,12 +65,17 @@ class ExohopApp(App[int]):
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses elsewhere find it too
     TITLE = "exohop"
     COMMANDS = App.COMMANDS | {ExohopCommands}
+    # Each id can be remapped in config.toml's [keys]; each tooltip is the F1 / README text (tui.console.keys).
+    # The character keys (/ and ?) also work from the console when its line is empty.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
-        Binding("slash", "focus_filter", "Filter", id="filter"),
-        Binding("ctrl+t", "focus_tenants", "Tenants", id="tenants"),
-        Binding("ctrl+o", "focus_console", "Console", show=False, id="console"),
-        Binding("f1,question_mark", "help", "Keys", id="help"),
+        Binding("slash", "focus_filter", "Filter", id="filter", tooltip="filter the tenant list"),
+        Binding("ctrl+t", "focus_tenants", "Tenants", id="tenants", tooltip="focus the tenant list"),
+        Binding("ctrl+o", "focus_console", "Console", show=False, id="console",
+                tooltip="focus the console of the active tenant"),
+        Binding("ctrl+p", "command_palette", "palette", show=False, priority=True, id="palette",
+                tooltip="command palette: every action by name (tenant: Connect, result: Export CSV, …)"),
+        Binding("f1,question_mark", "help", "Keys", id="help", tooltip="key bindings"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit", tooltip="disconnect every session and quit"),
     ]
 
     def __init__(self, controller: Controller | None = None, *,
@@ -74,6 +91,8 @@ class ExohopApp(App[int]):
         self._to_remember: dict[str, str] = {}  # upn -> password to store once it has been accepted
         self.quitting = False
         self.workers_ = Workers(self)
+        self.keys_in_use: dict[str, str] = {}   # the [keys] remappings in effect (binding id -> keys)
+        self.character_keys = character_keys(Binding.make_bindings(self.BINDINGS), {})
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -113,6 +132,7 @@ class ExohopApp(App[int]):
         ctl = self.controller
         assert ctl is not None
         ctl.load_recent()
+        self.apply_keys(ctl.config.keys)
         self.header.status = ""
         account = ctl.active_account()
         self.header.account = account.upn if account else ""
@@ -120,6 +140,17 @@ class ExohopApp(App[int]):
         self.sidebar.set_tenants(ctl.tenants)
         self.refresh_marks()
         self.query_one(TenantRows).focus()
+
+    def apply_keys(self, entries: Sequence[KeyEntry]) -> None:
+        """Use the [keys] remappings of config.toml; a bad entry is said, and its default kept."""
+        keymap, problems = check_keymap(key_areas(), entries)
+        if keymap != self.keys_in_use:   # set_keymap redraws the footer: only for a change
+            self.keys_in_use = keymap
+            self.character_keys = character_keys(Binding.make_bindings(self.BINDINGS), keymap)
+            self.set_keymap(keymap)
+        if problems:
+            log.warning("config.toml [keys]: %s", " ".join(problems))
+            self.notify("\n".join(problems), title="Key bindings", severity="warning", timeout=20)
 
     @on(m.ControllerReady)
     def _controller_ready(self, event: m.ControllerReady) -> None:
@@ -470,6 +501,7 @@ class ExohopApp(App[int]):
     # -- command palette ----------------------------------------------------------------------------
 
     def palette_entries(self) -> list[PaletteEntry]:
+        key = partial(keys_for, key_areas(), self.keys_in_use)   # as remapped in config.toml's [keys]
         active = self.tenant(self.active) if self.active else None
         here = f" ({display_name(active)})" if active is not None else ""
         entries = [
@@ -479,7 +511,8 @@ class ExohopApp(App[int]):
                          self.action_disconnect_active),
             PaletteEntry("tenant: Refresh commands", f"import the tenant's commands again{here}",
                          self.action_refresh_commands),
-            PaletteEntry("tenant: Filter the list", "focus the tenant filter (/)", self.action_focus_filter),
+            PaletteEntry("tenant: Filter the list", f"focus the tenant filter ({key('filter')})",
+                         self.action_focus_filter),
         ]
         if self.active_console is not None:
             entries += [
@@ -487,21 +520,26 @@ class ExohopApp(App[int]):
                              partial(self.action_export_result, "csv")),
                 PaletteEntry("result: Export JSON", "save the last result as JSON",
                              partial(self.action_export_result, "json")),
-                PaletteEntry("result: Open viewer", "sort, filter, copy the last result (F6)",
+                PaletteEntry("result: Open viewer", f"sort, filter, copy the last result ({key('open_viewer')})",
                              self.action_open_viewer),
-                PaletteEntry("console: Clear", "clear this tenant's scrollback (Ctrl+L)", self.action_clear_console),
+                PaletteEntry("console: Clear", f"clear this tenant's scrollback ({key('clear_console')})",
+                             self.action_clear_console),
             ]
         entries += [
-            PaletteEntry("app: Keys", "every key binding (F1)", self.action_help),
+            PaletteEntry("app: Keys", f"every key binding ({key('help')})", self.action_help),
             PaletteEntry("app: Toggle read-only", "refuse (or allow again) commands that change the tenant",
                          self.action_toggle_read_only),
-            PaletteEntry("app: Quit", "disconnect every session and quit (Ctrl+Q)", self.action_quit),
+            PaletteEntry("app: Quit", f"disconnect every session and quit ({key('quit')})", self.action_quit),
         ]
         if self.controller is not None:
             for t in self.controller.tenants:
                 entries.append(PaletteEntry(f"tenant: Open {visible(display_name(t))}", visible(t.domain),
                                             partial(self.post_message, m.TenantSelected(t)), discover=False))
         return entries
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own palette commands, as ``app: Theme``; Quit and Keys are the app's own entries."""
+        return app_commands(super().get_system_commands(screen), self.palette_entries())
 
     @on(m.Notice)
     def _notice(self, event: m.Notice) -> None:
@@ -548,7 +586,7 @@ class ExohopApp(App[int]):
         from tui.console.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(key_rows(key_areas(), self.keys_in_use)))
 
     def action_toggle_read_only(self) -> None:
         if self.controller is None:
@@ -652,6 +690,34 @@ class ExohopApp(App[int]):
 def _dialog_label(tenant: Any) -> str:
     """What a sign-in or password dialog says it opens: ``Contoso Ltd (contoso.onmicrosoft.com)``."""
     return visible(f"{display_name(tenant)} ({tenant.domain})")
+
+
+def key_areas() -> Areas:
+    """Every class that declares key bindings, with the area of the UI they work in: what F1, the README's
+    key table and the ids of config.toml's [keys] are read from (tui.console.keys)."""
+    from tui.console.screens.confirm import ConfirmScreen
+    from tui.console.screens.help import HelpScreen
+    from tui.console.screens.login import LoginScreen
+    from tui.console.screens.result import ResultScreen
+    from tui.console.screens.sign_in import SignInScreen
+    from tui.console.widgets.command_input import CommandInput, HistorySearchInput
+    from tui.console.widgets.console import TenantConsole
+    from tui.console.widgets.result_view import ResultViewer
+    from tui.console.widgets.tenant_list import TenantRows
+
+    classes: list[tuple[str, type]] = [
+        (APP_AREA, ExohopApp), ("tenant list", TenantRows), ("input", CommandInput),
+        ("history search", HistorySearchInput), ("console", TenantConsole), ("viewer", ResultViewer),
+        ("viewer", ResultScreen), ("sign-in", SignInScreen), ("dialogs", ConfirmScreen),
+        ("dialogs", LoginScreen), ("help", HelpScreen),
+    ]
+    return [(area, own_bindings(cls)) for area, cls in classes]
+
+
+def readme_key_table() -> str:
+    """The README's key table (markdown) with the default keys:
+    ``python -c 'from tui.console.app import readme_key_table as t; print(t(), end="")'``."""
+    return markdown_table(key_rows(key_areas()))
 
 
 def make_app(controller: Controller | None = None, *, setup: Callable[[], Controller] | None = None,

@@ -11,6 +11,11 @@ one appears or disappears (then ``show_*_scrollbar`` changes and that requests t
 ``QuietInput`` applies that to ``Input``, whose value watcher assigns ``virtual_size`` on every
 keystroke. If Textual changes, this import fails with a message naming this module (the pin in
 pyproject.toml keeps Textual on the minor version verified here).
+
+``key_name`` is Textual's own character → key name mapping (private). ``key_character`` /
+``TypingInput`` work around ``textual.keys.key_to_character``, which finds no
+character for some named keys (``slash``: its Unicode name is SOLIDUS): an ``Input`` then does not
+claim ``/``, so the footer offers the app's ``/`` binding over a box where ``/`` types a slash.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from importlib.metadata import version
 from typing import Any
 
 from rich.segment import Segments
+from textual import keys as textual_keys
 from textual.app import App
 from textual.geometry import Size
+from textual.keys import KEY_DISPLAY_ALIASES, format_key, key_to_character
 from textual.widget import Widget
 from textual.widgets import Input
 
@@ -30,9 +37,9 @@ if not _found.startswith(SUPPORTED):
     raise ImportError(f"tui/console/textual_compat.py was written for Textual {SUPPORTED}x and found {_found}: "
                       "check Widget._scroll_update and Input._watch_value, then the pin in pyproject.toml")
 for _owner, _name in ((Widget, "_scroll_update"), (Input, "_watch_value"), (App, "_fatal_error"),
-                      (App, "_close_messages_no_wait")):
+                      (App, "_close_messages_no_wait"), (textual_keys, "_character_to_key")):
     if not callable(getattr(_owner, _name, None)):
-        raise ImportError(f"Textual's {_owner.__name__}.{_name} is gone: tui/console/textual_compat.py needs updating")
+        raise ImportError(f"Textual's {getattr(_owner, '__name__', _owner)}.{_name} is gone: tui/console/textual_compat.py needs updating")
 
 
 def set_virtual_size(widget: Widget, size: Size) -> bool:
@@ -48,7 +55,32 @@ def set_virtual_size(widget: Widget, size: Size) -> bool:
     return bars != (widget.show_vertical_scrollbar, widget.show_horizontal_scrollbar)
 
 
-class QuietInput(Input):
+def key_character(key: str) -> str | None:
+    """The character a key types (``slash`` → ``/``, ``a`` → ``a``), or None (``ctrl+t``, ``up``)."""
+    if "+" in key[:-1]:
+        return None   # a modifier: not typed
+    found = key_to_character(key)
+    if found is not None:
+        return found if found.isprintable() else None   # escape, tab: keys, not text
+    shown = format_key(key)   # the display form: "/" for slash, "↑" for up (an alias, not a character)
+    if len(shown) == 1 and shown.isprintable() and (key not in KEY_DISPLAY_ALIASES or shown.isascii()):
+        return shown
+    return None
+
+
+def key_name(character: str) -> str:
+    """Textual's key name for a typed character (``/`` → ``slash``, ``?`` → ``question_mark``)."""
+    return textual_keys._character_to_key(character)
+
+
+class TypingInput(Input):
+    """An Input that claims every key that types a character, ``/`` included (see the module doc)."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return super().check_consume_key(key, character or key_character(key))
+
+
+class QuietInput(TypingInput):
     """An Input whose typing does not lay out the whole screen."""
 
     def _watch_value(self, value: str) -> None:

@@ -17,8 +17,8 @@ class ConfirmScreen(ModalScreen[bool]):
     """Dismisses with True (confirm) or False (cancel, Escape). The safe answer has the focus."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,n", "answer(False)", "Cancel"),
-        Binding("y", "answer(True)", "Confirm"),
+        Binding("escape,n", "answer(False)", "Cancel", id="confirm_no", tooltip="cancel: the command is not run"),
+        Binding("y", "answer(True)", "Confirm", id="confirm_yes", tooltip="confirm: run the command"),
     ]
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }

@@ -1,7 +1,8 @@
-"""The key bindings, on one screen (`?` or F1)."""
+"""The key bindings, on one screen (`?` or F1): the table of ``tui.console.keys``, with the keys in effect."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.table import Table
@@ -12,45 +13,49 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEYS: list[tuple[str, str, str]] = [
-    ("Tenants", "/", "filter the tenant list (name, domain, tag; fuzzy)"),
-    ("Tenants", "↑ ↓ Enter", "move in the list, open the tenant"),
-    ("Tenants", "Ctrl+T", "back to the tenant list"),
-    ("Tenants", "Ctrl+O", "focus the console of the active tenant"),
-    ("Console", "Tab / Ctrl+Space", "complete (cmdlet, parameter, value)"),
-    ("Console", "Enter", "run the line (asks first when it changes the tenant)"),
-    ("Console", "↑ ↓ / Ctrl+R", "history of this tenant / search it"),
-    ("Console", "Ctrl+C", "stop the running command (clear the line when idle)"),
-    ("Console", "F6", "open the last result in the viewer (sort, filter, copy, export CSV/JSON)"),
-    ("Console", "Ctrl+L", "clear this tenant's scrollback"),
-    ("App", "Ctrl+P", "command palette (tenant: Connect, Disconnect, Refresh commands, …)"),
-    ("App", "F1 or ?", "this help"),
-    ("App", "Ctrl+Q", "disconnect every session and quit"),
-]
+from tui.console.controller import TenantStatus
+from tui.console.keys import KeyRow, key_label
+
+
+def marks_legend() -> Text:
+    """What the sidebar's marks mean, from TenantStatus (the glyph is its value)."""
+    marks = "  ".join(f"{status.value} {status.label}" for status in TenantStatus)
+    return Text(f"Marks: {marks}  ♥ favorite\n(an error's message shows below the list)", style="dim")
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark,f1", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark,f1", "close", "Close", id="help_close",
+                                                          tooltip="close this help")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 84; max-width: 95%; height: auto; max-height: 90%;
+    HelpScreen > VerticalScroll { width: 110; max-width: 95%; height: auto; max-height: 90%;
         border: thick $accent; background: $surface; padding: 1 2; }
     """
 
-    def compose(self) -> ComposeResult:
-        table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
-        table.add_column(style="dim")
+    def __init__(self, rows: Sequence[KeyRow]) -> None:
+        super().__init__()
+        self.rows = list(rows)   # the app's key table, with the keys in effect (config.toml's [keys])
+
+    def table(self) -> Table:
+        table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=True)
+        table.add_column(style="dim", no_wrap=True)
         table.add_column(style="bold cyan", no_wrap=True)
-        table.add_column()
+        table.add_column(ratio=5)
+        table.add_column(style="dim", ratio=2)
         previous = ""
-        for group, keys, what in KEYS:
-            table.add_row(group if group != previous else "", keys, what)
-            previous = group
+        for row in self.rows:
+            table.add_row(row.area if row.area != previous else "", ", ".join(key_label(k) for k in row.keys),
+                          row.does, " ".join(row.ids))
+            previous = row.area
+        return table
+
+    def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(Text("exohop — keys", style="bold"))
-            yield Static(table)
-            yield Static(Text("Marks: ○ not connected  … connecting  ◐ importing  ● ready\n"
-                              "       ▶ busy  × error (its message below the list)  ♥ favorite", style="dim"))
+            yield Static(Text("The last column is the id to remap a key in config.toml, e.g. "
+                              '[keys] filter = "ctrl+f".', style="dim"))
+            yield Static(self.table())
+            yield Static(marks_legend())
             yield Static(Text("Esc closes this help.", style="dim"))
 
     def action_close(self) -> None:

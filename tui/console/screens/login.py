@@ -26,7 +26,8 @@ class LoginResult:
 class LoginScreen(ModalScreen[LoginResult | None]):
     """Asks for ``upn``'s password (masked). Dismisses with a LoginResult, or None on cancel."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="login_cancel",
+                                                           tooltip="cancel the password dialog")]
     DEFAULT_CSS = """
     LoginScreen { align: center middle; }
     LoginScreen > Vertical { width: 70; max-width: 90%; height: auto; border: thick $accent;

@@ -17,6 +17,8 @@ from tui.console.widgets.result_view import ResultViewer
 from tui.shell.records import Record
 from tui.shell.safe_text import visible
 
+CLOSE_TIP = "close the viewer"
+
 
 class ResultScreen(ModalScreen[None]):
     """The viewer full screen over the console; Escape (from the table) or q closes it."""
@@ -28,8 +30,8 @@ class ResultScreen(ModalScreen[None]):
     """
 
     BINDINGS = [  # noqa: RUF012
-        Binding("escape", "close", "Close viewer"),
-        Binding("q", "close", "Close", show=False),
+        Binding("escape", "close", "Close viewer", id="viewer_close", tooltip=CLOSE_TIP),
+        Binding("q", "close", "Close", show=False, id="viewer_quit", tooltip=CLOSE_TIP),
     ]
 
     def __init__(self, records: Sequence[Record], *, title: str = "", hint: Any = None,

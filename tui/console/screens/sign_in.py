@@ -67,10 +67,10 @@ class SignInScreen(ModalScreen[SignedInUser | None]):
     """Signs ``upn`` in with a device code. Dismisses with the SignedInUser, or None (cancelled, closed)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("c", "copy_code", "Copy code"),
-        Binding("o", "open_url", "Open URL"),
-        Binding("enter,r", "retry", "Try again"),
+        Binding("escape", "cancel", "Cancel", id="sign_in_cancel", tooltip="cancel the sign-in"),
+        Binding("c", "copy_code", "Copy code", id="sign_in_copy", tooltip="copy the code to the clipboard"),
+        Binding("o", "open_url", "Open URL", id="sign_in_open", tooltip="open the sign-in page in a browser"),
+        Binding("enter,r", "retry", "Try again", id="sign_in_retry", tooltip="try again after a failed sign-in"),
     ]
     DEFAULT_CSS = """
     SignInScreen { align: center middle; }

@@ -222,21 +222,33 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+_COMPLETE = "complete: one candidate goes in, several open the dropdown (again: take the pick)"
+_HISTORY = "history when the dropdown is closed; move in the dropdown when open"
+_PAGE = "scroll the console; a page in the dropdown when open"
+
+
 class CommandInput(QuietInput):
     """The line editor. Posts ``Input.Submitted`` (Enter), ``Interrupt`` (Ctrl+C) and ``SearchRequested``."""
 
     BINDINGS = [  # noqa: RUF012 - Textual's declaration style
-        Binding("tab", "complete", "Complete", tooltip="Complete the word (Tab/Ctrl+Space; again: take the pick)"),
-        Binding("ctrl+space,ctrl+@,ctrl+at", "complete", "Complete", show=False),
-        Binding("shift+tab", "menu_back", "Previous completion", show=False),
-        Binding("up", "up", "History back", show=False),
-        Binding("down", "down", "History forward", show=False),
-        Binding("pageup", "page(-1)", show=False),
-        Binding("pagedown", "page(1)", show=False),
-        Binding("escape", "close_menu", "Close", show=False),
-        Binding("enter", "submit", "Run", show=False),
-        Binding("ctrl+c", "interrupt", "Stop / clear", tooltip="Stop the running command, or clear the line"),
-        Binding("ctrl+r", "search_history", "History search"),
+        Binding("tab", "complete", "Complete", id="complete", tooltip=_COMPLETE),
+        Binding("ctrl+space,ctrl+@,ctrl+at", "complete", "Complete", show=False, id="complete_alt",
+                key_display="ctrl+space", tooltip=_COMPLETE),   # one key, three names across terminals
+        Binding("shift+tab", "menu_back", "Previous completion", show=False, id="completion_back",
+                tooltip="the previous entry in the dropdown"),
+        Binding("up", "up", "History back", show=False, id="history_back", tooltip=_HISTORY),
+        Binding("down", "down", "History forward", show=False, id="history_forward", tooltip=_HISTORY),
+        Binding("pageup", "page(-1)", show=False, id="page_up", tooltip=_PAGE),
+        Binding("pagedown", "page(1)", show=False, id="page_down", tooltip=_PAGE),
+        Binding("escape", "close_menu", "Close", show=False, id="close_menu", tooltip="close the dropdown"),
+        Binding("enter", "submit", "Run", show=False, id="run",
+                tooltip="run the line (or take the dropdown's pick when it offers something other than what is typed)"),
+        Binding("right", "cursor_right", "Accept suggestion", show=False, id="accept_suggestion",
+                tooltip="accept the grey suggestion from history (else: cursor right)"),
+        Binding("ctrl+c", "interrupt", "Stop / clear", id="interrupt",
+                tooltip="stop the running command, or clear the line; with text selected, copy"),
+        Binding("ctrl+r", "search_history", "History search", id="history_search",
+                tooltip="search history (again for an older match; Enter puts it on the line)"),
     ]
 
     class Interrupt(Message):
@@ -254,6 +266,27 @@ class CommandInput(QuietInput):
         self._applying = False
         self._refresh_pending = False
         self.last_completion_ms = 0.0  # time the last completer call took (the bench and tests read it)
+        self._was_empty = True
+
+    # -- the app's character keys (``/``, ``?``) on an empty line ------------------------------------
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        # On an empty line the app's character keys are the app's (``/`` focuses the filter); once
+        # something is typed they are text. The footer asks this too, so it shows what works.
+        if not self.value and key in getattr(self.app, "character_keys", ()):
+            return False
+        return super().check_consume_key(key, character)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.is_printable and not self.check_consume_key(event.key, event.character):
+            event.prevent_default()   # not typed: the key bubbles on to the app's binding
+        # else Input's own handler types it (Textual runs each class's handler down the MRO)
+
+    @on(Input.Changed)
+    def _emptied_or_started(self, event: Input.Changed) -> None:
+        if (not event.value) != self._was_empty:
+            self._was_empty = not event.value
+            self.refresh_bindings()   # the footer shows, or stops showing, the app's character keys
 
     def attach_menu(self, menu: CompletionMenu) -> None:
         self._menu = menu
@@ -434,9 +467,11 @@ class HistorySearchInput(QuietInput):
     """The Ctrl+R query box: Ctrl+R again finds an older match, Enter takes it, Escape cancels."""
 
     BINDINGS = [  # noqa: RUF012
-        Binding("ctrl+r", "older", "Older match", show=False),
-        Binding("escape", "cancel", "Cancel search", show=False),
-        Binding("enter", "accept", "Use this line", show=False),
+        Binding("ctrl+r", "older", "Older match", show=False, id="search_older", tooltip="an older match"),
+        Binding("escape", "cancel", "Cancel search", show=False, id="search_cancel",
+                tooltip="cancel the search (the line as it was)"),
+        Binding("enter", "accept", "Use this line", show=False, id="search_accept",
+                tooltip="put the match on the line"),
     ]
 
     class Older(Message):
@@ -466,7 +501,8 @@ class CommandLine(Widget):
     CommandLine #search-row.active { display: block; }
     CommandLine #search-label { width: auto; color: $text-muted; }
     CommandLine #search-status { width: auto; color: $text-muted; padding-left: 1; }
-    CommandLine HistorySearchInput { border: none; height: 1; padding: 0; width: 1fr; }
+    CommandLine HistorySearchInput { border: none; height: 1; padding: 0 0 0 1; width: 1fr; }
+    CommandLine HistorySearchInput:focus { border: none; }
     CommandLine #input-row { height: 1; }
     CommandLine #prompt { width: auto; color: $accent; text-style: bold; background: $surface; }
     CommandLine CommandInput { border: none; height: 1; padding: 0 0 0 1; width: 1fr; background: $surface; }

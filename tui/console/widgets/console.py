@@ -116,8 +116,10 @@ class TenantConsole(Widget):
     """
 
     BINDINGS = [  # noqa: RUF012 - Textual's declaration style
-        Binding("f6", "open_viewer", "Result viewer", tooltip="Open the last result in the result viewer"),
-        Binding("ctrl+l", "clear_scrollback", "Clear", show=False),
+        Binding("f6", "open_viewer", "Result viewer", id="open_viewer",
+                tooltip='open the last result in the result viewer (or click an "N more rows" line)'),
+        Binding("ctrl+l", "clear_scrollback", "Clear", show=False, id="clear_console",
+                tooltip="clear this tenant's scrollback"),
     ]
 
     class Submitted(Message):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from typing import Any, NamedTuple
 
 from rich.markup import escape
 from rich.text import Text
+from textual.app import SystemCommand
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 
@@ -40,3 +41,13 @@ class ExohopCommands(Provider):
             if score > 0:
                 yield Hit(score, matcher.highlight(escape(entry.title)), partial(entry.callback),
                           text=entry.title, help=entry.help)
+
+
+def app_commands(stock: Iterable[SystemCommand], entries: Sequence[PaletteEntry]) -> Iterator[SystemCommand]:
+    """Textual's own commands (Theme, Screenshot, …) titled ``app: Theme`` like the rest; one the app has
+    an entry of its own for (``app: Quit``, ``app: Keys``) is left out, so each is listed once."""
+    own = {entry.title for entry in entries}
+    for command in stock:
+        title = f"app: {command.title}"
+        if title not in own:
+            yield command._replace(title=title)

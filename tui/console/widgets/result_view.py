@@ -22,6 +22,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label
 
+from tui.console.textual_compat import TypingInput
 from tui.files import atomic_write_text
 from tui.shell.formatting import choose_view, format_value, to_csv, to_json
 from tui.shell.operators import sort_key
@@ -85,12 +86,14 @@ class ResultViewer(Widget):
     """
 
     BINDINGS = [  # noqa: RUF012 - Textual's declaration style
-        Binding("s", "sort", "Sort", tooltip="Sort by the column under the cursor (again: descending)"),
-        Binding("slash,ctrl+f", "filter", "Filter"),
-        Binding("e", "export('csv')", "Export CSV"),
-        Binding("j", "export('json')", "Export JSON"),
-        Binding("c", "copy_cell", "Copy cell"),
-        Binding("a", "toggle_all", "All properties", tooltip="Every property, or the view's columns"),
+        Binding("s", "sort", "Sort", id="viewer_sort",
+                tooltip="sort by the column under the cursor (again: descending; or click a header)"),
+        Binding("slash,ctrl+f", "filter", "Filter", id="viewer_filter", tooltip="filter the rows"),
+        Binding("e", "export('csv')", "Export CSV", id="viewer_csv", tooltip="export CSV (written atomically)"),
+        Binding("j", "export('json')", "Export JSON", id="viewer_json", tooltip="export JSON (written atomically)"),
+        Binding("c", "copy_cell", "Copy cell", id="viewer_copy", tooltip="copy the cell"),
+        Binding("a", "toggle_all", "All properties", id="viewer_all",
+                tooltip="every property instead of the type's usual columns"),
     ]
 
     class Exported(Message):
@@ -121,7 +124,7 @@ class ResultViewer(Widget):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="viewer-bar"):
-            yield Input(placeholder="/ filter rows (any cell contains…)", id="viewer-filter")
+            yield TypingInput(placeholder="/ filter rows (any cell contains…)", id="viewer-filter")
             yield Label("", id="viewer-status")
         table: DataTable[Text] = DataTable(id="viewer-table", zebra_stripes=True, cursor_type="cell")
         yield table

@@ -29,6 +29,7 @@ from textual.widgets import Input, Static
 
 from tui.console.controller import TenantState, TenantStatus
 from tui.console.tenant_filter import TenantMatcher, display_name
+from tui.console.textual_compat import TypingInput
 from tui.shell.safe_text import visible, visible_lines
 
 log = logging.getLogger(__name__)
@@ -88,13 +89,13 @@ class TenantRows(ScrollView, can_focus=True):
     """Virtual list of tenants: two lines each (mark + name, then the domain)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select", "Open", show=False),
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", show=False),
-        Binding("pagedown", "page(1)", show=False),
-        Binding("home", "jump(0)", show=False),
-        Binding("end", "jump(-1)", show=False),
+        Binding("enter", "select", "Open", show=False, id="list_open", tooltip="open the tenant (or click it)"),
+        Binding("up", "cursor(-1)", "Up", show=False, id="list_up", tooltip="move in the list"),
+        Binding("down", "cursor(1)", "Down", show=False, id="list_down", tooltip="move in the list"),
+        Binding("pageup", "page(-1)", show=False, id="list_page_up", tooltip="a page up / down"),
+        Binding("pagedown", "page(1)", show=False, id="list_page_down", tooltip="a page up / down"),
+        Binding("home", "jump(0)", show=False, id="list_first", tooltip="the first / last tenant"),
+        Binding("end", "jump(-1)", show=False, id="list_last", tooltip="the first / last tenant"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"tenant-rows--cursor"}
     DEFAULT_CSS = """
@@ -232,7 +233,7 @@ class TenantList(Vertical):
         self._detail_shown: tuple[str, bool, str | None] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="/ filter: name, domain, tag", id="tenant-filter")
+        yield TypingInput(placeholder="/ filter: name, domain, tag", id="tenant-filter")
         yield TenantRows(id="tenant-rows")
         yield Static("", id="tenant-detail")
 
@@ -317,7 +318,7 @@ class TenantList(Vertical):
     @on(Input.Changed, "#tenant-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self._query = event.value
+        self._query = event.value.lstrip("/")   # "/cont" typed out of habit filters by "cont"
         self.refilter(keep_cursor=False)  # the best match goes under the cursor
 
     @on(Input.Submitted, "#tenant-filter")
@@ -329,9 +330,10 @@ class TenantList(Vertical):
             self.post_message(TenantRows.Picked(self.rows.current))
 
     def on_key(self, event: events.Key) -> None:
-        # Typing on the list starts filtering (type-ahead), so Ctrl+T then a few letters finds a tenant.
-        if self.rows.has_focus and event.is_printable and event.character and event.character != "/" \
-                and not event.character.isspace():
+        # Typing on the list starts filtering (type-ahead), so Ctrl+T then a few letters finds a tenant;
+        # the app's character keys (/ and ?) stay the app's.
+        if self.rows.has_focus and event.is_printable and event.character and not event.character.isspace() \
+                and event.key not in getattr(self.app, "character_keys", ()):
             event.stop()
             event.prevent_default()
             box = self.filter_input
