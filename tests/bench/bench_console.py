@@ -99,7 +99,7 @@ async def keystrokes(app: Host, console: TenantConsole, pilot: Any,
         for i, ch in enumerate(line):
             await pilot.press("space" if ch == " " else ch)
             if dropdown and i >= 2 and not inp.menu.display and ch not in " |,":
-                timed(inp.action_complete)  # Tab: opens the dropdown (or applies a single candidate)
+                timed(inp.action_menu_complete)  # Ctrl+Space: opens the dropdown (or applies a single candidate)
                 await pilot.pause()
         inp.menu.hide()
     inp.refresh_menu = original_refresh  # type: ignore[method-assign]

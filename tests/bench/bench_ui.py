@@ -282,7 +282,8 @@ async def app_benchmarks() -> dict[str, Any]:
                     box.cursor_position = len(text)
                     await pilot.pause(0.03)
                     try:
-                        h, p = await _latency(app, lambda: app.post_message(_key("tab")), lambda: box.menu.is_open)
+                        h, p = await _latency(app, lambda: app.post_message(_key("ctrl+space")),
+                                                 lambda: box.menu.is_open)
                     except TimeoutError:
                         _note(f"no dropdown for {text!r}")
                         continue

@@ -339,6 +339,17 @@ class ExohopApp(App[int]):
         console = self.console_for(event.domain)
         if console is not None and event.total:
             console.show_import_progress(event.done, event.total)
+            tenant = self.tenant(event.domain)
+            if event.done < event.total and tenant is not None and console.wants_stand_in_catalog():
+                self.workers_.stand_in_catalog(tenant)   # a first import: complete from a stand-in meanwhile
+
+    @on(m.StandInCatalog)
+    def _stand_in_catalog(self, event: m.StandInCatalog) -> None:
+        console = self.console_for(event.domain)
+        status = self.ctl.state(event.domain).status
+        if console is not None and event.catalog is not None and status in (TenantStatus.CONNECTING,
+                                                                           TenantStatus.IMPORTING):
+            console.set_catalog(event.catalog, stand_in=event.source)
 
     @on(m.SessionOpened)
     def _session_opened(self, event: m.SessionOpened) -> None:
@@ -371,6 +382,7 @@ class ExohopApp(App[int]):
         console = self.console_for(event.domain)
         if console is not None:
             console.hide_import_progress()
+            console.drop_stand_in_catalog()
         self.refresh_marks()
 
     @on(m.SessionEvicted)

@@ -528,6 +528,22 @@ class Controller:
             session.refresh_catalog(on_progress)
         return session
 
+    def stand_in_catalog(self, tenant: Any) -> Any:
+        """A ``StandIn`` catalog to complete from while ``tenant``'s own is imported: the cache of the most
+        recently used other tenant on the same endpoint, else the shipped catalog (blocking: disk)."""
+        from tui.remoting.stand_in_catalog import stand_in_catalog
+
+        endpoint = self.account_for(tenant).endpoint
+        others: list[tuple[str, str]] = []
+        for domain, _ in sorted(self.recent().items(), key=lambda kv: -kv[1]):
+            other = self.tenant(domain) if domain != tenant.domain.lower() else None
+            if other is not None:
+                try:
+                    others.append((self.account_for(other).upn, other.domain))
+                except LookupError:
+                    continue
+        return stand_in_catalog(self.cache_dir, endpoint, others)
+
     def record_outcome(self, tenant: Any, line: str, outcome: str) -> None:
         """A transcript line for a command the session never ran (``declined`` at the confirmation).
 

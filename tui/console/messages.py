@@ -106,6 +106,16 @@ class CatalogRefreshed(Message):
         self.quiet = quiet
 
 
+class StandInCatalog(Message):
+    """A provisional catalog to complete from while ``domain``'s own is imported (None: none found)."""
+
+    def __init__(self, domain: str, catalog: Any, source: str) -> None:
+        super().__init__()
+        self.domain = domain
+        self.catalog = catalog
+        self.source = source
+
+
 class Disconnected(Message):
     """Every session is closed (``failures`` lists those that could not be)."""
 

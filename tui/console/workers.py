@@ -198,6 +198,13 @@ class Workers:
     def refresh_catalog(self, tenant: Any) -> None:
         self._open_work(tenant, None, refresh=True)
 
+    def stand_in_catalog(self, tenant: Any) -> None:
+        domain = tenant.domain.lower()
+        self._guarded(f"finding a catalog to complete from while {domain} imports",
+                      partial(self.ctl.stand_in_catalog, tenant), lambda exc: m.StandInCatalog(domain, None, ""),
+                      lambda found: m.StandInCatalog(domain, found.catalog, found.source),
+                      group=f"stand-in:{domain}", name=f"stand-in catalog {domain}")
+
     def save_history(self, domain: str, entries: list[str]) -> None:
         ctl = self.ctl
         self._history_seq += 1

@@ -3,6 +3,8 @@
 ``complete(text, cursor, catalog, data)`` returns prompt_toolkit ``Completion`` objects, ranked by
 match quality, then by how often the engineer used the name (``history_counts``), then
 alphabetically; ``CmdletCompleter`` yields the same list as a prompt_toolkit ``Completer``.
+Cmdlet names, parameters and values alike follow PSReadLine's rule (``matching.prefix_first``): the
+names the word begins are the candidates; humps and fuzzy matches only when no name begins with it.
 
 Speed: everything that depends only on the catalog (lower-cased names, humps, synopses, per-cmdlet
 parameter entries) is built once per Catalog instance and cached; a keystroke costs one regex scan
@@ -25,7 +27,7 @@ from tui.shell.binder import COMMON_PARAMETERS, positional_parameters
 from tui.shell.context import Context, Kind, analyze, local_cmdlet, state_at_word
 from tui.shell.errors import ParseError
 from tui.shell.local_catalog import LOCAL_CATALOG
-from tui.shell.matching import NameIndex, match_quality, normalize
+from tui.shell.matching import NameIndex, Quality, match_quality, normalize, prefix_first
 from tui.shell.parser import DQUOTES, SQUOTES, parse
 from tui.shell.safe_text import has_control
 
@@ -274,6 +276,7 @@ def _commands(ctx: Context, index: _CatalogIndex, data: CompletionData, limit: i
     if ctx.local_only:
         is_local = index.is_local
         matches = [m for m in matches if is_local[m[1]]]
+    matches = prefix_first(matches, _first)
     # Names are indexed in alphabetical order, so the index breaks ties alphabetically.
     if used is not None:
         vector = used
@@ -349,6 +352,7 @@ def _parameters(ctx: Context, index: _CatalogIndex, data: CompletionData, limit:
         mandatory = p.is_mandatory(likely)
         scored.append(((quality, e.common, not p.in_set(likely), not mandatory, p.position is None, e.lower),
                        e, mandatory))
+    scored = prefix_first(scored, _first_of_first)
     scored.sort(key=lambda t: t[0])
     start = -len(ctx.word)
     out = []
@@ -473,7 +477,7 @@ def _list_index(values: Sequence[str]) -> NameIndex:
 def _ranked_list(ctx: Context, values: Sequence[str], meta: str, limit: int) -> list[Completion]:
     """Rank a long list (identities, properties) through a cached NameIndex; values quoted as needed."""
     index = _list_index(values)
-    ranked = sorted(index.search(ctx.prefix, enough=limit))[:limit]
+    ranked = sorted(prefix_first(index.search(ctx.prefix, enough=limit), _first))[:limit]
     start = -len(ctx.word)
     names = index.names
     return [Completion(_quote(names[i], ctx.quote), start, names[i], meta) for _, i in ranked]
@@ -493,9 +497,21 @@ def _ranked(ctx: Context, items: Iterable[tuple[str, str, str, int]], limit: int
             continue
         seen.add(low)
         scored.append(((quality, -count, low), text, name, meta))
+    scored = prefix_first(scored, _first_of_first)
     scored.sort(key=lambda t: t[0])
     start = -len(ctx.word)
     return [Completion(text, start, name, meta) for _, text, name, meta in scored[:limit]]
+
+
+def _first(match: tuple[Quality, int]) -> Quality:
+    """The quality of a NameIndex match."""
+    return match[0]
+
+
+def _first_of_first(scored: tuple[Any, ...]) -> Quality:
+    """The quality of a scored entry: the first part of its sort key."""
+    quality: Quality = scored[0][0]
+    return quality
 
 
 def _quote(value: str, quote: str) -> str:

@@ -6,6 +6,10 @@ letters land on hump starts, then by how early the match ends: ``gmbxp`` ->
 **G**et-**M**ail**b**o**x****P**ermission) · 3 fuzzy subsequence anywhere (scored by how spread out it
 is, contiguous first, then by how early it starts).
 
+Which tiers a completion offers follows PSReadLine (``prefix_first``): when any name matches by prefix
+(exact counts), humps and fuzzy matches are left out, so Tab on ``Get-MailboxPerm`` has one
+candidate and completes in place; only a word nothing starts with (``gmbxp``) gets hump and fuzzy ones.
+
 ``NameIndex`` answers for hundreds of names in well under a millisecond: one compiled regex per
 query runs over all names joined by new lines (C speed); Python touches only the names that match.
 """
@@ -15,13 +19,26 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
-__all__ = ["EXACT", "FUZZY", "HUMPS", "PREFIX", "NameIndex", "hump_positions", "match_quality"]
+__all__ = ["EXACT", "FUZZY", "HUMPS", "PREFIX", "NameIndex", "Quality", "hump_positions", "match_quality",
+           "prefix_first"]
 
 EXACT, PREFIX, HUMPS, FUZZY = 0, 1, 2, 3
 Quality = tuple[int, int, int]
 _IGNORED = str.maketrans("", "", "*?")
+T = TypeVar("T")
+
+
+def prefix_first(matches: list[T], quality: Callable[[T], Quality]) -> list[T]:
+    """``matches`` (each with its ``quality``) cut to those matching by prefix (or exactly) when there are any, else all of them.
+
+    PSReadLine's rule: a hump or fuzzy guess joins the candidates only when nothing starts with the
+    word, so one prefix match is one candidate (Tab completes it in place, no menu).
+    """
+    prefixed = [m for m in matches if quality(m)[0] <= PREFIX]
+    return prefixed or matches
 
 
 def hump_positions(name: str) -> frozenset[int]:

@@ -368,12 +368,15 @@ async def test_completion_dropdown_from_the_imported_catalog(setup: Callable[...
         requests = sim.stats()["requests"]
 
         async def dropdown(text: str) -> list[str]:
+            """What Ctrl+Space offers: the dropdown's entries, or the one candidate it completed in place."""
             box.menu.hide()
             box.value = text
             box.cursor_position = len(text)
-            await pilot.press("tab")
+            await pilot.press("ctrl+space")
             await pilot.pause(0.05)
-            return [c.text for c in box.menu.candidates] if box.menu.is_open else []
+            if box.menu.is_open:
+                return [c.text for c in box.menu.candidates]
+            return [box.value.rsplit(" ", 1)[-1]] if box.value != text else []
 
         cmdlets = await dropdown("Get-Mailbo")  # cmdlet names
         assert "Get-Mailbox" in cmdlets and "Get-MailboxPermission" in cmdlets

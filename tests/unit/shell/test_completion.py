@@ -181,8 +181,10 @@ def test_command_completion_carries_synopsis_and_start_position() -> None:
 
 
 def test_after_a_local_command_only_local_commands_are_offered() -> None:
+    # Names that begin with the word, so no hump match (Group-Object) joins them…
     assert texts("Get-Mailbox | Get") == ["Get-MailboxStatistics", "Get-Mailbox", "Get-MailboxPermission",
-                                          "Get-MobileDeviceMailboxPolicy", "Get-User", "Group-Object"]
+                                          "Get-MobileDeviceMailboxPolicy", "Get-User"]
+    # …but after a local command only local ones remain, none begins with it, and the hump match is offered.
     assert texts("Get-Mailbox | Sort-Object Name | Get") == ["Group-Object"]
     assert texts("$last | S") == ["Select-Object", "Sort-Object"]
     assert analyze("Get-Mailbox | Sort-Object Name | ").local_only

@@ -3,8 +3,10 @@
 Completion runs on the catalog held in memory (``tui.shell.completion.complete``), on the UI thread,
 so it never waits on the network; it must stay well under a frame (see tests/bench/bench_console.py).
 The dropdown is a small OptionList drawn over the screen at the cursor (upward on the bottom rows),
-rather than textual-autocomplete, because PSReadLine's keys (Tab/Ctrl+Space to open, Up/Down for
-history when closed, Enter runs unless the dropdown offers something better) need full control.
+rather than textual-autocomplete, because PSReadLine's keys need full control: Tab completes in place
+(one candidate whole, several their common beginning) and opens the dropdown only when that adds
+nothing (Complete); Ctrl+Space opens it at once (MenuComplete); Up/Down are history when it is
+closed; Enter runs unless the dropdown offers something better.
 """
 
 from __future__ import annotations
@@ -63,6 +65,28 @@ def completions_for(text: str, cursor: int, catalog: Catalog, data: object | Non
 _TOKEN_END = set(" \t|;,(){}'\"=:")
 
 
+def common_completion(found: Sequence[Candidate], typed: str) -> Candidate | None:
+    """The candidates' common beginning as one candidate, when it is longer than ``typed``, the word
+    before the cursor (PSReadLine's Complete: ``Get-Mai`` with Get-Mailbox, Get-MailboxStatistics…
+    gives ``Get-Mailbox``); None when it adds nothing, or the candidates replace different spans.
+
+    Case is ignored when comparing and the first candidate's spelling is kept.
+    """
+    if not found or any(c.start != found[0].start for c in found):
+        return None
+    first = found[0].text
+    lowered = [c.text.lower() for c in found]
+    n = 0
+    for letters in zip(*lowered, strict=False):
+        if any(ch != letters[0] for ch in letters):
+            break
+        n += 1
+    # A lower-cased name may change length ('İ'): then the spans no longer line up, so give up.
+    if n <= len(typed) or first[:n].lower() != lowered[0][:n] or not lowered[0].startswith(typed.lower()):
+        return None
+    return Candidate(text=first[:n], start=found[0].start, display=first[:n], meta="")
+
+
 def apply_candidate(value: str, cursor: int, cand: Candidate) -> tuple[str, int]:
     """The line and cursor after replacing the word at the cursor with ``cand``.
 
@@ -115,10 +139,11 @@ class CompletionMenu(Widget):
     CompletionMenu > .completion-menu--highlight { background: $accent 60%; text-style: bold; }
     CompletionMenu > .completion-menu--meta { color: $text-muted; }
     CompletionMenu > .completion-menu--more { color: $text-muted; }
+    CompletionMenu > .completion-menu--note { color: $text-warning; text-style: italic; }
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "completion-menu--highlight", "completion-menu--meta", "completion-menu--more",
+        "completion-menu--highlight", "completion-menu--meta", "completion-menu--more", "completion-menu--note",
     }
 
     class Picked(Message):
@@ -135,27 +160,36 @@ class CompletionMenu(Widget):
         self.highlighted = 0
         self._top = 0  # first visible entry
         self._main_width = 0
+        self.note = ""  # a last row under the entries (where they come from, when provisional)
 
     @property
     def is_open(self) -> bool:
         return bool(self.display) and bool(self.candidates)
 
-    def show(self, candidates: Sequence[Candidate]) -> None:
+    def show(self, candidates: Sequence[Candidate], note: str = "") -> None:
         new = list(candidates)
-        if new != self.candidates:
+        if new != self.candidates or note != self.note:
             self.candidates = new
+            self.note = note
             self.highlighted = 0
             self._top = 0
             self._main_width = min(MENU_MAIN_WIDTH, max((len(c.display) for c in new), default=0))
             meta = min(MENU_META_WIDTH, max((len(c.meta) for c in new), default=0))
-            self.styles.width = max(20, self._main_width + (2 + meta if meta else 0) + 1)
-            self.styles.height = min(len(new), MENU_ROWS)
+            width = max(20, self._main_width + (2 + meta if meta else 0) + 1)
+            self.styles.width = max(width, min(len(note) + 1, MENU_MAIN_WIDTH + MENU_META_WIDTH + 3))
+            self.styles.height = self.rows
             self.refresh()
         self.display = bool(self.candidates)
+
+    @property
+    def rows(self) -> int:
+        """Rows on screen: the visible entries, and the note's."""
+        return min(len(self.candidates), MENU_ROWS) + (1 if self.note and self.candidates else 0)
 
     def hide(self) -> None:
         self.display = False
         self.candidates = []
+        self.note = ""
 
     @property
     def current(self) -> Candidate | None:
@@ -175,7 +209,7 @@ class CompletionMenu(Widget):
 
     def place(self, anchor: Offset, screen_height: int, screen_width: int) -> None:
         """Under the anchor, or above it when there is no room below (the input sits on the bottom row)."""
-        rows = min(len(self.candidates), MENU_ROWS)
+        rows = self.rows
         width = self.styles.width.cells if self.styles.width is not None and self.styles.width.cells else 40
         x = max(0, min(anchor.x, screen_width - width))
         y = anchor.y + 1
@@ -209,11 +243,17 @@ class CompletionMenu(Widget):
             if row:
                 out.append("\n")
             out.append_text(line)
+        if self.note and visible:
+            note = Text(_cut(safe_text.visible(self.note), width), no_wrap=True, end="",
+                        style=self.get_component_rich_style("completion-menu--note"))
+            note.truncate(width, pad=True)
+            out.append("\n")
+            out.append_text(note)
         return out
 
     def on_click(self, event: events.Click) -> None:
         index = self._top + event.y
-        if 0 <= index < len(self.candidates):
+        if event.y < min(len(self.candidates), MENU_ROWS) and 0 <= index < len(self.candidates):
             event.stop()
             self.post_message(self.Picked(self.candidates[index]))
 
@@ -222,7 +262,8 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-_COMPLETE = "complete: one candidate goes in, several open the dropdown (again: take the pick)"
+_COMPLETE = ("complete in place: one candidate whole, several their common beginning; when nothing more is "
+             "common, the dropdown; in the dropdown: take the pick")
 _HISTORY = "history when the dropdown is closed; move in the dropdown when open"
 _PAGE = "scroll the console; a page in the dropdown when open"
 
@@ -232,8 +273,8 @@ class CommandInput(QuietInput):
 
     BINDINGS = [  # noqa: RUF012 - Textual's declaration style
         Binding("tab", "complete", "Complete", id="complete", tooltip=_COMPLETE),
-        Binding("ctrl+space,ctrl+@,ctrl+at", "complete", "Complete", show=False, id="complete_alt",
-                key_display="ctrl+space", tooltip=_COMPLETE),   # one key, three names across terminals
+        Binding("ctrl+space,ctrl+@,ctrl+at", "menu_complete", "Completion menu", show=False, id="completion_menu",
+                key_display="ctrl+space", tooltip="open the completion dropdown at once"),   # one key, three names
         Binding("shift+tab", "menu_back", "Previous completion", show=False, id="completion_back",
                 tooltip="the previous entry in the dropdown"),
         Binding("up", "up", "History back", show=False, id="history_back", tooltip=_HISTORY),
@@ -261,6 +302,8 @@ class CommandInput(QuietInput):
         super().__init__(id=id, suggester=HistorySuggester(history), select_on_focus=False)
         self.history = history
         self.catalog = Catalog()
+        # Said under the dropdown while ``catalog`` stands in for the tenant's own (being imported).
+        self.catalog_note = ""
         self.completion_data: object | None = None
         self._menu: CompletionMenu | None = None
         self._applying = False
@@ -322,7 +365,7 @@ class CommandInput(QuietInput):
 
     def open_menu(self, found: list[Candidate]) -> None:
         menu = self.menu
-        menu.show(found)
+        menu.show(found, self.catalog_note)
         scr = self.screen
         # Align the dropdown with the start of the word being completed, not the cursor.
         anchor = self.cursor_screen_offset
@@ -350,6 +393,15 @@ class CommandInput(QuietInput):
         self.menu.hide()
 
     def action_complete(self) -> None:
+        """Tab: one candidate completes in place, several their common beginning; the dropdown opens
+        when that adds nothing (so a second Tab opens it). With the dropdown open: take the pick."""
+        self._complete(menu_at_once=False)
+
+    def action_menu_complete(self) -> None:
+        """Ctrl+Space: the dropdown at once (one candidate still completes in place)."""
+        self._complete(menu_at_once=True)
+
+    def _complete(self, menu_at_once: bool) -> None:
         menu = self.menu
         if menu.is_open:
             current = menu.current
@@ -362,6 +414,10 @@ class CommandInput(QuietInput):
             return
         if len(found) == 1:
             self.apply(found[0])
+            return
+        common = None if menu_at_once else common_completion(found, self._word_before_cursor(found[0]))
+        if common is not None:
+            self.apply(common)
             return
         self.open_menu(found)
 

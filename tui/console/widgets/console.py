@@ -154,6 +154,9 @@ class TenantConsole(Widget):
         self._history = History(history)
         self._memory = CompletionMemory(self._history.entries)
         self._explicit_data = False  # set_completion_data() called: the app's data wins over the console's
+        self._stand_in = ""  # where the completer's provisional catalog comes from ('' : none)
+        self._stand_in_asked = False
+        self._import_counts: tuple[int, int] | None = None  # (done, total) the import row shows
         self.scrollback = ScrollbackLog(id="scrollback")
         self.command_line = CommandLine(self.prompt, self._history, id="command-line")
         self._run: _Run | None = None
@@ -214,12 +217,36 @@ class TenantConsole(Widget):
         """Every record of the last finished (or running) command, for the viewer and exports."""
         return self._run.records if self._run is not None and self._run.records else self._last_records
 
-    def set_catalog(self, catalog: Catalog) -> None:
-        """Swap the completer's catalog whole; its index is built in a thread, not on the next keystroke."""
+    def set_catalog(self, catalog: Catalog, stand_in: str = "") -> None:
+        """Swap the completer's catalog whole; its index is built in a thread, not on the next keystroke.
+
+        ``stand_in`` names where a provisional catalog comes from ("the shipped catalog") while the
+        tenant's own is imported: the dropdown and the import row say so until the real one is set.
+        """
         self.input.catalog = catalog
+        self._stand_in = stand_in
+        self.input.catalog_note = f"provisional: from {stand_in} while this tenant's commands import" \
+            if stand_in else ""
+        if self._import_counts is not None:   # the import row says it too
+            self.show_import_progress(*self._import_counts)
+        self.input.refresh_menu()   # an open dropdown: the new catalog's candidates (and note)
         if self.is_attached:
-            self.run_worker(partial(_warm_completion_index, catalog), thread=True, exclusive=True,
+            self.run_worker(partial(_warm_completion_index, catalog, freeze=not stand_in), thread=True, exclusive=True,
                             group="completion-index", exit_on_error=False)
+
+    def wants_stand_in_catalog(self) -> bool:
+        """True once per import when the completer has no catalog at all (a first import): the app then
+        fetches a provisional one (``set_catalog(..., stand_in=...)``)."""
+        if len(self.input.catalog) or self._stand_in_asked:
+            return False
+        self._stand_in_asked = True
+        return True
+
+    def drop_stand_in_catalog(self) -> None:
+        """The open failed: a provisional catalog goes (the next open asks for one again)."""
+        self._stand_in_asked = False
+        if self._stand_in:
+            self.set_catalog(Catalog())
 
     def set_completion_data(self, data: Any) -> None:
         """Completion data from the app; without it the console uses what it has seen itself."""
@@ -231,18 +258,21 @@ class TenantConsole(Widget):
             self.input.completion_data = self._memory.data()
 
     def show_import_progress(self, done: int, total: int) -> None:
+        self._import_counts = (done, total)
         row = self.query_one("#import-row")
         row.add_class("active")
         label = self.query_one("#import-label", Label)
         bar = self.query_one("#import-bar", ProgressBar)
         if total > 0:
-            label.update(f"Importing commands… {done:,} / {total:,}")
+            meanwhile = f" · completing from {self._stand_in} meanwhile" if self._stand_in else ""
+            label.update(f"Importing commands… {done:,} / {total:,}{meanwhile}")
             bar.update(total=total, progress=min(done, total))
         else:
             label.update("Importing commands…")
             bar.update(total=None)
 
     def hide_import_progress(self) -> None:
+        self._import_counts = None
         self.query_one("#import-row").remove_class("active")
 
     @property
@@ -654,12 +684,12 @@ class TenantConsole(Widget):
         self.post_message(self.ViewerRequested(list(records), title=title, hint=hint, export_stem=stem))
 
 
-def _warm_completion_index(catalog: Catalog) -> None:
+def _warm_completion_index(catalog: Catalog, freeze: bool = True) -> None:
     from tui.shell.completion import index_for
 
     index_for(catalog)
     global _FROZEN
-    if not _FROZEN:
+    if freeze and not _FROZEN:   # not for a stand-in catalog: the tenant's own follows in seconds
         # Modules, the widget tree, the first catalog and its index live as long as the app. Freezing
         # them takes them out of the cyclic GC's full collections, which otherwise walk every one of
         # them and stall all threads: while 10,000 records stream in, the UI's worst wait drops from
