@@ -7,15 +7,16 @@ import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from tui.config import Account, Config, Folders, demo_folders, load_config, user_folders
 from tui.logs import register_secret
-from tui.remoting.errors import RemotingError
-from tui.remoting.journal import ShellJournal
 from tui.shell.safe_text import visible_lines
 from tui.tenants import Tenant, TenantDirectory
 from tui.termination import on_termination
+
+if TYPE_CHECKING:   # the remoting layer (requests, pypsrp) is imported when a session needs it, not at start
+    from tui.remoting.journal import ShellJournal
 
 CLOSE_DEADLINE_S = 10.0
 # After Ctrl+C or a termination signal: the process must be gone within 2 s whatever the server does.
@@ -45,6 +46,8 @@ class Environment:
         if key not in self.passwords:
             password = self.password_source(account.upn)
             if not password:
+                from tui.remoting.errors import RemotingError
+
                 raise RemotingError(f"No password is stored for {account.upn}: run `exohop login {account.upn}`.",
                                     "auth", account=account.upn)
             register_secret(password, user=account.upn)   # the log's filter masks it from here on
@@ -78,7 +81,11 @@ class Environment:
 
     def journal(self) -> ShellJournal | None:
         """The shell journal in the data folder; none for the demo, whose in-process simulator dies with us."""
-        return None if self.demo is not None else ShellJournal(self.folders.data)
+        if self.demo is not None:
+            return None
+        from tui.remoting.journal import ShellJournal
+
+        return ShellJournal(self.folders.data)
 
     def close(self) -> None:
         if self.demo is not None:

@@ -1,109 +1,359 @@
-"""``exohop shell``: a line-mode REPL in one tenant (prompt_toolkit), with the console's completion."""
+"""``exohop shell``: a line-mode REPL (prompt_toolkit) with the console's completion, memory and history.
+
+The prompt shows at once and the tenant's session opens behind it (``tui.cli.shell_link``): the
+toolbar tells the state, the import progress and the number of commands; a line typed before the
+session is open waits for it. ``:tenant NAME`` switches tenant in place (the pool keeps the one left
+warm, so switching back costs nothing), ``:tenants`` lists the directory.
+"""
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tui.cli.audit import Audit, now
-from tui.cli.environment import INTERRUPTED_CLOSE_S, close_pool, load_environment, print_error
-from tui.cli.exit_codes import EXIT_CONNECTION, EXIT_OK
-from tui.cli.printer import Printer, import_progress_line, show_invalid
+from tui.cli.environment import INTERRUPTED_CLOSE_S, Environment, close_pool, load_environment, print_error
+from tui.cli.exit_codes import EXIT_CONNECTION, EXIT_OK, EXIT_USAGE
 from tui.cli.read_only import read_only_of
+from tui.cli.shell_link import FAILED, Link
 from tui.cli.signals import Terminated, termination_signals
-from tui.remoting.errors import RemotingError
-from tui.remoting.events import Event, RecordEvent, RunSummary
+from tui.config import SETUP_GUIDANCE, ConfigError
+from tui.shell.memory import MAX_IDENTITIES
 from tui.shell.safe_text import visible
 from tui.shell.safety import needs_confirmation
-from tui.tenant_ids import remember_tenant_id
-from tui.tenants import Tenant
+from tui.tenants import Tenant, TenantDirectory, TenantLookupError
+
+if TYPE_CHECKING:   # the session layer loads on the connect thread, after the prompt is on the screen
+    from tui.cli.audit import Audit
+    from tui.remoting.events import Event, RunSummary
+    from tui.remoting.pool import SessionPool
+    from tui.shell.records import Record
+
+EXIT_WORDS = ("exit", "quit", "exit-pssession")
+HELP = "Ctrl+C stops a command, Ctrl+D or `exit` leaves; :tenant NAME switches tenant, :tenants lists them."
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
-    from prompt_toolkit import PromptSession
-    from prompt_toolkit.history import FileHistory
-
-    from tui.remoting.pool import SessionPool
-    from tui.remoting.transcript import Transcript
-    from tui.shell.completion import CmdletCompleter, CompletionData
-
     env = load_environment(bool(getattr(args, "demo", False)), getattr(args, "demo_transport", "rest"))
-    pool: SessionPool | None = None
+    shell: _Shell | None = None
     code = EXIT_OK
     try:
+        if not env.config.accounts or not len(env.tenants):
+            print(SETUP_GUIDANCE, file=sys.stderr, flush=True)   # as `exohop run`: nothing to connect to
+            return EXIT_USAGE
         tenant = env.tenants.find(args.tenant)
-        account = env.account_for(tenant, getattr(args, "account", None))
-        transcript = Transcript(env.folders.transcripts)
-        audit = Audit(transcript, sys.stderr)
-        pool = SessionPool(env.config.settings.max_sessions_per_account, cache_dir=env.folders.cache,
-                           rest_concurrency=env.config.settings.rest_concurrency_per_tenant,
-                           transcript=transcript, journal=env.journal())
+        shell = _Shell(env, args)
         with termination_signals():
-            printer = Printer(None, sys.stdout, sys.stderr)
-
-            try:
-                session = pool.acquire(tenant, account, env.credential_for(account),
-                                       on_progress=import_progress_line(tenant, sys.stderr), on_event=printer)
-            except RemotingError as exc:
-                print_error(exc.message)
-                return EXIT_CONNECTION
-            if env.demo is None:
-                remember_tenant_id(tenant, session)
-            session.set_read_only(*read_only_of(args, account))   # the engine refuses state changes
-            for notice in session.take_notices():
-                print_error(notice)
-            history_path = env.folders.history / f"{tenant.domain}.txt"
-            history_path.parent.mkdir(parents=True, exist_ok=True)
-            prompt: PromptSession[str] = PromptSession(history=FileHistory(str(history_path)))
-            print(f"Connected to {visible(tenant.display_name)} ({tenant.domain}) as {account.upn}; "
-                  f"{len(session.catalog)} commands. Ctrl+C stops a command, Ctrl+D or `exit` leaves.")
-            counts: dict[str, int] = {}
-            seen = _Seen()
-            while True:
-                data = CompletionData(history_counts=counts, properties=dict(seen.properties),
-                                      identities=list(seen.identities), variables=sorted(session.variables))
-                try:
-                    line = prompt.prompt(f"[{tenant.display_name}] PS> ",
-                                         completer=CmdletCompleter(session.catalog, data),
-                                         complete_while_typing=True)
-                except KeyboardInterrupt:
-                    continue
-                except EOFError:
-                    break
-                if not line.strip():
-                    continue
-                if line.strip().lower() in ("exit", "quit", "exit-pssession"):
-                    break
-                first = line.strip().split()[0]
-                counts[first] = counts.get(first, 0) + 1
-                if needs_confirmation(line, env.config.settings.confirm, session.catalog,
-                                      read_only=session.read_only) and not _confirmed(tenant):
-                    print("Not run.", file=sys.stderr)
-                    audit.record(account, tenant, line, "declined")
-                    continue
-                printer = Printer(None, sys.stdout, sys.stderr)
-                started, since = now()
-                try:
-                    summary = _run_interruptible(session, line, seen.wrap(first, printer))
-                except Terminated:
-                    audit.interrupted(account, tenant, line, started, since)   # it may have partly run
-                    raise
-                printer.finish()
-                if summary is None:
-                    continue
-                show_invalid(line, summary, sys.stderr)
-                if summary.outcome == "stopped":
-                    print("(stopped)", file=sys.stderr)
+            code = shell.run(tenant)
     except Terminated as exc:
         code = 128 + exc.signum
     finally:
+        pool = shell.pool if shell is not None else None
         if pool is not None:
             close_pool(pool, INTERRUPTED_CLOSE_S if code >= 128 else None)   # a signal: leave within 2 s
         env.close()
     return code
+
+
+class _Interrupted(Exception):
+    """The connect thread ended the prompt: a connection failed and the face must say so now."""
+
+
+class _Shell:
+    def __init__(self, env: Environment, args: argparse.Namespace) -> None:
+        self.env = env
+        self.args = args
+        self.account_override: str | None = getattr(args, "account", None)
+        self.out, self.err = sys.stdout, sys.stderr   # the terminal's (the prompt patches sys.stdout/err)
+        self.pool: SessionPool | None = None          # made by the first connect (tui.remoting loads then)
+        self.audit: Audit | None = None
+        self._pool_lock = threading.Lock()
+        self.links: dict[str, Link] = {}
+        self.current: Link | None = None
+        self.previous: Link | None = None
+        self.ever_ready = False
+        self.exit_code: int | None = None
+        self._prompts: dict[str, Any] = {}   # domain -> PromptSession (each has the tenant's history)
+        self._pending = ""                    # what was typed when a failure ended the prompt
+
+    @property
+    def link(self) -> Link:
+        assert self.current is not None
+        return self.current
+
+    # -- tenants ------------------------------------------------------------------------------------
+
+    def open(self, tenant: Tenant) -> Link:
+        """The tenant's link, connecting in the background when new (a warm one is reused)."""
+        key = tenant.domain.lower()
+        link = self.links.get(key)
+        if link is not None:
+            return link
+        link = Link(tenant, self.env.account_for(tenant, self.account_override), self.env.folders.history)
+        self.links[key] = link
+        return link
+
+    def _services(self) -> tuple[SessionPool, Audit]:
+        """The pool and the audit, made once, on the first connect thread."""
+        with self._pool_lock:
+            if self.pool is None or self.audit is None:
+                from tui.cli.audit import Audit
+                from tui.remoting.pool import SessionPool
+                from tui.remoting.transcript import Transcript
+
+                settings = self.env.config.settings
+                transcript = Transcript(self.env.folders.transcripts)
+                self.audit = Audit(transcript, self.err)
+                self.pool = SessionPool(settings.max_sessions_per_account, cache_dir=self.env.folders.cache,
+                                        rest_concurrency=settings.rest_concurrency_per_tenant,
+                                        transcript=transcript, journal=self.env.journal())
+            return self.pool, self.audit
+
+    def _acquire(self, link: Link, **callbacks: Any) -> Any:
+        """On the connect thread: sign in (the demo's sign-in prints above the prompt) and open the session."""
+        pool, _ = self._services()
+        from tui.cli.redirects_seen import RedirectsSeen
+
+        credential = self.env.credential_for(link.account)
+        said = callbacks.pop("on_event")
+        session = pool.acquire(link.tenant, link.account, credential,   # a redirect told once per account
+                               on_event=RedirectsSeen(self.env.folders.data).filter(link.account, said), **callbacks)
+        session.set_read_only(*read_only_of(self.args, link.account))    # the engine refuses state changes
+        return session
+
+    def _start(self) -> None:
+        """Connect every tenant not connecting yet (called once the prompt is on the screen)."""
+        for link in list(self.links.values()):
+            link.connect(self._acquire, self._changed)
+
+    def _changed(self, link: Link) -> None:
+        """On the connect thread: redraw the toolbar; a failure of the tenant shown ends the prompt."""
+        prompt = self._prompts.get(self.link.tenant.domain.lower())
+        if prompt is None:
+            return
+        app = prompt.app
+        if not app.is_running:
+            return
+        if link.state == FAILED and link is self.current:
+            def stop() -> None:
+                if app.is_running and not app.is_done:
+                    self._pending = app.current_buffer.text
+                    app.exit(exception=_Interrupted())
+            app.loop.call_soon_threadsafe(stop)
+        else:
+            app.invalidate()
+
+    def switch(self, query: str) -> None:
+        try:
+            tenant = self.env.tenants.find(query)
+        except TenantLookupError as exc:
+            print_error(_did_you_mean(exc, query, self.env.tenants))
+            return
+        if tenant.domain.lower() == self.link.tenant.domain.lower():
+            print(f"Already in {visible(tenant.display_name)} ({tenant.domain}).")
+            return
+        try:
+            link = self.open(tenant)
+        except ConfigError as exc:   # the tenant names an account that is not configured
+            print_error(exc.message)
+            return
+        self.previous, self.current = self.current, link
+        state = "" if link.ready else "; connecting"
+        print(f"Now in {visible(tenant.display_name)} ({tenant.domain}) as {link.account.upn}{state}.")
+
+    def list_tenants(self) -> None:
+        tenants = list(self.env.tenants)
+        if not tenants:
+            print("The tenant directory is empty: add one with `exohop tenants add DOMAIN`.")
+            return
+        width = min(40, max(len(visible(t.display_name)) for t in tenants))
+        for t in tenants:
+            session = self.pool.get(t.domain) if self.pool is not None else None
+            mark = "*" if t.domain.lower() == self.link.tenant.domain.lower() else (
+                "●" if session is not None and session.is_open else " ")
+            print(f"{mark} {visible(t.display_name):<{width}}  {t.domain}")
+        print("* this shell's tenant   ● a session open (switching to it is instant)")
+
+    def _settle(self) -> None:
+        """Show what finished connecting said; a failed tenant is dropped (the previous one comes back)."""
+        for key, link in list(self.links.items()):
+            if not link.done.is_set() or link.settled:
+                continue
+            link.settled = True
+            from tui.cli.printer import Printer
+
+            printer = Printer(None, self.out, self.err)
+            for event in link.take_said():
+                printer(event)
+            printer.finish()
+            if link.session is not None:
+                self.ever_ready = True
+                if self.env.demo is None:
+                    from tui.tenant_ids import remember_tenant_id
+
+                    remember_tenant_id(link.tenant, link.session)
+                for notice in link.session.take_notices():
+                    print_error(notice)
+                continue
+            assert link.error is not None
+            print_error(link.error.message)
+            del self.links[key]
+            if link is not self.current:
+                continue
+            back = self.previous if self.previous is not None and self.previous in self.links.values() else None
+            if back is None:
+                self.exit_code = EXIT_CONNECTION
+                return
+            self.current, self.previous = back, None
+            print(f"Still in {visible(back.tenant.display_name)} ({back.tenant.domain}).", file=sys.stderr)
+
+    # -- the loop -----------------------------------------------------------------------------------
+
+    def _prompt(self) -> str:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.patch_stdout import patch_stdout
+        from prompt_toolkit.styles import Style
+
+        from tui.cli.shell_prompt import TOOLBAR_STYLE, LiveCompleter, SharedHistory, toolbar
+
+        link = self.link
+        key = link.tenant.domain.lower()
+        prompt = self._prompts.get(key)
+        if prompt is None:
+            prompt = self._prompts[key] = PromptSession(
+                history=SharedHistory(link), completer=LiveCompleter(lambda: self.link),
+                complete_while_typing=True, bottom_toolbar=lambda: toolbar(self.link),
+                style=Style.from_dict(TOOLBAR_STYLE), refresh_interval=0.5)
+        default, self._pending = self._pending, ""
+
+        app = prompt.app
+
+        def rendered(_app: Any) -> None:
+            app.after_render.remove_handler(rendered)
+            self._start()                  # connect behind the prompt, now that it is on the screen
+            if self.link.state == FAILED:   # a failure between two prompts could not end a prompt
+                self._changed(self.link)
+
+        app.after_render.add_handler(rendered)
+        # Text a connect thread prints (the demo's sign-in) goes above the prompt, not through it.
+        with patch_stdout(raw=True):
+            return str(prompt.prompt(f"[{visible(link.tenant.display_name)}] PS> ", default=default))
+
+    def run(self, tenant: Tenant) -> int:
+        link = self.current = self.open(tenant)
+        print(f"exohop shell: {visible(tenant.display_name)} ({tenant.domain}) as {link.account.upn}. {HELP}")
+        while True:
+            self._settle()
+            if self.exit_code is not None:
+                return self.exit_code
+            try:
+                line = self._prompt()
+            except _Interrupted:
+                continue
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                break
+            text = line.strip()
+            if not text:
+                continue
+            if text.lower() in EXIT_WORDS:
+                break
+            if text.startswith(":"):
+                self._meta(text)
+                continue
+            self._run(line)
+        return EXIT_OK
+
+    def _meta(self, text: str) -> None:
+        word, _, rest = text.partition(" ")
+        word = word.lower()
+        if word == ":tenants":
+            self.list_tenants()
+        elif word == ":tenant" and rest.strip():
+            self.switch(rest.strip())
+        elif word == ":tenant":
+            print(f"In {visible(self.link.tenant.display_name)} ({self.link.tenant.domain}); "
+                  ":tenant NAME switches (a domain, a display name or the start of either).")
+        else:
+            print_error(f"{visible(word)} is not a shell command: :tenant NAME switches tenant, :tenants lists them.")
+
+    def _wait(self, link: Link) -> bool:
+        """Wait until the link's session is open (Ctrl+C gives up); False when it is not."""
+        link.connect(self._acquire, self._changed)   # started by the prompt already, unless it never showed
+        if not link.done.is_set():
+            print(f"Waiting for the connection to {visible(link.tenant.display_name)}… (Ctrl+C gives up)",
+                  file=sys.stderr, flush=True)
+            while not link.done.is_set():
+                try:
+                    link.done.wait(0.1)
+                except KeyboardInterrupt:
+                    print("Not run.", file=sys.stderr)
+                    return False
+        self._settle()
+        return link.session is not None and link is self.current
+
+    def _run(self, line: str) -> None:
+        from tui.cli.audit import now
+        from tui.cli.printer import Printer, show_invalid
+        from tui.remoting.events import RecordEvent
+
+        link = self.link
+        link.memory.count_line(line)
+        if not self._wait(link):
+            return
+        _, audit = self._services()
+        tenant, account = link.tenant, link.account
+        session = link.session
+        if needs_confirmation(line, self.env.config.settings.confirm, session.catalog,
+                              read_only=session.read_only) and not _confirmed(tenant):
+            print("Not run.", file=sys.stderr)
+            audit.record(account, tenant, line, "declined")
+            return
+        printer = Printer(None, sys.stdout, sys.stderr)
+        records: list[Record] = []
+
+        def sink(event: Event) -> None:
+            if isinstance(event, RecordEvent) and len(records) < MAX_IDENTITIES:
+                records.append(event.record)
+            printer(event)
+
+        started, since = now()
+        try:
+            summary = _run_interruptible(link.session, line, sink)
+        except Terminated:
+            audit.interrupted(account, tenant, line, started, since)   # it may have partly run
+            raise
+        printer.finish()
+        if records:   # what completion offers next: the console's memory, fed as the console feeds it
+            link.memory.saw_result(line, records[0], records, summary.assigned_to if summary is not None else None)
+        if summary is None:
+            return
+        show_invalid(line, summary, sys.stderr)
+        if summary.outcome == "stopped":
+            print("(stopped)", file=sys.stderr)
+
+
+def _did_you_mean(exc: TenantLookupError, query: str, tenants: TenantDirectory) -> str:
+    """The lookup's message; when nothing matched, with the closest names or domains offered."""
+    if exc.candidates:
+        return exc.message
+    by_key: dict[str, Tenant] = {}
+    for t in tenants:
+        by_key.setdefault(t.display_name.lower(), t)
+        by_key.setdefault(t.domain.split(".")[0], t)
+        by_key.setdefault(t.domain, t)
+    close: list[Tenant] = []
+    for key in difflib.get_close_matches(query.strip().lower(), list(by_key), n=6, cutoff=0.6):
+        if by_key[key] not in close:
+            close.append(by_key[key])
+    if not close:
+        return exc.message
+    names = ", ".join(f"{visible(t.display_name)} ({t.domain})" for t in close[:3])
+    return f"no tenant matches {query!r}. Did you mean {names}?"
 
 
 def _confirmed(tenant: Tenant) -> bool:
@@ -118,33 +368,10 @@ def _confirmed(tenant: Tenant) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-class _Seen:
-    """Property names per cmdlet and identities seen in results: what the completer offers next."""
-
-    IDENTITY_KEYS = ("Identity", "Name", "Alias", "PrimarySmtpAddress", "UserPrincipalName")
-    MAX_IDENTITIES = 2000
-
-    def __init__(self) -> None:
-        self.properties: dict[str, list[str]] = {}
-        self.identities: dict[str, None] = {}     # ordered set
-
-    def wrap(self, cmdlet: str, sink: Callable[[Event], None]) -> Callable[[Event], None]:
-        def on_event(event: Event) -> None:
-            if isinstance(event, RecordEvent):
-                record = event.record
-                if cmdlet not in self.properties:
-                    self.properties[cmdlet] = list(record.properties)
-                for key in self.IDENTITY_KEYS:
-                    value = record.get(key)
-                    if isinstance(value, str) and value and len(self.identities) < self.MAX_IDENTITIES:
-                        self.identities[value] = None
-            sink(event)
-
-        return on_event
-
-
 def _run_interruptible(session: Any, line: str, printer: Callable[[Event], None]) -> RunSummary | None:
     """Run on a worker thread so Ctrl+C in the main thread can send the PSRP stop."""
+    from tui.remoting.errors import RemotingError
+
     result: dict[str, Any] = {}
     done = threading.Event()
 

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from tui.files import atomic_write_text, locked
 from tui.logs import register_secret
-from tui.shell.history import merge_new
+from tui.shell.history_file import HISTORY_LIMIT, HistoryFile
 
 # The confirmation rule is shared with `exohop shell` and `exohop run` (re-exported: the tests import it here).
 from tui.shell.safety import CONFIRM_POLICIES, needs_confirmation
@@ -28,23 +28,11 @@ __all__ = ["Controller", "EventBuffer", "RunHandle", "TenantState", "TenantStatu
 
 log = logging.getLogger(__name__)
 
-HISTORY_VERSION = 1  # bump when the history file format changes
-HISTORY_LIMIT = 1000
 RECENT_FILE = "recent-tenants.json"  # beside the per-tenant history files (domains never end in "-tenants")
 RECENT_LIMIT = 200
 # Failure kinds after which the session cannot run the next command as it is (the mark turns to ×).
 CONNECTION_GONE = frozenset({"connection_lost", "refused", "timeout", "dns", "tls", "closed"})
 LEAVE_READ_ONLY = 'turn read-only off with "app: Toggle read-only" in the command palette'
-
-
-def _read_history(path: Path) -> list[str]:
-    """A history file's entries, oldest first ([] when missing, unreadable or of another version)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return []
-    entries = data.get("entries") if isinstance(data, dict) and data.get("version") == HISTORY_VERSION else None
-    return [e for e in entries if isinstance(e, str)][-HISTORY_LIMIT:] if isinstance(entries, list) else []
 
 
 def _read_recent(path: Path) -> dict[str, float]:
@@ -332,20 +320,17 @@ class Controller:
         return needs_confirmation(line, self.confirm_policy, catalog,
                                   read_only=self.read_only_for(self.account_for(tenant)))
 
-    # -- history (one small JSON file per tenant; blocking disk I/O) --------------------------------
+    # -- history (one JSON file per tenant, shared with `exohop shell`; blocking disk I/O) ----------
 
-    def _history_path(self, domain: str) -> Path | None:
-        if self.history_dir is None:
-            return None
-        safe = "".join(c for c in domain.lower() if c.isalnum() or c in ".-") or "unknown"
-        return self.history_dir / f"{safe}.json"
+    def _history_file(self, domain: str) -> HistoryFile | None:
+        return HistoryFile(self.history_dir, domain, HISTORY_LIMIT) if self.history_dir is not None else None
 
     def load_history(self, domain: str) -> list[str]:
         """The tenant's saved command lines, oldest first ([] when none or unreadable)."""
-        path = self._history_path(domain)
-        if path is None:
+        file = self._history_file(domain)
+        if file is None:
             return []
-        entries = _read_history(path)
+        entries = file.load()
         with self._synced_lock:
             self._history_synced[domain.lower()] = entries
         return list(entries)
@@ -355,11 +340,11 @@ class Controller:
         save request) keeps a late older save from winning.
 
         The file is re-read inside the lock and only this console's new lines are appended to it
-        (tui.shell.history.merge_new): a second console on the same tenant, in this process or
-        another, keeps its lines too.
+        (``HistoryFile.merge``): a second console, or an `exohop shell`, on the same tenant, in this
+        process or another, keeps its lines too.
         """
-        path = self._history_path(domain)
-        if path is None:
+        file = self._history_file(domain)
+        if file is None:
             return
         key = domain.lower()
         mine = list(entries)
@@ -368,9 +353,7 @@ class Controller:
                 return
             with self._synced_lock:
                 synced = self._history_synced.get(key, [])
-            with locked(path):
-                merged = merge_new(_read_history(path), synced, mine, HISTORY_LIMIT)
-                atomic_write_text(path, json.dumps({"version": HISTORY_VERSION, "entries": merged}))
+            file.merge(synced, mine)
             with self._synced_lock:
                 self._history_synced[key] = mine
             self._history_written[key] = seq

@@ -228,7 +228,8 @@ def test_shell_repl_runs_stops_with_ctrl_c_and_closes(make_sim, secret_service, 
         _, status = os.waitpid(pid, 0)
         assert os.WEXITSTATUS(status) == 0
         assert server.stats()["open_shells"] == {}
-        history = (exohop_dirs["data"] / "history" / f"{a.tenants[0]}.txt").read_text()
+        # The history file the console shares (tui.shell.history_file).
+        history = json.loads((exohop_dirs["data"] / "history" / f"{a.tenants[0]}.json").read_text())["entries"]
         assert "Get-Mailbox -ResultSize Unlimited" in history
     finally:
         try:

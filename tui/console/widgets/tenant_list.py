@@ -8,7 +8,6 @@ rebuild, which takes about 0.3 s for 5,000 entries).
 from __future__ import annotations
 
 import logging
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -30,6 +29,7 @@ from textual.widgets import Input, Static
 from tui.console.controller import TenantState, TenantStatus
 from tui.console.tenant_filter import TenantMatcher, display_name
 from tui.console.textual_compat import TypingInput
+from tui.shell.accent import accent_color
 from tui.shell.safe_text import visible, visible_lines
 
 log = logging.getLogger(__name__)
@@ -47,15 +47,6 @@ _MARK_STYLES = {
     TenantStatus.BUSY: Style(color="magenta", bold=True),
     TenantStatus.ERROR: Style(color="red", bold=True),
 }
-
-
-def accent_color(domain: str) -> str:
-    """A stable, readable colour per tenant (hash of the domain → hue), as ``#rrggbb``."""
-    import colorsys
-
-    h = zlib.crc32(domain.lower().encode("utf-8")) % 360
-    r, g, b = colorsys.hls_to_rgb(h / 360.0, 0.62, 0.70)
-    return f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}"
 
 
 # -- ranking (pure) --------------------------------------------------------------------------------
