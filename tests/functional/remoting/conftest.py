@@ -37,15 +37,24 @@ def write_sim_config(dirs: dict[str, Path], server: Any, tenants: list[str], *, 
                  tenants=tenants, confirm=confirm)
 
 
-def spawn_shell(secret_service: Any, tenant: str) -> tuple[int, int]:
-    """``exohop shell -t tenant`` on a pseudo-terminal: (child pid, the terminal's fd)."""
+def spawn_shell(secret_service: Any, tenant: str, *, cpr: bool = False) -> tuple[int, int]:
+    """``exohop shell -t tenant`` on a pseudo-terminal: (child pid, the terminal's fd). With ``cpr`` the
+    caller answers cursor-position requests (ESC[6n), as a real terminal does: prompt_toolkit draws the
+    bottom toolbar only then."""
     import pty
     import sys
 
     pid, fd = pty.fork()
     if pid == 0:   # the child: exohop shell on a terminal
-        env = keyring_env(secret_service, PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm", COLUMNS="120")
+        extra = {} if cpr else {"PROMPT_TOOLKIT_NO_CPR": "1"}
+        env = keyring_env(secret_service, TERM="xterm", COLUMNS="120", **extra)
         os.execve(sys.executable, [sys.executable, "-m", "tui", "shell", "-t", tenant], env)
+    if cpr:   # a terminal with a size: rows for the toolbar to sit on
+        import fcntl
+        import struct
+        import termios
+
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     return pid, fd
 
 

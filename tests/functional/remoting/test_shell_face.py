@@ -122,8 +122,8 @@ def test_select_object_after_get_mailbox_offers_what_get_mailbox_objects_had(she
 
 
 def test_history_is_one_file_the_console_and_the_shell_share(shell, exohop_dirs: dict[str, Path]) -> None:   # type: ignore[no-untyped-def]
-    history = exohop_dirs["data"] / "history"
-    history.mkdir()
+    history = exohop_dirs["data"] / "demo" / "history"   # the demo's own folder (the user's stays untouched)
+    history.mkdir(parents=True)
     # What the shell wrote before the file was shared (prompt_toolkit FileHistory) …
     (history / f"{CONTOSO}.txt").write_text("\n# 2025-01-01 10:00:00.000000\n+Get-User -ResultSize 3\n")
     # … and what a console saved, through the console's own code.
