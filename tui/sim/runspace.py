@@ -512,7 +512,9 @@ def error_record(err: CmdletError, invocation_info: bool = False) -> ErrorRecord
         Exception=exception,
         CategoryInfo=_CategoryInfo(Category=category, Activity=err.command, Reason=reason, TargetName=target_name,
                                    TargetType="String" if target_name else ""),
-        TargetObject=err.target,
+        # An explicit CategoryInfo target stands for the TargetObject too: PowerShell derives TargetName from
+        # the TargetObject, so Exchange's "(:)" means it sent none.
+        TargetObject=err.target if err.category_target is None else (err.category_target or None),
         FullyQualifiedErrorId=err.error_id or reason,
         InvocationInfo=_invocation(err) if invocation_info and err.command else None,
     )
