@@ -54,8 +54,9 @@ def _decoder_failure(exc: BaseException) -> bool:
     while tb is not None:
         last = tb.tb_frame.f_code.co_filename
         tb = tb.tb_next
-    return last is not None and (last.endswith(_DECODER_FILES) or last.endswith(os.path.join("xml", "etree",
-                                                                                          "ElementTree.py")))
+    # Only pypsrp's message decoder: a SOAP envelope that is not XML fails in its wsman.py instead, which
+    # errors.from_exception already reports as an answer exohop could not read.
+    return last is not None and last.endswith(_DECODER_FILES)
 
 
 class PipelineAbandoned(Exception):
