@@ -55,6 +55,12 @@ SESSION_LIMIT_TEXT = "exceeded the maximum number of connections allowed"
 ACCESS_DENIED_TEXT = "access is denied"
 
 
+class UnreadableAnswer(Exception):
+    """A server's PSRP message could not be decoded: its CLIXML is not valid XML (a control character the
+    server left unescaped) or not the shape of the message it claims to be. Raised in place of the
+    decoder's own exception, whose text is never shown."""
+
+
 class RemotingError(Exception):
     """``message`` says what happened and what to do; ``kind`` is one of the constants above."""
 
@@ -192,6 +198,11 @@ def from_exception(exc: BaseException, *, account: str | None, tenant: str | Non
         return make(f"The connection to {where} was lost while {_doing(during)} for {who}. "
                     "Run the command again; exohop reconnects if the session is gone.",
                     CONNECTION_LOST)
+    if isinstance(exc, UnreadableAnswer):
+        return make(f"{where} sent a message exohop could not decode while {_doing(during)} for {who}: it is "
+                    "not valid CLIXML (for example a control character the server did not escape as _xHHHH_). "
+                    "What arrived before it is shown; run the command again, and if it persists report it to "
+                    "the service.", SERVER_FAULT)
     if isinstance(exc, ET.ParseError) or "not well-formed" in text or "syntax error" in text:
         return make(f"{where} sent an answer exohop could not read while {_doing(during)} for {who}. "
                     "Run it again; if it persists the service is having trouble.", SERVER_FAULT)

@@ -15,8 +15,10 @@ call is left to its thread; the session then treats its pool as broken.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -25,6 +27,7 @@ from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.shell import SignalCode
 
 from tui.remoting import abandon
+from tui.remoting.errors import UnreadableAnswer
 from tui.remoting.events import ErrorEvent, Event, SilenceEvent, VerboseEvent, WarningEvent
 from tui.remoting.values import error_event, info_message, progress_event, to_record, to_wire
 from tui.shell.bound import BoundCommand
@@ -34,6 +37,26 @@ log = logging.getLogger(__name__)
 
 STOP_DRAIN_S = 15.0   # a live server still streaming after a stop: how long to drain it at most
 STOP_GRACE_S = 1.0    # after a stop, this long without any answer and the pipeline is abandoned (Ctrl+C ≤ 2 s)
+
+
+# pypsrp's message decoding: where a server's invalid CLIXML surfaces (pypsrp 0.8 hands an undecodable
+# message body on as a string, which then fails with AttributeError in messages.py).
+_DECODER_FILES = tuple(os.sep + os.path.join("pypsrp", name) for name in ("messages.py", "serializer.py",
+                                                                         "complex_objects.py"))
+
+
+def _decoder_failure(exc: BaseException) -> bool:
+    """True when ``exc`` is pypsrp failing to decode a message (raised in its decoder, of a decoding kind)."""
+    if not isinstance(exc, AttributeError | ValueError | TypeError | KeyError | ET.ParseError):
+        return False
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last = tb.tb_frame.f_code.co_filename
+        tb = tb.tb_next
+    # Only pypsrp's message decoder: a SOAP envelope that is not XML fails in its wsman.py instead, which
+    # errors.from_exception already reports as an answer exohop could not read.
+    return last is not None and last.endswith(_DECODER_FILES)
 
 
 class PipelineAbandoned(Exception):
@@ -113,7 +136,11 @@ class RemotePipeline:
         except abandon.Abandoned:
             self.abandoned = True
             raise PipelineAbandoned(f"no answer from {self.host} to the {what}; the command was abandoned") from None
-        except Exception:
+        except Exception as exc:
+            if _decoder_failure(exc):
+                log.warning("a message from %s could not be decoded (%s)", self.host, type(exc).__name__,
+                            exc_info=exc)
+                raise UnreadableAnswer(f"a message from {self.host} could not be decoded") from exc
             raise
         except BaseException:
             self.abandoned = True

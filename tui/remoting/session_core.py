@@ -34,7 +34,7 @@ from tui.catalog import Catalog, CmdletInfo
 from tui.config import Account
 from tui.remoting import errors as E
 from tui.remoting.catalog_cache import CatalogCache
-from tui.remoting.errors import RemotingError
+from tui.remoting.errors import RemotingError, UnreadableAnswer
 from tui.remoting.events import (
     ErrorEvent,
     Event,
@@ -371,7 +371,7 @@ class SessionCore(ABC):
     def _is_wire_exception(self, exc: BaseException) -> bool:
         """True when ``exc`` came from the transport's libraries rather than from a local cmdlet."""
         mod = type(exc).__module__
-        return mod.startswith(("requests", "urllib3", "xml", "json")) or isinstance(exc, OSError)
+        return (mod.startswith(("requests", "urllib3", "xml", "json")) or isinstance(exc, OSError | UnreadableAnswer))
 
 
 def _plan_input(plan: Any, variables: dict[str, Any]) -> list[Any]:

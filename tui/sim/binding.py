@@ -56,7 +56,8 @@ _SYSTEM = {"string": "System.String", "boolean": "System.Boolean", "int32": "Sys
            "multivaluedproperty": "Microsoft.Exchange.Data.MultiValuedProperty`1[System.String]",
            "pscredential": "System.Management.Automation.PSCredential",
            "securestring": "System.Security.SecureString", "timespan": "System.TimeSpan",
-           "byte": "System.Byte", "uri": "System.Uri", "hashtable": "System.Collections.Hashtable"}
+           "byte": "System.Byte", "uri": "System.Uri", "hashtable": "System.Collections.Hashtable",
+           "psobject": "System.Management.Automation.PSObject"}
 
 
 def full_type_name(ptype: str) -> str:
@@ -247,7 +248,7 @@ def _scalar(cmdlet: str, param: ParameterInfo, value: Any) -> Any:
         except ValueError:
             raise _transform_error(cmdlet, param, value, "Guid should contain 32 digits with 4 dashes "
                                    "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).") from None
-    if base in ("object", "hashtable", "pscredential", "securestring", "scriptblock"):
+    if base in ("object", "psobject", "hashtable", "pscredential", "securestring", "scriptblock"):
         return value
     if base.endswith("idparameter") or base.endswith("identity"):
         return _identity_text(value)

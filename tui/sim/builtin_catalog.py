@@ -320,6 +320,28 @@ def _modeled() -> list[CmdletInfo]:
             "Full:switch @AllUsersView", "Detailed:switch @DetailedView !DetailedView",
             "Examples:switch @Examples !Examples", "Parameter:String[] @Parameters !Parameters"],
           ("AllUsersView", "DetailedView", "Examples", "Parameters")),
+        # The PowerShell cmdlets the restricted endpoint also exposes, with Windows PowerShell 5.1's
+        # parameters (tui/sim/cmdlets/utility.py).
+        c("Select-Object", "Selects objects or object properties.", [
+            "InputObject:PSObject |", "Property:Object[] @DefaultParameter,SkipLastParameter #0",
+            "ExcludeProperty:String[] @DefaultParameter,SkipLastParameter",
+            "ExpandProperty:String @DefaultParameter,SkipLastParameter", "Unique:switch",
+            "Last:Int32 @DefaultParameter", "First:Int32 @DefaultParameter", "Skip:Int32 @DefaultParameter",
+            "SkipLast:Int32 @SkipLastParameter", "Wait:switch @DefaultParameter,IndexParameter",
+            "Index:Int32[] @IndexParameter"],
+          ("DefaultParameter", "SkipLastParameter", "IndexParameter")),
+        c("Measure-Object", "Calculates the numeric properties of objects, and the characters, words, and lines "
+          "in string objects, such as files of text.", [
+            "InputObject:PSObject |", "Property:String[] #0", "Sum:switch @GenericMeasure",
+            "Average:switch @GenericMeasure", "Maximum:switch @GenericMeasure", "Minimum:switch @GenericMeasure",
+            "Line:switch @TextMeasure", "Word:switch @TextMeasure", "Character:switch @TextMeasure",
+            "IgnoreWhiteSpace:switch @TextMeasure"],
+          ("GenericMeasure", "TextMeasure")),
+        c("Get-FormatData", "Gets the formatting data in the current session.", [
+            "TypeName:String[] #0 *", "PowerShellVersion:System.Version"]),
+        c("Out-Default", "Sends the output to the default formatter and to the default output cmdlet.", [
+            "Transcript:switch", "InputObject:PSObject |"]),
+        c("Exit-PSSession", "Ends an interactive session with a remote computer.", []),
     ]
 
 

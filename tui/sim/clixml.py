@@ -25,20 +25,27 @@ _LIST_TYPES = ("System.Collections.ArrayList", "System.Object")
 _DICT_TYPES = ("System.Collections.Hashtable", "System.Object")
 
 
-def dumps(obj: SimObject) -> bytes:
-    """The CLIXML of one output object (one PSRP PIPELINE_OUTPUT message body)."""
+def dumps(obj: Any) -> bytes:
+    """The CLIXML of one output object or value (one PSRP PIPELINE_OUTPUT message body)."""
     writer = _Writer()
-    writer.obj(obj, None)
+    writer.value(obj, None)
     return "".join(writer.out).encode("utf-8")
 
 
 def escape(text: str) -> str:
     """A .NET string as CLIXML element text."""
+    return escape_code_units(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_code_units(text: str) -> str:
+    """CLIXML's string escapes without XML's (for text an XML writer escapes itself): a control
+    character becomes ``_xHHHH_`` (NUL: ``_x0000_``), and a literal ``_x`` becomes ``_x005F_x`` so a
+    reader does not take it for an escape."""
     if "_" in text:
         text = _ESCAPE_ESCAPE.sub("_x005F_\\1", text)
     if _NEEDS_ESCAPE.search(text):
         text = _NEEDS_ESCAPE.sub(_utf16_escape, text)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
 
 
 def _utf16_escape(m: re.Match[str]) -> str:
@@ -86,10 +93,11 @@ class _Writer:
     def obj(self, obj: SimObject, name: str | None) -> None:
         self._open_obj(name, obj.type_names)
         if obj.properties:
-            self.out.append("<Props>")
+            group = "MS" if obj.notes else "Props"
+            self.out.append(f"<{group}>")
             for key, value in obj.properties.items():
                 self.value(value, key)
-            self.out.append("</Props>")
+            self.out.append(f"</{group}>")
         if obj.to_string:             # psrpcore (and PowerShell) leave an empty ToString out
             self.out.append(f"<ToString>{escape(obj.to_string)}</ToString>")
         self.out.append("</Obj>")

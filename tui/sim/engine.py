@@ -3,7 +3,13 @@
 ``SimEngine.run`` binds every command first (binding errors fail the whole pipeline before any
 output, as in PowerShell), then streams: each object the first command yields is bound to the
 next command's pipeline parameters and processed at once, and the last command's objects go to
-``ctx.output`` as they are produced.
+``ctx.output`` as they are produced. Objects the client sends as pipeline input (PSRP
+PIPELINE_INPUT: ``'alias' | Get-Mailbox``) reach the first command the same way.
+
+Errors: a cmdlet's non-terminating error (``terminating=False``: Exchange's "couldn't be found") is
+written and the pipeline goes on with the next input object; ``-ErrorAction Stop`` makes it
+terminating, ``SilentlyContinue``/``Ignore`` drop it (``Invocation.error``). Terminating errors end
+the pipeline whatever -ErrorAction says, as PowerShell's ThrowTerminatingError does.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from tui.catalog import Catalog, CmdletInfo
 from tui.sim.binding import Bound, bind_arguments, bind_input
 from tui.sim.builtin_catalog import builtin_catalog, modeled_names
 from tui.sim.cmdlets import load_behaviours
-from tui.sim.cmdlets.base import BEHAVIOURS, Behaviour, Invocation, wildcard
+from tui.sim.cmdlets.base import BEHAVIOURS, STREAM_BEHAVIOURS, Behaviour, Invocation, wildcard
 from tui.sim.data import TenantData, TenantStore
 from tui.sim.model import CmdletError, RunContext, SimObject
 
@@ -71,8 +77,9 @@ class SimEngine:
     # -- running ---------------------------------------------------------------------------------
 
     def run(self, tenant: str, commands: Sequence[tuple[str, Sequence[tuple[str | None, Any]]]],
-            ctx: RunContext) -> None:
-        """Run one pipeline. Raises CmdletError (terminating) or PipelineStopped."""
+            ctx: RunContext, pipeline_input: Iterable[Any] | None = None) -> None:
+        """Run one pipeline (``pipeline_input``: the client's input objects for its first command).
+        Raises CmdletError (terminating) or PipelineStopped."""
         if not commands:
             return
         data = self.tenant_data(tenant)
@@ -81,32 +88,43 @@ class SimEngine:
             info = self.catalog.get(name)
             if info is None:
                 raise command_not_found(name)
-            stages.append((info, bind_arguments(info, list(args), expect_input=i > 0)))
-        info, bound = stages[0]
-        stream: Iterable[SimObject] = self._call(Invocation(self, data, ctx, info, bound))
-        for info, bound in stages[1:]:
-            stream = self._downstream(data, ctx, info, bound, stream)
+            try:
+                bound = bind_arguments(info, list(args), expect_input=i > 0 or pipeline_input is not None)
+            except CmdletError as err:
+                raise err.arose_in(info.name, i + 1, len(commands), {}) from None
+            stages.append((info, bound))
+        length = len(stages)
+        stream: Iterable[Any] | None = pipeline_input
+        for position, (info, bound) in enumerate(stages, start=1):
+            if stream is None:
+                stream = self._call(Invocation(self, data, ctx, info, bound, position=position, length=length))
+            else:
+                stream = self._downstream(data, ctx, info, bound, stream, position, length)
+        assert stream is not None
         for obj in stream:
             ctx.check_stopped()
             ctx.output(obj)
 
     def _downstream(self, data: TenantData, ctx: RunContext, info: CmdletInfo, bound: Bound,
-                    upstream: Iterable[SimObject]) -> Iterator[SimObject]:
+                    upstream: Iterable[Any], position: int, length: int) -> Iterator[Any]:
+        stream_behaviour = STREAM_BEHAVIOURS.get(info.name.lower())
+        if stream_behaviour is not None:
+            # Select-Object, Measure-Object …: one call sees the whole input (-Last, counts, sums).
+            inv = Invocation(self, data, ctx, info, bound, from_pipeline=True, position=position, length=length)
+            yield from self._call(inv, lambda i: stream_behaviour(i, _checked(ctx, upstream)))
+            return
         behaviour = self.behaviour(info.name)
         for obj in upstream:
             ctx.check_stopped()
-            inv = Invocation(self, data, ctx, info, bound, from_pipeline=True)
+            inv = Invocation(self, data, ctx, info, bound, from_pipeline=True, position=position, length=length)
             try:
                 inv.bound = bind_input(bound, obj)
-                yield from self._call(inv, behaviour)
             except CmdletError as err:
-                if err.error_id.startswith(("InputObjectNotBound", "ParameterArgumentTransformationError",
-                                            "CannotConvertArgument")) or not _binding(err):
-                    inv.error(err)  # one input object failed; PowerShell goes on with the next
-                else:
-                    raise
+                inv.error(err)      # this input object could not be bound; PowerShell goes on with the next
+                continue
+            yield from self._call(inv, behaviour)
 
-    def _call(self, inv: Invocation, behaviour: Behaviour | None = None) -> Iterator[SimObject]:
+    def _call(self, inv: Invocation, behaviour: Behaviour | None = None) -> Iterator[Any]:
         """Run one behaviour, with Exchange's -Verbose begin/end lines around it."""
         verbose = bool(inv.bound.common.get("Verbose"))
         if verbose:
@@ -114,12 +132,19 @@ class SimEngine:
         try:
             yield from (behaviour or self.behaviour(inv.info.name))(inv)
         except CmdletError as err:
-            # -ErrorAction SilentlyContinue hides an object error (not found …), not a binding error.
-            if _binding(err) or inv.bound.common.get("ErrorAction") not in ("SilentlyContinue", "Ignore"):
+            inv.located(err)
+            if err.terminating or _binding(err):
                 raise
+            inv.error(err)           # written (or dropped, or made terminating) as -ErrorAction says
             return
         if verbose:
             inv.verbose(f"[{_clock()}] {inv.info.name} : Ending processing &")
+
+
+def _checked(ctx: RunContext, items: Iterable[Any]) -> Iterator[Any]:
+    for item in items:
+        ctx.check_stopped()
+        yield item
 
 
 def _clock() -> str:

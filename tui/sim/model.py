@@ -15,12 +15,15 @@ class SimObject:
     """One output object: .NET type-name chain (most derived first), ordered properties, ToString.
 
     Property values are None, bool, int, float, str, datetime, uuid.UUID, list, dict[str, Any] or
-    SimObject (nested objects such as Get-Command's ParameterSets).
+    SimObject (nested objects such as Get-Command's ParameterSets). ``notes``: the properties are note
+    properties (a PSCustomObject's, such as Select-Object's output; CLIXML ``<MS>``), not adapted ones
+    (a .NET object's; ``<Props>``).
     """
 
     type_names: tuple[str, ...]
     properties: dict[str, Any] = field(default_factory=dict)
     to_string: str = ""
+    notes: bool = False
 
     def get(self, name: str, default: Any = None) -> Any:
         """Property value by case-insensitive name, as PowerShell looks properties up."""
@@ -41,12 +44,16 @@ class CmdletError(Exception):
     """An error a cmdlet reports, in the service's words.
 
     ``terminating`` errors end the pipeline (the engine raises them); non-terminating ones go to
-    ``RunContext.error`` and the pipeline goes on.
+    ``RunContext.error`` and the pipeline goes on. ``category_target``: the CategoryInfo's TargetName
+    when it differs from ``target`` (Exchange leaves it empty: "NotSpecified: (:) [Get-Mailbox], …").
+    The engine fills in where the error arose: ``command`` (the CategoryInfo's Activity) and the
+    command's place in its pipeline (InvocationInfo's PipelinePosition / PipelineLength).
     """
 
     def __init__(self, message: str, *, category: str = "NotSpecified", error_id: str = "",
                  exception_type: str = "System.Management.Automation.RuntimeException",
-                 target: str | None = None, terminating: bool = True) -> None:
+                 target: str | None = None, terminating: bool = True,
+                 category_target: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.category = category
@@ -54,6 +61,18 @@ class CmdletError(Exception):
         self.exception_type = exception_type
         self.target = target
         self.terminating = terminating
+        self.category_target = category_target
+        self.command = ""
+        self.pipeline_position = 0
+        self.pipeline_length = 0
+        self.bound: dict[str, Any] = {}
+
+    def arose_in(self, command: str, position: int, length: int, bound: dict[str, Any]) -> CmdletError:
+        """Record the command the error came from (the first one to claim it keeps it)."""
+        if not self.command:
+            self.command, self.pipeline_position, self.pipeline_length = command, position, length
+            self.bound = dict(bound)
+        return self
 
     def __repr__(self) -> str:
         return f"CmdletError({self.message!r}, category={self.category!r}, error_id={self.error_id!r})"

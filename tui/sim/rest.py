@@ -142,6 +142,7 @@ class _Collector:
         self.records: list[dict[str, Any]] = []
         self.warnings: list[str] = []
         self.errors: list[str] = []
+        self.missing: CmdletError | None = None      # the first not-found error the cmdlet wrote
 
     def output(self, obj: SimObject) -> None:
         self.records.append(rj.encode_object(obj))
@@ -157,6 +158,8 @@ class _Collector:
         pass
 
     def error(self, err: CmdletError) -> None:
+        if self.missing is None and rj.cmdlet_error_status(err)[0] == 404:
+            self.missing = err
         # Non-terminating errors ride along as @adminapi.errors (the module writes them with
         # Write-Error, §1.6), in the same <ErrorId>|<Class>|<Message> form as details[0].message.
         self.errors.append(rj.details_message(err.exception_type, err.message))
@@ -354,6 +357,11 @@ class RestDoor:
         except CmdletError as err:
             status, code = rj.cmdlet_error_status(err)
             raise _json_error(status, code, err.exception_type, err.message, warnings=ctx.warnings) from None
+        missing = ctx.missing
+        if missing is not None and not ctx.records:
+            # Exchange's not-found is a non-terminating error in a runspace, but the REST door answers a run
+            # whose only outcome is a missing object with 404 NotFound (§1.8).
+            raise _json_error(404, "NotFound", missing.exception_type, missing.message, warnings=ctx.warnings)
         return ctx
 
     def _slot(self, tenant_id: str) -> _Slot:

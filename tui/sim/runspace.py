@@ -6,8 +6,15 @@ Receive requests long-poll on the same condition (no busy loops). Output produce
 drained after every call into per-target queues (the pool, or one pipeline), so a Receive for
 CommandId X returns only X's fragments, packed up to the client's MaxEnvelopeSize.
 
-The two things psrpcore has no public call for (fail a pipeline with an ErrorRecord, queue ready
-CLIXML) go through ``tui.sim.psrpcore_compat``.
+The things psrpcore has no public call for (fail a pipeline with an ErrorRecord, queue ready
+CLIXML, read property names case-insensitively) go through ``tui.sim.psrpcore_compat``.
+
+Pipeline input (PIPELINE_INPUT … END_OF_PIPELINE_INPUT, sent after CREATE_PIPELINE with
+``NoInput=false``) is queued per run and handed to the engine as the first command's input, waiting
+for the client's next Send when the queue is empty.
+
+Nothing a client sends ever gets a Python exception's text back: a PSRP message psrpcore cannot
+process is logged with its traceback here and answered with a fixed, WS-Management-worded fault.
 """
 
 from __future__ import annotations
@@ -26,9 +33,10 @@ from typing import Any, Protocol
 
 from psrpcore import (
     CreatePipelineEvent,
+    EndOfPipelineInputEvent,
     GetAvailableRunspacesEvent,
     GetCommandMetadataEvent,
-    PSRPCoreError,
+    PipelineInputEvent,
     PSRPPayload,
     ResetRunspaceStateEvent,
     ServerPipeline,
@@ -39,10 +47,12 @@ from psrpcore import (
 )
 from psrpcore.types import (
     CommandMetadataCount,
+    CommandOrigin,
     CommandTypes,
     ErrorCategory,
     ErrorCategoryInfo,
     ErrorRecord,
+    InvocationInfo,
     NETException,
     ProgressRecordType,
     PSDouble,
@@ -50,14 +60,16 @@ from psrpcore.types import (
     PSNoteProperty,
     PSObject,
     PSPropertyInfo,
+    PSRPMessageType,
     PSSecureString,
+    RemoteStreamOptions,
     RunspacePoolState,
 )
 
 from tui.catalog import CmdletInfo
 from tui.sim import clixml
 from tui.sim.model import CmdletError, PipelineStopped, SimObject
-from tui.sim.psrpcore_compat import fail_pipeline, queue_output
+from tui.sim.psrpcore_compat import fail_pipeline, queue_output, read_names_case_insensitively
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +82,18 @@ COMMAND_NAMESPACE = ""
 
 SCRIPT_REFUSED = ("The syntax is not supported by this runspace. This might be because it is in "
                   "no-language mode.")
+# What a client gets for PSRP data the server could not process (never the parser's own words).
+UNREADABLE_MESSAGE = ("the PowerShell Remoting Protocol data in the request could not be processed "
+                      "(malformed or unsupported message)")
 
 
 class Engine(Protocol):
     """What the runspace needs from ``tui.sim.engine.SimEngine``."""
 
+    # ``pipeline_input=`` (an iterable) is passed only when the client sends input, so a minimal engine
+    # (the wire tests' scripted one) may leave it out.
     def run(self, tenant: str, commands: Sequence[tuple[str, Sequence[tuple[str | None, Any]]]],
-            ctx: Any) -> None: ...
+            ctx: Any, **kwargs: Any) -> None: ...
 
     def command_metadata(self, patterns: Sequence[str]) -> list[CmdletInfo]: ...
 
@@ -103,6 +120,9 @@ class _Run:
     started: bool = False
     finished: bool = False
     queued: int = 0              # bytes of this run's output waiting for a Receive
+    inputs: deque[Any] = field(default_factory=deque)   # PIPELINE_INPUT objects not yet taken
+    input_open: bool = False     # more input may come (no END_OF_PIPELINE_INPUT yet)
+    invocation_info: bool = False   # RemoteStreamOptions asked for InvocationInfo on error records
 
 
 class Shell:
@@ -116,13 +136,15 @@ class Shell:
         self.engine = engine
         self.cond = threading.Condition()
         self.closed = False
-        self.last_activity = time.monotonic()
+        self.last_activity = self.created = time.monotonic()
         self.idle_timeout = idle_timeout
+        self.client_ip = ""
         self._fragment_size = max(fragment_size, 1024)
         self._on_cpu = on_cpu
         self._pool = ServerRunspacePool(application_private_data={
             "PSVersionTable": {"PSVersion": "5.1.19041.1", "PSEdition": "Desktop"},
         })
+        read_names_case_insensitively(self._pool)
         self._queues: dict[str | None, deque[bytes]] = {None: deque()}
         self._runs: dict[str, _Run] = {}
 
@@ -212,6 +234,11 @@ class Shell:
             self._queues.clear()
             self.cond.notify_all()
 
+    def commands(self) -> list[tuple[str, bool]]:
+        """(CommandId, finished) of the pipelines the shell still knows, for the shell enumeration."""
+        with self.cond:
+            return [(r.command_id, r.finished) for r in self._runs.values()]
+
     @property
     def running(self) -> int:
         with self.cond:
@@ -230,9 +257,10 @@ class Shell:
                 if event is None:
                     break
                 self._handle(event)
-        except (PSRPCoreError, ValueError, KeyError, AttributeError, TypeError) as exc:
-            # e.g. pypsrp's SET_MAX_RUNSPACES names its call id "CI" where psrpcore reads "ci".
-            raise ProtocolFailure(f"a PSRP message could not be processed ({type(exc).__name__}: {exc})") from None
+        except Exception:
+            # The parser's words (a Python exception) stay in the server's log; the client reads a fault.
+            log.exception("shell %s: a PSRP message could not be processed", self.shell_id)
+            raise ProtocolFailure(UNREADABLE_MESSAGE) from None
         finally:
             self._drain()
 
@@ -250,7 +278,15 @@ class Shell:
         elif isinstance(event, GetAvailableRunspacesEvent):
             busy = sum(1 for r in self._runs.values() if not r.finished)
             self._pool.runspace_availability_response(event.ci, max(self._pool.max_runspaces - busy, 0))
-        # Pipeline input, host responses, key exchange: psrpcore answers what needs answering.
+        elif isinstance(event, PipelineInputEvent | EndOfPipelineInputEvent):
+            run = self._runs.get(str(event.pipeline_id).upper())
+            if run is not None:
+                if isinstance(event, PipelineInputEvent):
+                    run.inputs.append(input_value(event.data))
+                else:
+                    run.input_open = False
+                self.cond.notify_all()
+        # Host responses, key exchange: psrpcore answers what needs answering.
 
     def _drain(self) -> None:
         while True:
@@ -287,9 +323,26 @@ class Shell:
 
     # -- pipelines -----------------------------------------------------------------------------------------
 
+    def _input(self, run: _Run) -> Any:
+        """The run's pipeline input as the worker takes it: waits for the client's next Send."""
+        while True:
+            with self.cond:
+                while not run.inputs and run.input_open and not run.stop.is_set() and not self.closed:
+                    self.cond.wait()
+                if run.stop.is_set() or self.closed:
+                    raise PipelineStopped()
+                if not run.inputs:
+                    return
+                item = run.inputs.popleft()
+            yield item
+
     def _start_pipeline(self, run: _Run, event: CreatePipelineEvent) -> None:
         run.started = True
         run.pipeline.start()
+        options = int(event.pipeline.remote_stream_options or 0)
+        run.invocation_info = bool(options & int(RemoteStreamOptions.AddInvocationInfoToErrorRecord))
+        takes_input = not event.pipeline.no_input
+        run.input_open = takes_input
         statements: list[list[tuple[str, list[tuple[str | None, Any]]]]] = [[]]
         scripted = False
         for cmd in event.pipeline.commands:
@@ -308,8 +361,12 @@ class Shell:
         ctx = _Context(self, run)
 
         def work() -> None:
-            for statement in statements:
-                self.engine.run(self.tenant, statement, ctx)
+            for i, statement in enumerate(statements):
+                # Input goes to the first statement, as PowerShell.Invoke(input) gives it to the first command.
+                if takes_input and i == 0:
+                    self.engine.run(self.tenant, statement, ctx, pipeline_input=self._input(run))
+                else:
+                    self.engine.run(self.tenant, statement, ctx)
 
         self._spawn(run, work)
 
@@ -355,12 +412,12 @@ class Shell:
             finally:
                 with self.cond:
                     if not run.stop.is_set():
-                        self._finish(run, outcome)
+                        self._finish(run, outcome, run.invocation_info)
                 self._on_cpu(time.thread_time() - cpu)
 
         threading.Thread(target=main, name=f"sim-pipeline-{run.command_id[:8]}", daemon=True).start()
 
-    def _finish(self, run: _Run, error: CmdletError | None) -> None:
+    def _finish(self, run: _Run, error: CmdletError | None, invocation_info: bool = False) -> None:
         """Completed, or Failed with an ErrorRecord (caller holds the lock)."""
         if run.finished or self.closed:
             return
@@ -369,7 +426,7 @@ class Shell:
             if error is None:
                 run.pipeline.complete()
             else:
-                fail_pipeline(run.pipeline, error_record(error))
+                fail_pipeline(run.pipeline, error_record(error, invocation_info))
         self._drain()
 
     def _emit(self, run: _Run, write: Callable[[ServerPipeline], None], *, stop_raises: bool) -> None:
@@ -401,7 +458,7 @@ class _Context:
     def write(self, value: Any) -> None:
         self._shell._emit(self._run, lambda p: p.write_output(value), stop_raises=True)
 
-    def output(self, obj: SimObject) -> None:
+    def output(self, obj: Any) -> None:
         data = clixml.dumps(obj)          # serialized outside the shell lock
         self._shell._emit(self._run, lambda p: queue_output(p, data), stop_raises=True)
 
@@ -419,18 +476,29 @@ class _Context:
                           stop_raises=False)
 
     def error(self, err: CmdletError) -> None:
-        record = error_record(err)
-        self._shell._emit(self._run, lambda p: p.write_error(
-            record.Exception, record.CategoryInfo, record.TargetObject, record.FullyQualifiedErrorId),
-            stop_raises=False)
+        record = error_record(err, self._run.invocation_info)
+        self._shell._emit(self._run, lambda p: queue_error(p, record), stop_raises=False)
 
     def check_stopped(self) -> None:
         if self._run.stop.is_set() or self._shell.closed:
             raise PipelineStopped()
 
 
-def error_record(err: CmdletError) -> ErrorRecord:
-    """An ErrorRecord as PowerShell serializes one: typed exception, category info, error id, target."""
+class _CategoryInfo(ErrorCategoryInfo):
+    """ErrorCategoryInfo whose text is PowerShell's (ErrorCategoryInfo.GetMessage, the resource strings of
+    ErrorCategoryStrings): ``{Category}: ({TargetName}:{TargetType}) [{Activity}], {Reason}`` — e.g.
+    ``NotSpecified: (:) [Get-Mailbox], ManagementObjectNotFoundException`` as Exchange Online's errors
+    show in every console. psrpcore's own text leaves out the colon after the category."""
+
+    def __str__(self) -> str:
+        return (f"{self.Category.name}: ({self.TargetName or ''}:{self.TargetType or ''}) "
+                f"[{self.Activity or ''}], {self.Reason or ''}")
+
+
+def error_record(err: CmdletError, invocation_info: bool = False) -> ErrorRecord:
+    """An ErrorRecord as PowerShell serializes one: typed exception, category info (Activity: the cmdlet),
+    error id, target and, when the pipeline's RemoteStreamOptions ask (AddInvocationInfoToErrorRecord,
+    MS-PSRP 2.2.3.8), the InvocationInfo with SerializeExtendedInfo set."""
     exception = NETException(Message=err.message, HResult=-2146233087)
     exception.PSObject.type_names = list(dict.fromkeys(
         [err.exception_type, *_exception_bases(err.exception_type), "System.Exception", "System.Object"]))
@@ -439,13 +507,43 @@ def error_record(err: CmdletError) -> ErrorRecord:
     except KeyError:
         category = ErrorCategory.NotSpecified
     reason = err.exception_type.rsplit(".", 1)[-1]
-    return ErrorRecord(
+    target_name = err.target or "" if err.category_target is None else err.category_target
+    record = ErrorRecord(
         Exception=exception,
-        CategoryInfo=ErrorCategoryInfo(Category=category, Reason=reason, TargetName=err.target or "",
-                                       TargetType="String" if err.target else ""),
-        TargetObject=err.target,
+        CategoryInfo=_CategoryInfo(Category=category, Activity=err.command, Reason=reason, TargetName=target_name,
+                                   TargetType="String" if target_name else ""),
+        # An explicit CategoryInfo target stands for the TargetObject too: PowerShell derives TargetName from
+        # the TargetObject, so Exchange's "(:)" means it sent none.
+        TargetObject=err.target if err.category_target is None else (err.category_target or None),
         FullyQualifiedErrorId=err.error_id or reason,
+        InvocationInfo=_invocation(err) if invocation_info and err.command else None,
     )
+    record.serialize_extended_info = record.InvocationInfo is not None
+    # psrpcore writes <ToString> without CLIXML's _xHHHH_ escapes (a control character in the message would
+    # make the whole message invalid XML), so it gets the text escaped already.
+    record.PSObject.to_string = clixml.escape_code_units(err.message)
+    return record
+
+
+def queue_error(pipeline: ServerPipeline, record: ErrorRecord) -> None:
+    """Write ``record`` to the error stream as built (psrpcore's write_error would rebuild it, dropping
+    the escaped ToString)."""
+    if pipeline.state == PSInvocationState.Running:
+        pipeline.prepare_message(record, message_type=PSRPMessageType.ErrorRecord)
+
+
+def _invocation(err: CmdletError) -> InvocationInfo:
+    """The InvocationInfo PowerShell attaches to a cmdlet's error: which command, where in the pipeline."""
+    command = PSObject()
+    command.PSObject.extended_properties = [_note(command, "Name", err.command),
+                                            _note(command, "CommandType", CommandTypes.Cmdlet),
+                                            _note(command, "Definition", err.command)]
+    return InvocationInfo(
+        BoundParameters={k: _ps_value(v) for k, v in err.bound.items()}, CommandOrigin=CommandOrigin.Runspace,
+        ExpectingInput=err.pipeline_position > 1, HistoryId=1, InvocationName=err.command, Line="",
+        MyCommand=command, OffsetInLine=0, PipelineLength=err.pipeline_length,
+        PipelinePosition=err.pipeline_position, PositionMessage="", PSCommandPath=None, PSScriptRoot="",
+        ScriptLineNumber=0, ScriptName="", UnboundArguments=[])
 
 
 def _exception_bases(exception_type: str) -> list[str]:
@@ -547,6 +645,7 @@ _CLR_TYPES = {
     "bool": "System.Boolean", "boolean": "System.Boolean", "datetime": "System.DateTime",
     "switchparameter": "System.Management.Automation.SwitchParameter", "object": "System.Object",
     "guid": "System.Guid", "double": "System.Double", "hashtable": "System.Collections.Hashtable",
+    "psobject": "System.Management.Automation.PSObject",
 }
 
 
@@ -561,6 +660,18 @@ def _clr_type(name: str, switch: bool) -> str:
         return mapped + array
     # Exchange's parameter types live in its own assemblies; the short name is what clients show.
     return f"Microsoft.Exchange.Configuration.Tasks.{base}{array}"
+
+
+def input_value(value: Any) -> Any:
+    """A PIPELINE_INPUT object for the engine: an object with properties becomes a SimObject (so it binds
+    by property name), anything else its plain value (a string binds by value)."""
+    if isinstance(value, PSObject) and not isinstance(value, str | int | float | bool | list | dict) and (
+            value.PSObject.adapted_properties or value.PSObject.extended_properties):
+        props = {p.name: plain(p.get_value(value)) for p in
+                 [*value.PSObject.adapted_properties, *value.PSObject.extended_properties]}
+        return SimObject(tuple(value.PSObject.type_names or ("System.Object",)), props,
+                         str(value.PSObject.to_string or ""))
+    return plain(value)
 
 
 def plain(value: Any) -> Any:

@@ -2,6 +2,15 @@
 per-account shell budget, idle expiry, stats, fault injection; WS-Management requests are handed
 to ``wsman`` (SOAP) and ``runspace`` (PSRP).
 
+The shell budget is the service's: three shells per account. A fourth Create is answered (the shell
+id is handed out) and its first Receive gets the MaxConcurrency fault, which is where PowerShell
+reported it ("Processing data from remote server … failed": the Receive after the Create). A
+shell enumeration (WS-Management Enumerate) lists the account's own shells. Disconnect, Reconnect
+and Connect get a fault: the service's PowerShell-LiveID endpoint is IIS-hosted WinRM, which keeps no
+shell once its client lets go, so it has no disconnected sessions to offer; the simulator still
+advertises protocol 2.3 because that is what the endpoint's PowerShell 5.1 sends in
+SESSION_CAPABILITY (a client learns that disconnecting is refused from the fault, as it would there).
+
 One thread per connection (``ThreadingHTTPServer``), HTTP/1.1 keep-alive, TLS wrapped lazily in the
 connection's own thread so a slow handshake never blocks ``accept``.
 """
@@ -101,6 +110,7 @@ class Service:
         self.machine = machine
         self._lock = threading.Condition()
         self._shells: dict[str, Shell] = {}
+        self._refused: dict[str, tuple[str, float]] = {}    # a fourth shell's id → (owner, when), until Received
         self._redirected: set[str] = set()
         self._stopping = False
         self._reaper = threading.Thread(target=self._reap, name="sim-reaper", daemon=True)
@@ -203,6 +213,11 @@ class Service:
         try:
             if req.action == "Create":
                 return self._create(req, account, tenant, regional, client_ip, base_url)
+            if req.action == "Enumerate":
+                return self._enumerate(req, account)
+            refused = self._refusal(req, account)
+            if refused is not None:
+                return refused
             shell = self._shell_for(req, account)
             return self._dispatch(req, shell)
         except ShellGone:
@@ -244,17 +259,23 @@ class Service:
         client_shell_id, creation, idle_text = wsman.creation_xml(req.body)
         # A client may ask for a shorter idle timeout (rsp:IdleTimeOut), never a longer one.
         idle_timeout = min(self.idle_timeout, wsman.parse_duration(idle_text or "", self.idle_timeout))
+        address = f"{base_url}{WSMAN_PATH}"
         with self._lock:
             mine = sum(1 for s in self._shells.values() if s.upn == account.upn)
-            if mine >= MAX_SHELLS_PER_ACCOUNT:
-                return self._fault(req, wsman.FAULT_SHELL_QUOTA,
-                                   wsman.MSG_MAX_CONCURRENCY.format(limit=MAX_SHELLS_PER_ACCOUNT))
             shell_id = client_shell_id if client_shell_id and client_shell_id not in self._shells \
-                else str(uuid.uuid4()).upper()
+                and client_shell_id not in self._refused else str(uuid.uuid4()).upper()
+            if mine >= MAX_SHELLS_PER_ACCOUNT:
+                # Answered; the refusal comes with the first Receive (``_refusal``).
+                now = time.monotonic()
+                self._refused = {k: v for k, v in self._refused.items() if now - v[1] < MAX_LONG_POLL_S * 10}
+                self._refused[shell_id] = (account.upn, now)
+                return Reply(200, wsman.create_response(req, address, shell_id, account.upn, client_ip,
+                                                           idle_timeout))
             # ~Envelope budget for fragments: the client's MaxEnvelopeSize less the response's own XML.
             raw_budget = (req.max_envelope_size - wsman.receive_overhead(shell_id)) * 3 // 4
             shell = Shell(shell_id, account.upn, tenant, self.engine, fragment_size=min(raw_budget, 64 * 1024),
                           idle_timeout=idle_timeout, on_cpu=lambda s: self.stats.add("cpu_seconds", s))
+            shell.client_ip = client_ip
             self._shells[shell_id] = shell         # reserve the slot before the (slower) PSRP open
             self._lock.notify_all()
         try:
@@ -264,9 +285,39 @@ class Service:
                 self._shells.pop(shell_id, None)
             raise
         self.stats.add("shells_created")
-        address = f"{base_url}{WSMAN_PATH}"
         return Reply(200, wsman.create_response(req, address, shell_id, account.upn, client_ip,
                                                    idle_timeout))
+
+    def _refusal(self, req: wsman.Request, account: SimAccount) -> Reply | None:
+        """The answer for a request on a shell refused for the account's shell budget, else None."""
+        with self._lock:
+            entry = self._refused.get(req.shell_id or "")
+            if entry is None or entry[0] != account.upn:
+                return None
+            if req.action in ("Receive", "Delete"):
+                del self._refused[req.shell_id or ""]
+        if req.action == "Delete":
+            return Reply(200, wsman.empty_response(req, "Delete"))
+        if req.action == "Receive":
+            message = wsman.MSG_MAX_CONCURRENCY.format(request_id=uuid.uuid4(), limit=MAX_SHELLS_PER_ACCOUNT)
+            return self._fault(req, wsman.FAULT_SHELL_QUOTA, message)
+        return self._fault(req, wsman.FAULT_INVALID_SELECTORS, wsman.MSG_INVALID_SELECTORS)
+
+    def _enumerate(self, req: wsman.Request, account: SimAccount) -> Reply:
+        """The account's shells (resource .../windows/shell), or one shell's commands (.../shell/Command)."""
+        uri = req.resource_uri.rstrip("/").lower()
+        if uri not in (wsman.SHELL_RESOURCE_URI.lower(), wsman.COMMAND_RESOURCE_URI.lower()):
+            return self._fault(req, wsman.FAULT_INVALID_RESOURCE_URI,
+                               f"The WS-Management service cannot process the request. The resource URI "
+                               f"({req.resource_uri}) was not found in the WS-Management catalog.",
+                               subcode="w:DestinationUnreachable")
+        commands_of = wsman.enumeration_filter(req.body) if uri == wsman.COMMAND_RESOURCE_URI.lower() else None
+        now = time.monotonic()
+        with self._lock:
+            mine = [s for s in self._shells.values() if s.upn == account.upn]
+        entries = [wsman.ShellEntry(s.shell_id, EXCHANGE_RESOURCE_URI, s.upn, s.client_ip, s.idle_timeout,
+                                    now - s.created, now - s.last_activity, tuple(s.commands())) for s in mine]
+        return Reply(200, wsman.enumerate_response(req, entries, commands_of))
 
     def _shell_for(self, req: wsman.Request, account: SimAccount) -> Shell:
         with self._lock:
@@ -307,6 +358,10 @@ class Service:
             return Reply(200, wsman.empty_response(req, "Delete"))
         if req.action == "Get":
             return Reply(200, wsman.get_shell_response(req, shell.shell_id, "Connected"))
+        if req.action in ("Disconnect", "Reconnect", "Connect"):
+            # No disconnected sessions on this endpoint (module docstring); the shell stays as it was.
+            return self._fault(req, wsman.FAULT_ACTION_NOT_SUPPORTED, wsman.MSG_ACTION_NOT_SUPPORTED,
+                               subcode="w:ActionNotSupported")
         return self._fault(req, wsman.FAULT_ACTION_NOT_SUPPORTED,
                            f"The WS-Management service does not support the specified action: {req.action}",
                            subcode="w:ActionNotSupported")

@@ -26,6 +26,9 @@ NS = {
 }
 _SHELL_ACTION = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/"
 _TRANSFER_ACTION = "http://schemas.xmlsoap.org/ws/2004/09/transfer/"
+_ENUMERATION_ACTION = "http://schemas.xmlsoap.org/ws/2004/09/enumeration/"
+SHELL_RESOURCE_URI = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
+COMMAND_RESOURCE_URI = SHELL_RESOURCE_URI + "/Command"
 
 # Short action name → wsa:Action URI of the request.
 ACTIONS = {
@@ -36,6 +39,11 @@ ACTIONS = {
     "Send": _SHELL_ACTION + "Send",
     "Receive": _SHELL_ACTION + "Receive",
     "Signal": _SHELL_ACTION + "Signal",
+    "Enumerate": _ENUMERATION_ACTION + "Enumerate",
+    # Disconnected sessions (MS-WSMV 3.1.4.15-17): answered with a fault, see server.py.
+    "Disconnect": _SHELL_ACTION + "Disconnect",
+    "Reconnect": _SHELL_ACTION + "Reconnect",
+    "Connect": _SHELL_ACTION + "Connect",
 }
 _ACTION_NAMES = {uri: name for name, uri in ACTIONS.items()}
 
@@ -68,9 +76,14 @@ MSG_OPERATION_TIMEOUT = ("The WS-Management service cannot complete the operatio
 MSG_INVALID_SELECTORS = ("The WS-Management service cannot process the request because the request "
                          "contained invalid selectors for the resource.")
 MSG_ACCESS_DENIED = "Access is denied."
-MSG_MAX_CONCURRENCY = ("Fail to create a runspace because you have exceeded the maximum number of "
-                       "connections allowed : {limit} for the policy party : MaxConcurrency. Please close "
-                       "existing runspace and try again later.")
+MSG_ACTION_NOT_SUPPORTED = "The WS-Management service does not support the specified action."
+# The service's words for a fourth shell, as PowerShell showed them ("Processing data from remote server
+# outlook.office365.com failed with the following error message: [AuthZRequestId=…]…"): the Receive after
+# the Create failed, not the Create.
+MSG_MAX_CONCURRENCY = ("[AuthZRequestId={request_id}][FailureCategory=AuthZ-AuthorizationException] Fail to "
+                       "create a runspace because you have exceeded the maximum number of connections allowed : "
+                       "{limit} for the policy party : MaxConcurrency. Please close existing runspace and try "
+                       "again.")
 
 _DURATION = re.compile(r"^PT(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?$")
 
@@ -253,6 +266,62 @@ def empty_response(req: Request, name: str) -> bytes:
     if name == "Delete":
         return envelope(_TRANSFER_ACTION + "DeleteResponse", req.message_id, "")
     return envelope(_SHELL_ACTION + f"{name}Response", req.message_id, f"<rsp:{name}Response/>")
+
+
+@dataclass(frozen=True, slots=True)
+class ShellEntry:
+    """One shell as WS-Management's shell enumeration lists it."""
+
+    shell_id: str
+    resource_uri: str
+    owner: str
+    client_ip: str
+    idle_timeout: float
+    run_time_s: float
+    inactive_s: float
+    commands: tuple[tuple[str, bool], ...] = ()    # (CommandId, done)
+
+
+def enumeration_filter(body: ET.Element | None) -> str | None:
+    """From an Enumerate body: the ShellId of its SelectorFilter (the Command enumeration), if any."""
+    if body is None or body.tag != "{http://schemas.xmlsoap.org/ws/2004/09/enumeration}Enumerate":
+        raise WSManRequestError("Enumerate needs a wsen:Enumerate body")
+    for sel in body.findall("wsman:Filter/wsman:SelectorSet/wsman:Selector", NS):
+        if sel.attrib.get("Name") == "ShellId":
+            return (sel.text or "").strip().upper()
+    return None
+
+
+def enumerate_response(req: Request, shells: list[ShellEntry], commands_of: str | None) -> bytes:
+    """EnumerateResponse with every item in it (OptimizeEnumeration) and EndOfSequence: the shells, or with
+    ``commands_of`` the commands of that shell (MS-WSMV 3.1.4.11)."""
+    items: list[str] = []
+    for sh in shells:
+        if commands_of is not None:
+            if sh.shell_id != commands_of:
+                continue
+            items += [f"<rsp:Command><rsp:CommandId>{cid}</rsp:CommandId><rsp:CommandState>"
+                      f"{COMMAND_STATE_DONE if done else COMMAND_STATE_RUNNING}</rsp:CommandState></rsp:Command>"
+                      for cid, done in sh.commands]
+            continue
+        items.append(
+            f"<rsp:Shell><rsp:ShellId>{sh.shell_id}</rsp:ShellId><rsp:ResourceUri>{escape(sh.resource_uri)}"
+            f"</rsp:ResourceUri><rsp:Owner>{escape(sh.owner)}</rsp:Owner><rsp:ClientIP>{escape(sh.client_ip)}"
+            f"</rsp:ClientIP><rsp:IdleTimeOut>PT{sh.idle_timeout:.3f}S</rsp:IdleTimeOut>"
+            "<rsp:InputStreams>stdin pr</rsp:InputStreams><rsp:OutputStreams>stdout</rsp:OutputStreams>"
+            "<rsp:Locale>en-US</rsp:Locale><rsp:DataLocale>en-US</rsp:DataLocale>"
+            "<rsp:ProfileLoaded>Yes</rsp:ProfileLoaded><rsp:Encoding>UTF8</rsp:Encoding>"
+            f"<rsp:BufferMode>Block</rsp:BufferMode><rsp:State>Connected</rsp:State>"
+            f"<rsp:ShellRunTime>{_xs_duration(sh.run_time_s)}</rsp:ShellRunTime>"
+            f"<rsp:ShellInactivity>{_xs_duration(sh.inactive_s)}</rsp:ShellInactivity></rsp:Shell>")
+    body = ('<n:EnumerateResponse xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration">'
+            f"<w:Items>{''.join(items)}</w:Items><w:EndOfSequence/></n:EnumerateResponse>")
+    return envelope(_ENUMERATION_ACTION + "EnumerateResponse", req.message_id, body)
+
+
+def _xs_duration(seconds: float) -> str:
+    s = int(seconds)
+    return f"P{s // 86400}DT{s % 86400 // 3600}H{s % 3600 // 60}M{s % 60}S"
 
 
 def get_shell_response(req: Request, shell_id: str, state: str) -> bytes:

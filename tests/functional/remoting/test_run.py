@@ -90,11 +90,19 @@ def test_first_stops_the_remote_pipeline_early(big_sim, open_session) -> None:  
 def test_terminating_and_non_terminating_errors_are_both_reported(sim, open_session) -> None:   # type: ignore[no-untyped-def]
     session = open_session(sim)
     events: list[object] = []
+    # Exchange writes a missing object as a non-terminating error (tui/sim/cmdlets/base.py says why) …
     summary = session.run("Get-Mailbox -Identity nosuchuser", events.append)
+    errors = [e for e in events if isinstance(e, ErrorEvent)]
+    assert summary.outcome == "errors" and summary.errors == 1
+    assert not errors[0].terminating and "couldn't be found" in errors[0].message
+    # The service names no target ("NotSpecified: (:) [Get-Mailbox], …"); its message names the object.
+    assert errors[0].target is None and "ManagementObjectNotFoundException" in errors[0].exception_type
+    # … and -ErrorAction Stop makes it terminating.
+    events = []
+    summary = session.run("Get-Mailbox -Identity nosuchuser -ErrorAction Stop", events.append)
     errors = [e for e in events if isinstance(e, ErrorEvent)]
     assert summary.outcome == "failed" and summary.errors == 1
     assert errors[0].terminating and "couldn't be found" in errors[0].message
-    assert errors[0].target == "nosuchuser" and "ManagementObjectNotFoundException" in errors[0].exception_type
 
     # A non-terminating error: the command goes on (pypsrp's had_errors stays False for these).
     events = []
@@ -175,7 +183,7 @@ def test_transcript_has_one_line_per_command(sim, open_session, tmp_path: Path) 
     session.run("Get-Mailbox -Identity nosuchuser", lambda e: None)
     entries = transcript.read(session.tenant.domain)
     assert [(e["line"], e["outcome"], e["records"], e["errors"]) for e in entries] == [
-        ("Get-Mailbox -ResultSize 2", "ok", 2, 0), ("Get-Mailbox -Identity nosuchuser", "failed", 0, 1)]
+        ("Get-Mailbox -ResultSize 2", "ok", 2, 0), ("Get-Mailbox -Identity nosuchuser", "errors", 0, 1)]
     assert all(e["account"] == session.account.upn and e["time"].endswith("Z") for e in entries)
     raw = (tmp_path / "transcripts" / f"{session.tenant.domain}.jsonl").read_text()
     assert sim.account(session.account.upn).password not in raw

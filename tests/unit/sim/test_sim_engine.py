@@ -117,7 +117,10 @@ def test_identity_wildcards(engine):
 
 
 def test_not_found_uses_the_service_wording(engine):
-    err = failure(engine, ("Get-Mailbox", [("Identity", "nobody@contoso.com")]))
+    ctx = run(engine, ("Get-Mailbox", [("Identity", "nobody@contoso.com")]))
+    assert len(ctx.errors) == 1 and ctx.out == []      # written, not thrown: the pipeline completes
+    err = ctx.errors[0]
+    assert err.terminating is False and err.command == "Get-Mailbox" and err.category_target == ""
     dc = engine.tenant_data(TENANT).dc
     assert err.message == (f"The operation couldn't be performed because object 'nobody@contoso.com' couldn't be "
                            f"found on '{dc}'.")

@@ -64,7 +64,7 @@ def test_faults_parse_as_pypsrp_reads_them() -> None:
     parsed = WSMan._parse_wsman_fault(text)
     assert parsed.code == 5 and parsed.reason == "Access is denied."
     limit = WSMan._parse_wsman_fault(wsman.fault(None, wsman.FAULT_SHELL_QUOTA,
-                                                 wsman.MSG_MAX_CONCURRENCY.format(limit=3)).decode())
+                                                 wsman.MSG_MAX_CONCURRENCY.format(request_id='1', limit=3)).decode())
     assert "maximum number of connections allowed : 3 for the policy party : MaxConcurrency" in limit.reason
 
 

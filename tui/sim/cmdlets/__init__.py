@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-_MODULES = ("mailbox", "permissions", "groups", "rules", "trace", "org", "devices", "quarantine", "meta")
+_MODULES = ("mailbox", "permissions", "groups", "rules", "trace", "org", "devices", "quarantine", "meta", "utility")
 
 
 def load_behaviours() -> None:

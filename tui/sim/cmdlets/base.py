@@ -2,7 +2,8 @@
 
 A behaviour is a generator ``(inv: Invocation) -> Iterator[SimObject]`` registered with ``@cmdlet``.
 It runs once per command (no pipeline input) or once per pipeline input object, yields objects as
-it produces them and calls ``inv.check()`` in its loops so a stop signal ends it at once.
+it produces them and calls ``inv.check()`` in its loops so a stop signal ends it at once. A stream
+behaviour (``@stream_cmdlet``: Select-Object, Measure-Object) is called once with the whole input.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from tui.sim.opath import compile_filter
 if TYPE_CHECKING:
     from tui.sim.engine import SimEngine
 
-Behaviour = Callable[["Invocation"], Iterable[SimObject]]
+Behaviour = Callable[["Invocation"], Iterable[Any]]
+StreamBehaviour = Callable[["Invocation", Iterable[Any]], Iterable[Any]]
 BEHAVIOURS: dict[str, Behaviour] = {}
+STREAM_BEHAVIOURS: dict[str, StreamBehaviour] = {}
 
 DEFAULT_RESULT_SIZE = 1000
 DEFAULT_SIZE_WARNING = (
@@ -48,6 +51,15 @@ def cmdlet(*names: str) -> Callable[[Behaviour], Behaviour]:
     return register
 
 
+def stream_cmdlet(name: str) -> Callable[[StreamBehaviour], StreamBehaviour]:
+    """Register a behaviour that takes the command's whole pipeline input at once."""
+    def register(fn: StreamBehaviour) -> StreamBehaviour:
+        STREAM_BEHAVIOURS[name.lower()] = fn
+        BEHAVIOURS[name.lower()] = lambda inv: fn(inv, [inv.get("InputObject")] if inv.has("InputObject") else [])
+        return fn
+    return register
+
+
 @dataclass(slots=True)
 class Invocation:
     engine: SimEngine
@@ -56,6 +68,8 @@ class Invocation:
     info: CmdletInfo
     bound: Bound
     from_pipeline: bool = False
+    position: int = 1            # this command's place in its pipeline (InvocationInfo.PipelinePosition)
+    length: int = 1
 
     # -- parameters ------------------------------------------------------------------------------
 
@@ -82,8 +96,13 @@ class Invocation:
         # One record id per activity, so a pipeline's cmdlets show separate progress bars.
         self.ctx.progress(activity, status, percent, zlib.crc32(activity.encode()) & 0x7FFF, completed)
 
+    def located(self, err: CmdletError) -> CmdletError:
+        """``err`` marked as this command's (its Activity and InvocationInfo)."""
+        return err.arose_in(self.info.name, self.position, self.length, self.bound.values)
+
     def error(self, err: CmdletError) -> None:
         """A non-terminating error, honouring -ErrorAction (Stop makes it terminating)."""
+        self.located(err)
         action = self.bound.common.get("ErrorAction")
         if action == "Stop":
             err.terminating = True
@@ -161,9 +180,16 @@ def service_error_id(data: TenantData, failure: str, cmdlet_name: str, target: s
 
 
 def _identity_error(data: TenantData, cmdlet_name: str, identity: str, failure: str, message: str) -> CmdletError:
+    """Exchange's object errors are non-terminating: the record is written and the pipeline goes on with
+    the next input object (``Import-Csv … | Get-Mailbox`` reports each missing user and returns the rest;
+    ``try { Get-Mailbox nosuch } catch {}`` catches nothing without ``-ErrorAction Stop``, the standing
+    advice for Exchange Online scripts; ``-ErrorAction SilentlyContinue`` silences it, which a terminating
+    error would ignore). The CategoryInfo names no target: the service shows
+    ``NotSpecified: (:) [Get-Mailbox], ManagementObjectNotFoundException``."""
     return CmdletError(message, category="NotSpecified",
                        error_id=service_error_id(data, failure, cmdlet_name, identity),
-                       exception_type=f"Microsoft.Exchange.Configuration.Tasks.{failure}", target=identity)
+                       exception_type=f"Microsoft.Exchange.Configuration.Tasks.{failure}", target=identity,
+                       terminating=False, category_target="")
 
 
 def not_found_error(data: TenantData, cmdlet_name: str, identity: str, message: str | None = None) -> CmdletError:

@@ -20,10 +20,22 @@ HELP_TYPES = ("MamlCommandHelpInfo", "System.Management.Automation.PSCustomObjec
 HELP_SHORT_TYPES = ("HelpInfoShort", "System.Management.Automation.PSCustomObject", "System.Object")
 EXCHANGE_MODULE = "Microsoft.Exchange.Management.PowerShell.E2010"
 CORE_MODULE = "Microsoft.PowerShell.Core"
+UTILITY_MODULE = "Microsoft.PowerShell.Utility"
+_POWERSHELL_MODULES = {"get-command": CORE_MODULE, "get-help": CORE_MODULE, "out-default": CORE_MODULE,
+                       "exit-pssession": CORE_MODULE, "select-object": UTILITY_MODULE,
+                       "measure-object": UTILITY_MODULE, "get-formatdata": UTILITY_MODULE}
+# PowerShell's own InputObject parameters take pipeline input by value only (the catalog's one pipeline
+# flag means both ways, which is what Exchange's Identity parameters do).
+_BY_VALUE_ONLY = "InputObject"
 
 
 def _module(info: CmdletInfo) -> str:
-    return CORE_MODULE if info.name.lower() in ("get-command", "get-help") else EXCHANGE_MODULE
+    return _POWERSHELL_MODULES.get(info.name.lower(), EXCHANGE_MODULE)
+
+
+def _help_uri(info: CmdletInfo) -> str:
+    area = "exchange" if _module(info) == EXCHANGE_MODULE else _module(info).lower()
+    return f"https://learn.microsoft.com/powershell/module/{area}/{info.name.lower()}"
 
 
 def _set_parameters(info: CmdletInfo, set_name: str) -> list[SimObject]:
@@ -34,7 +46,8 @@ def _set_parameters(info: CmdletInfo, set_name: str) -> list[SimObject]:
             continue
         props = {"Name": p.name, "ParameterType": p.type, "IsMandatory": p.is_mandatory(set_name),
                  "IsDynamic": False, "Position": p.position if p.position is not None else -2147483648,
-                 "ValueFromPipeline": p.pipeline, "ValueFromPipelineByPropertyName": p.pipeline,
+                 "ValueFromPipeline": p.pipeline,
+                 "ValueFromPipelineByPropertyName": p.pipeline and p.name != _BY_VALUE_ONLY,
                  "ValueFromRemainingArguments": False, "HelpMessage": None, "Aliases": list(p.aliases)}
         found.append(SimObject(PARAMETER_INFO_TYPES, props, p.name))
     return found
@@ -49,7 +62,7 @@ def cmdlet_info_object(info: CmdletInfo) -> SimObject:
     props = {"Name": info.name, "CommandType": "Cmdlet", "Verb": info.verb, "Noun": info.noun,
              "ModuleName": _module(info), "Source": _module(info), "DefaultParameterSet": default,
              "Definition": definition(info),
-             "HelpUri": f"https://learn.microsoft.com/powershell/module/exchange/{info.name.lower()}",
+             "HelpUri": _help_uri(info),
              "ParameterSets": sets}
     return SimObject(CMDLET_INFO_TYPES, props, info.name)
 
