@@ -126,10 +126,11 @@ def fetch_catalog(pool: RunspacePool, on_progress: Callable[[ImportProgress], No
 
     This is ``RunspacePool.get_command_metadata`` driven step by step: the same message through the
     same private entry (``pypsrp_compat.invoke_message``), then public ``poll_invoke``
-    calls whose ``output`` growth gives the progress. The objects are read as they arrive, into Records by
-    ``tui.remoting.clixml`` on a deferring pool (else in pypsrp's generic form, which spares
-    get_command_metadata's second deserialization of every command). Raises what pypsrp raised (the caller maps it). When ``cancel`` is set, the
-    pipeline is stopped and what arrived so far is returned.
+    calls whose ``output`` growth gives the progress. The objects are read as they arrive: into Records
+    by ``tui.remoting.clixml`` on a session's (deferring) pool, else in pypsrp's generic form (either
+    spares get_command_metadata's second deserialization of every command). Raises what pypsrp raised
+    (the caller maps it). When ``cancel`` is set, the pipeline is stopped and what arrived so far is
+    returned.
     """
     message = GetCommandMetadata(list(patterns), CommandType.ALL, None, None)
     ps = PowerShell(pool)
