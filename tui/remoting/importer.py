@@ -22,7 +22,9 @@ from pypsrp.shell import SignalCode
 from tui.catalog import Catalog, CmdletInfo, ParameterInfo
 from tui.remoting.catalog_cache import CatalogCache as CatalogCache  # its home before the REST door came
 from tui.remoting.events import ImportProgress
-from tui.remoting.pypsrp_compat import invoke_message
+from tui.remoting.pypsrp_compat import RawOutput, invoke_message
+from tui.remoting.values import output_value
+from tui.shell.records import Record
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,9 @@ SKIPPED_COMMANDS = frozenset(n.lower() for n in (
 DROPPED_COMMON = frozenset(n.lower() for n in (
     "Verbose", "Debug", "ErrorVariable", "WarningVariable", "OutVariable", "OutBuffer", "PipelineVariable",
     "InformationAction", "InformationVariable"))
+# Read as plain properties where pypsrp has classes of its own (the count, each parameter's metadata).
+METADATA_TYPES = frozenset(("Selected.Microsoft.PowerShell.Commands.GenericMeasureInfo",
+                            "System.Management.Automation.ParameterMetadata"))
 
 
 def short_type(type_name: str | None) -> str:
@@ -54,7 +59,9 @@ def short_type(type_name: str | None) -> str:
 
 
 def _props(obj: Any) -> dict[str, Any]:
-    """Adapted then extended properties of a generic deserialized object (or a typed pypsrp object)."""
+    """Adapted then extended properties of a Record, a generic deserialized object (or a typed pypsrp one)."""
+    if isinstance(obj, Record):
+        return obj.properties
     merged: dict[str, Any] = {}
     for attr in ("adapted_properties", "extended_properties"):
         value = getattr(obj, attr, None)
@@ -72,7 +79,7 @@ def _text(value: Any) -> str | None:
 
 
 def cmdlet_from_metadata(meta: Any) -> CmdletInfo | None:
-    """One CommandMetadata (generic deserialized object, or pypsrp's typed one) → CmdletInfo.
+    """One CommandMetadata (a Record, a generic deserialized object, or pypsrp's typed one) → CmdletInfo.
 
     None for the commands Import-PSSession skips (they run locally).
     """
@@ -105,16 +112,25 @@ def _count_of(obj: Any) -> int:
     return value if isinstance(value, int) else 0
 
 
+def _read(output: list[Any]) -> list[Any]:
+    """``output`` with the messages that arrived since the last look read (in place, once each)."""
+    for i, item in enumerate(output):
+        if isinstance(item, RawOutput):
+            output[i] = output_value(item, METADATA_TYPES)
+    return output
+
+
 def fetch_catalog(pool: RunspacePool, on_progress: Callable[[ImportProgress], None] | None = None,
                   patterns: Iterable[str] = ("*",), cancel: threading.Event | None = None) -> Catalog:
     """GetCommandMetadata for ``patterns``, with "n of N commands" progress as each Receive arrives.
 
     This is ``RunspacePool.get_command_metadata`` driven step by step: the same message through the
     same private entry (``pypsrp_compat.invoke_message``), then public ``poll_invoke``
-    calls whose ``output`` growth gives the progress. The objects are read in their generic form,
-    which spares get_command_metadata's second deserialization of every command (a third of the
-    import's CPU). Raises what pypsrp raised (the caller maps it). When ``cancel`` is set, the
-    pipeline is stopped and what arrived so far is returned.
+    calls whose ``output`` growth gives the progress. The objects are read as they arrive: into Records
+    by ``tui.remoting.clixml`` on a session's (deferring) pool, else in pypsrp's generic form (either
+    spares get_command_metadata's second deserialization of every command). Raises what pypsrp raised
+    (the caller maps it). When ``cancel`` is set, the pipeline is stopped and what arrived so far is
+    returned.
     """
     message = GetCommandMetadata(list(patterns), CommandType.ALL, None, None)
     ps = PowerShell(pool)
@@ -127,7 +143,7 @@ def fetch_catalog(pool: RunspacePool, on_progress: Callable[[ImportProgress], No
                 stopped = True
                 pool.shell.signal(SignalCode.PS_CTRL_C, str(ps.id).upper())
             ps.poll_invoke()
-            output = ps.output
+            output = _read(ps.output)
             if on_progress is not None and output:
                 total = _count_of(output[0])
                 done = max(0, len(output) - 1)
@@ -136,7 +152,7 @@ def fetch_catalog(pool: RunspacePool, on_progress: Callable[[ImportProgress], No
                     on_progress(ImportProgress(done=done, total=total))
     finally:
         pool.pipelines.pop(ps.id, None)
-    metas = ps.output[1:]
+    metas = _read(ps.output)[1:]
     if ps.state == PSInvocationState.FAILED:
         reason = "; ".join(str(e) for e in ps.streams.error) or "the server failed the request"
         raise RuntimeError(f"GetCommandMetadata failed: {reason}")

@@ -231,7 +231,8 @@ class RemotePipeline:
         end = len(output)
         seen["output"] = end
         for i in range(start, end):
-            yield to_record(output[i])
+            item, output[i] = output[i], None   # read once: the text (or pypsrp's object) is not kept
+            yield to_record(item)
 
     def _stop_and_wait(self) -> None:
         """The consumer stopped pulling: stop the server side and wait for its Stopped state."""

@@ -47,6 +47,7 @@ from tui.remoting.importer import fetch_catalog
 from tui.remoting.invoke import STOP_GRACE_S, PipelineAbandoned, RemotePipeline, run_simple
 from tui.remoting.journal import ShellJournal
 from tui.remoting.output import Counts
+from tui.remoting.pypsrp_compat import defer_output
 from tui.remoting.redirect import RedirectRequested, install_hooks, refuse_redirect
 from tui.remoting.session_core import SessionCore
 from tui.remoting.synopsis import (
@@ -58,7 +59,7 @@ from tui.remoting.synopsis import (
     with_synopses,
 )
 from tui.remoting.transcript import Transcript
-from tui.remoting.values import UnsendableValue
+from tui.remoting.values import UnreadableOutput, UnsendableValue
 from tui.shell.bound import BoundCommand
 from tui.shell.records import Record
 from tui.tenants import Tenant
@@ -173,6 +174,7 @@ class DelegatedSession(SessionCore):
 
         install_hooks(wsman, on_throttle_wait=waited)
         pool = RunspacePool(wsman, configuration_name=CONFIGURATION_NAME)
+        defer_output(pool)   # output objects read by tui.remoting.clixml, not deserialized by pypsrp
         return wsman, pool
 
     def _connect(self, on_event: Callable[[Event], None] | None) -> None:
@@ -460,7 +462,7 @@ class DelegatedSession(SessionCore):
         yield from pipeline.records()
 
     def _is_wire_exception(self, exc: BaseException) -> bool:
-        return (isinstance(exc, PipelineAbandoned) or type(exc).__module__.startswith("pypsrp")
+        return (isinstance(exc, PipelineAbandoned | UnreadableOutput) or type(exc).__module__.startswith("pypsrp")
                 or super()._is_wire_exception(exc))
 
     def _wire_failure(self, exc: Exception, counts: Counts) -> None:

@@ -1,22 +1,30 @@
 """Values across the wire: plain Python → what pypsrp serializes well; pypsrp's objects → ``Record``.
 
 Each output object is wrapped into a ``Record`` once, here: type names, adapted (``<Props>``) then
-extended (``<MS>``) properties in order, and the service's ToString.
+extended (``<MS>``) properties in order, and the service's ToString. A session's pool keeps output
+objects as CLIXML text (``pypsrp_compat.RawOutput``): ``tui.remoting.clixml`` reads them straight into
+Records, and what it does not mirror exactly goes through pypsrp and ``to_record`` as before.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
-from collections.abc import Mapping
+import xml.etree.ElementTree as ET
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from pypsrp.complex_objects import ComplexObject, GenericComplexObject
 from pypsrp.serializer import TaggedValue
 
+from tui.remoting.clixml import NotMirrored, decode_output, primitive_record
 from tui.remoting.events import ErrorEvent, ProgressEvent
+from tui.remoting.pypsrp_compat import RawOutput, pypsrp_output
 from tui.shell.records import Record
 from tui.shell.syntax import ScriptBlock
+
+log = logging.getLogger(__name__)
 
 I32_MIN, I32_MAX = -(2**31), 2**31 - 1
 
@@ -33,6 +41,26 @@ ERROR_CATEGORIES = (
 
 class UnsendableValue(ValueError):
     """A value that cannot be sent to the service (a script block, in a NoLanguage endpoint)."""
+
+
+class UnreadableOutput(ET.ParseError):
+    """An output object neither exohop nor pypsrp can read (``errors.from_exception``: "could not read")."""
+
+
+def output_value(raw: RawOutput, generic_types: Collection[str] = frozenset()) -> Any:
+    """One output message's text → a Record (the fast path) or, off it, the object pypsrp makes of it.
+
+    ``generic_types``: see ``clixml.decode_output``. Raises UnreadableOutput when pypsrp fails too.
+    """
+    try:
+        return decode_output(raw.xml, generic_types=generic_types)
+    except NotMirrored as why:
+        log.debug("output object read by pypsrp: %s", why)
+    try:
+        return pypsrp_output(raw)
+    except Exception as exc:
+        log.info("unreadable output object (%s): %.200r", type(exc).__name__, raw.xml)
+        raise UnreadableOutput("the service sent an output object that cannot be read") from exc
 
 
 def to_wire(value: Any) -> Any:
@@ -88,6 +116,14 @@ def to_record(obj: Any) -> Record:
     """Wrap one output object (or a primitive) into a Record."""
     if isinstance(obj, Record):
         return obj
+    if isinstance(obj, RawOutput):
+        value = output_value(obj)
+        if isinstance(value, Record):
+            return value
+        try:
+            return to_record(value)
+        except Exception as exc:   # pypsrp's objects can refer to themselves (RecursionError), lack names...
+            raise UnreadableOutput("the service sent an output object that cannot be read") from exc
     if isinstance(obj, GenericComplexObject):
         props: dict[str, Any] = {}
         for key, v in obj.adapted_properties.items():
@@ -100,13 +136,7 @@ def to_record(obj: Any) -> Record:
             return Record({}, types, str(inner))
         return Record(props, types, obj.to_string)
     # Strings, numbers, dates: a record without properties whose text is the value.
-    text = obj if isinstance(obj, str) else str(obj)
-    return Record({}, (_type_name(obj),), text)
-
-
-def _type_name(value: Any) -> str:
-    return {str: "System.String", bool: "System.Boolean", int: "System.Int32", float: "System.Double",
-            dt.datetime: "System.DateTime", uuid.UUID: "System.Guid"}.get(type(value), "System.Object")
+    return primitive_record(obj)
 
 
 def error_event(err: Any, *, terminating: bool) -> ErrorEvent:
