@@ -6,6 +6,8 @@ the report before committing the SVG files.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from textual.pilot import Pilot
@@ -81,8 +83,14 @@ async def _contoso_console(pilot: Pilot[Any]) -> Any:
     tenant = app.tenant("contoso.onmicrosoft.com")
     app.ctl.set_status(tenant.domain, TenantStatus.READY)
     app.show_tenant(tenant)
+    console = app.console_for(tenant.domain)
+    for _ in range(200):   # focused and laid out (a loaded machine is slow)
+        if console.input.has_focus and console.scrollback.scrollable_content_region.width:
+            break
+        await pilot.pause(0.05)
     await pilot.pause(0.1)
-    return app.console_for(tenant.domain)
+    console.input.cursor_blink = False   # a steady cursor: the picture must not depend on the blink's phase
+    return console
 
 
 async def _until_shown(pilot: Pilot[Any], console: Any, needle: str) -> None:
@@ -94,9 +102,11 @@ async def _until_shown(pilot: Pilot[Any], console: Any, needle: str) -> None:
     await pilot.pause()
 
 
-async def _show_result(pilot: Pilot[Any]) -> None:
-    """A finished command with a table, fed through the console's own API (fixed duration: no clock)."""
+async def _show_result(pilot: Pilot[Any], keys: Sequence[str] = ()) -> None:
+    """A finished command with a table, fed through the console's own API (fixed duration: no clock);
+    ``keys`` are pressed once the console shows."""
     console = await _contoso_console(pilot)
+    await pilot.press(*keys)
     line = "Get-Mailbox -ResultSize 5 | Select-Object Name,Alias,PrimarySmtpAddress,RecipientTypeDetails"
     console.begin_run(line)
     for row in MAILBOXES:
@@ -147,3 +157,34 @@ async def _ask_confirmation(pilot: Pilot[Any]) -> None:
 
 def test_confirmation_dialog(snap_compare: Any) -> None:
     assert snap_compare(_offline_app(), terminal_size=SIZE, run_before=_ask_confirmation)
+
+
+# -- 80x24: the sidebar collapses once a tenant is open, results fit the console --------------------
+
+SMALL = (80, 24)
+
+
+def test_welcome_80x24(snap_compare: Any) -> None:
+    assert snap_compare(_offline_app(), terminal_size=SMALL)
+
+
+async def _demo_notice(pilot: Pilot[Any]) -> None:
+    """The notice the demo puts in the welcome pane (what ExohopApp does once its controller is ready)."""
+    from tui.console.widgets.welcome import Welcome
+
+    pilot.app.query_one(Welcome).set_notice("13 customer tenants on the built-in Exchange Online simulator "
+                                            "(HTTPS on loopback); nothing leaves this machine.")
+    await pilot.pause()
+
+
+def test_demo_welcome_80x24(snap_compare: Any) -> None:
+    assert snap_compare(_offline_app(), terminal_size=SMALL, run_before=_demo_notice)
+
+
+def test_result_table_80x24(snap_compare: Any) -> None:
+    assert snap_compare(_offline_app(), terminal_size=SMALL, run_before=_show_result)
+
+
+def test_result_list_80x24(snap_compare: Any) -> None:
+    # Ctrl+B shows the list at 80 columns: the same result no longer fits as a table, so it is a list.
+    assert snap_compare(_offline_app(), terminal_size=SMALL, run_before=partial(_show_result, keys=["ctrl+b"]))

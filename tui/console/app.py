@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.widgets import ContentSwitcher, Footer
 
 from tui.config import KeyEntry
 from tui.console import messages as m
@@ -36,10 +36,12 @@ from tui.console.keys import (
     markdown_table,
     own_bindings,
 )
+from tui.console.sidebar import SidebarRule
 from tui.console.textual_compat import render_crash_without_locals
 from tui.console.widgets.header import TenantHeader
 from tui.console.widgets.palette import ExohopCommands, PaletteEntry, app_commands
 from tui.console.widgets.tenant_list import TenantList, TenantRows, display_name
+from tui.console.widgets.welcome import Welcome
 from tui.console.workers import Workers
 from tui.shell.safe_text import visible, visible_lines
 
@@ -72,6 +74,8 @@ class ExohopApp(App[int]):
         Binding("ctrl+t", "focus_tenants", "Tenants", id="tenants", tooltip="focus the tenant list"),
         Binding("ctrl+o", "focus_console", "Console", show=False, id="console",
                 tooltip="focus the console of the active tenant"),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="sidebar",
+                tooltip="show or hide the tenant list (it hides by itself below 100 columns)"),
         Binding("ctrl+p", "command_palette", "palette", show=False, priority=True, id="palette",
                 tooltip="command palette: every action by name (tenant: Connect, result: Export CSV, …)"),
         Binding("f1,question_mark", "help", "Keys", id="help", tooltip="key bindings"),
@@ -93,6 +97,8 @@ class ExohopApp(App[int]):
         self.workers_ = Workers(self)
         self.keys_in_use: dict[str, str] = {}   # the [keys] remappings in effect (binding id -> keys)
         self.character_keys = character_keys(Binding.make_bindings(self.BINDINGS), {})
+        self.sidebar_rule = SidebarRule()
+        self._sidebar: TenantList | None = None  # kept from compose: modal screens hide it from query_one
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -100,9 +106,10 @@ class ExohopApp(App[int]):
         yield TenantHeader(id="header")
         with Horizontal(id="main"):
             tenants = self.controller.tenants if self.controller else []
-            yield TenantList(tenants, id="sidebar")
+            self._sidebar = TenantList(tenants, id="sidebar")
+            yield self._sidebar
             with ContentSwitcher(initial="welcome", id="consoles"):
-                yield Static(Text(WELCOME), id="welcome")
+                yield Welcome(WELCOME, id="welcome")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -118,6 +125,7 @@ class ExohopApp(App[int]):
             self.call_after_refresh(self.workers_.setup, self._setup)
         if self._handle_signals:
             self._install_signal_handlers()
+        self.sync_sidebar()
 
     def on_unmount(self) -> None:
         sys.setswitchinterval(self._switch_interval)
@@ -156,9 +164,10 @@ class ExohopApp(App[int]):
     def _controller_ready(self, event: m.ControllerReady) -> None:
         self.controller = event.controller
         self._apply_controller()
-        if event.controller.demo is not None:
-            self.notify(f"{len(event.controller.tenants)} customer tenants on the built-in Exchange Online "
-                        "simulator (HTTPS on loopback); nothing leaves this machine.", title="Demo")
+        if event.controller.demo is not None:   # in the welcome pane: a toast would cover the console
+            self.query_one(Welcome).set_notice(
+                f"{len(event.controller.tenants)} customer tenants on the built-in Exchange Online "
+                "simulator (HTTPS on loopback); nothing leaves this machine.")
 
     @on(m.SetupFailed)
     def _setup_failed(self, event: m.SetupFailed) -> None:
@@ -246,6 +255,7 @@ class ExohopApp(App[int]):
         self.ctl.touch(domain)
         self.workers_.save_recent()
         self.refresh_marks()
+        self.sync_sidebar(leaving=True)   # collapsed now if it will be: the console lays out once, at its width
         self.call_after_refresh(console.focus)
 
     def connect(self, tenant: Any, password: str | None = None, *, fresh_sign_in: bool = False) -> None:
@@ -557,6 +567,44 @@ class ExohopApp(App[int]):
     def _notice(self, event: m.Notice) -> None:
         severity = event.severity if event.severity in ("information", "warning", "error") else "information"
         self.notify(event.message, title=event.title, severity=severity)  # type: ignore[arg-type]
+
+    # -- the sidebar (tui.console.sidebar has the rule) --------------------------------------------
+
+    def sync_sidebar(self, *, leaving: bool = False, width: int | None = None) -> None:
+        """Show or collapse the sidebar as the rule says; ``leaving``: the focus is on its way out."""
+        sidebar = self._sidebar
+        if sidebar is None or not sidebar.is_attached:   # a resize before the first compose
+            return
+        inside = not leaving and self._focus_in_sidebar()
+        sidebar.display = self.sidebar_rule.shown(width=width or self.size.width, focus_inside=inside,
+                                                  tenant_open=self.active is not None)
+
+    def _focus_in_sidebar(self) -> bool:
+        sidebar = self._sidebar
+        focused = sidebar.screen.focused if sidebar is not None and sidebar.is_attached else None
+        return focused is not None and sidebar in focused.ancestors_with_self
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.sync_sidebar(width=event.size.width)   # self.size is still the old one here
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.sync_sidebar()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self.sync_sidebar()
+
+    def action_toggle_sidebar(self) -> None:
+        if self._sidebar is None or self.sidebar_rule.toggle(bool(self._sidebar.display)):
+            self.sync_sidebar()
+            return
+        # Collapsed: the focus must not stay in it (keys would go to a hidden list).
+        leaving = self._focus_in_sidebar()
+        if leaving:
+            if (console := self.active_console) is not None:
+                console.focus()
+            else:
+                self._sidebar.screen.set_focus(None)
+        self.sync_sidebar(leaving=leaving)
 
     # -- actions -------------------------------------------------------------------------------------
 

@@ -310,14 +310,34 @@ def render_text(records: Iterable[Any], hint: FormatHint | None = None, width: i
 # -- Rich ------------------------------------------------------------------------------------------
 
 
+# A table column may shrink to this many cells (or its header, if longer) before the table stops
+# being readable: values cut shorter than that hide what tells rows apart (a domain, an address).
+READABLE_CELLS = 12
+
+
+def _natural_widths(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> list[int]:
+    return [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(headers)]
+
+
+def _readable_minimum(natural: Sequence[int], headers: Sequence[str]) -> list[int]:
+    return [min(n, max(len(h), READABLE_CELLS)) for n, h in zip(natural, headers, strict=True)]
+
+
 class RichFormatter:
     """Rich renderables for a stream, batch by batch, like ``TextFormatter``: the first batch of a
     table decides its columns and widths (fitted to ``width`` when given), later batches of the same
-    shape come without a header so they line up under it. No Textual needed."""
+    shape come without a header so they line up under it. No Textual needed.
 
-    def __init__(self, hint: FormatHint | None = None, width: int | None = None) -> None:
+    With ``wide_as_list``, a table whose columns cannot all keep a readable width in ``width`` is
+    shown as a list (Format-List), preceded by ``wide_note`` when given; a table Format-Table asked
+    for stays a table and drops the columns that do not fit, as the line shell does."""
+
+    def __init__(self, hint: FormatHint | None = None, width: int | None = None, *,
+                 wide_as_list: bool = False, wide_note: str = "") -> None:
         self.hint = hint
         self.width = width
+        self.wide_as_list = wide_as_list
+        self.wide_note = wide_note
         self._key: str | None = None
         self._view: View | None = None
         self._widths: list[int] | None = None
@@ -333,11 +353,14 @@ class RichFormatter:
             key = f"{_shape(run[0])}\x03{_group_label(run[0], group_by)}"
             fresh = self._view is None or key != self._key
             if fresh:
-                self._view = choose_view(run, self.hint)
+                chosen = choose_view(run, self.hint)
+                self._view = self._fitted(run, chosen)
                 self._key = key
                 self._widths = None
                 if group_by is not None:
                     parts.append(Text(f"\n   {group_by}: {_group_label(run[0], group_by)}\n", style="bold"))
+                if self._view is not chosen and self.wide_note:
+                    parts.append(Text(self.wide_note, style="dim italic"))
             view = self._view
             assert view is not None
             if view.kind == "scalar":
@@ -348,6 +371,21 @@ class RichFormatter:
                 parts.extend(self._list(run, view))
         return Group(*parts)
 
+    def fitted_view(self, records: Sequence[Any]) -> View:
+        """The view a first batch of ``records`` gets: ``choose_view``'s, or a list when too wide."""
+        return self._fitted(records, choose_view(records, self.hint))
+
+    def _fitted(self, run: Sequence[Any], view: View) -> View:
+        explicit_table = self.hint is not None and self.hint.view == "table"
+        if not (self.wide_as_list and self.width and view.kind == "table") or explicit_table:
+            return view
+        headers = [visible(c) for c in view.columns]
+        rows = [[_cell(property_value(r, c)) for c in view.columns] for r in run]
+        minimum = _readable_minimum(_natural_widths(rows, headers), headers)
+        if sum(minimum) + len(minimum) - 1 <= self.width:
+            return view
+        return View("list", view.columns)
+
     def _table(self, run: list[Any], view: View, header: bool) -> Any:
         from rich import box
         from rich.table import Table
@@ -356,10 +394,15 @@ class RichFormatter:
         rows = [[_cell(property_value(r, c)) for c in view.columns] for r in run]
         headers = [visible(c) for c in view.columns]
         if self._widths is None:
-            natural = [max([len(c), *(len(row[i]) for row in rows)]) for i, c in enumerate(headers)]
+            natural = _natural_widths(rows, headers)
             if self.width:
-                minimum = [min(n, max(len(c), 6)) for n, c in zip(natural, headers, strict=True)]
+                if self.wide_as_list and not (self.hint is not None and self.hint.view == "table"):
+                    minimum = _readable_minimum(natural, headers)   # fits: _fitted() checked
+                else:
+                    minimum = [min(n, max(len(c), 6)) for n, c in zip(natural, headers, strict=True)]
                 natural = _fit_widths(natural, minimum, self.width)
+                if self.wide_as_list:   # still too wide (Format-Table asked): the columns that fit
+                    natural = natural[:_columns_that_fit(natural, self.width)]
             self._widths = natural
             self._numeric = [any(is_number(property_value(r, c)) for r in run) for c in view.columns]
         # SIMPLE_HEAD's column divider is one space: columns sit one space apart, as in PowerShell.

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
+import re
 import time
 from collections.abc import Callable
 from typing import Any
 
+from textual.app import App
 from textual.pilot import Pilot
 
 from tui.console.app import ExohopApp
@@ -50,3 +53,20 @@ async def quit_app(app: ExohopApp, pilot: Pilot[Any]) -> None:
     """Ctrl+Q, then wait until the app has disconnected every session and exited."""
     await pilot.press("ctrl+q")
     await wait_for(pilot, lambda: not app.is_running)
+
+
+_TEXT = re.compile(r'<text class="[^"]*" x="([\d.]+)" y="[\d.]+" textLength="([\d.]+)" '
+                   r'clip-path="url\(#[^)]*-line-(\d+)\)">(.*?)</text>')
+
+
+def screen_lines(app: App[Any]) -> list[str]:
+    """The composited screen as lines of text (from the SVG that ``export_screenshot`` draws)."""
+    width, height = app.size
+    rows = [[" "] * width for _ in range(height)]
+    for x, length, line, raw in _TEXT.findall(app.export_screenshot()):
+        text = html.unescape(raw).replace("\xa0", " ")
+        column = round(float(x) / (float(length) / len(text)))
+        for i, ch in enumerate(text):
+            if 0 <= column + i < width and int(line) < height:
+                rows[int(line)][column + i] = ch
+    return ["".join(r).rstrip() for r in rows]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import html
 import logging
 import re
 import threading
@@ -38,7 +37,7 @@ from tui.remoting.auth.provider import DeviceCodePrompt, SignedInUser
 from tui.remoting.auth.provider import clock as remaining_text
 from tui.sim import SimAccount, Simulator
 
-from .conftest import wait_for
+from .conftest import screen_lines, wait_for
 
 pytestmark = pytest.mark.keyring
 
@@ -130,23 +129,6 @@ def dialog(app: Host) -> SignInScreen:
 
 
 # -- what is on the screen -----------------------------------------------------------------------------------
-
-_TEXT = re.compile(r'<text class="[^"]*" x="([\d.]+)" y="[\d.]+" textLength="([\d.]+)" '
-                   r'clip-path="url\(#[^)]*-line-(\d+)\)">(.*?)</text>')
-
-
-def screen_lines(app: App[Any]) -> list[str]:
-    """The composited screen as lines of text (from the SVG that ``export_screenshot`` draws)."""
-    width, height = app.size
-    rows = [[" "] * width for _ in range(height)]
-    for x, length, line, raw in _TEXT.findall(app.export_screenshot()):
-        text = html.unescape(raw).replace("\xa0", " ")
-        column = round(float(x) / (float(length) / len(text)))
-        for i, ch in enumerate(text):
-            if 0 <= column + i < width and int(line) < height:
-                rows[int(line)][column + i] = ch
-    return ["".join(r).rstrip() for r in rows]
-
 
 def screen_text(app: App[Any]) -> str:
     return "\n".join(screen_lines(app))

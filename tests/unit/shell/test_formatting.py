@@ -204,3 +204,56 @@ def test_iso_datetime_text_displays_like_a_date() -> None:
     assert format_value("2026-01-05T00:07:09") == "1/5/2026 12:07:09 AM"
     assert format_value("2026-01-05") == "2026-01-05"  # a plain date string is left alone
     assert format_value("12345") == "12345"
+
+
+ACCEPTED_DOMAIN = ("Deserialized.Microsoft.Exchange.Data.Directory.SystemConfiguration.AcceptedDomain",
+                   "Deserialized.System.Object")
+DOMAINS = [Record({"Name": d, "DomainName": d, "DomainType": "Authoritative", "Default": d == "contoso.com"},
+                  ACCEPTED_DOMAIN)
+           for d in ("contoso.com", "contoso.onmicrosoft.com", "contoso.mail.onmicrosoft.com")]
+
+
+def _rich_lines(renderable: object, width: int) -> list[str]:
+    console = Console(width=width, record=True, color_system=None)
+    console.print(renderable)
+    return [line.rstrip() for line in console.export_text().splitlines()]
+
+
+def test_a_table_that_fits_keeps_every_column_whole() -> None:
+    from tui.shell.formatting import RichFormatter
+
+    lines = _rich_lines(RichFormatter(width=79, wide_as_list=True, wide_note="NOTE").feed(DOMAINS), 79)
+    assert lines[0].split() == ["Name", "DomainName", "DomainType", "Default"]
+    assert lines[4].split() == ["contoso.mail.onmicrosoft.com", "contoso.mail.onmicrosoft.com",
+                                "Authoritative", "False"]
+    assert "NOTE" not in "\n".join(lines) and "…" not in "\n".join(lines)
+
+
+def test_a_table_too_wide_for_the_width_becomes_a_list_after_the_note() -> None:
+    from tui.shell.formatting import RichFormatter
+
+    fmt = RichFormatter(width=44, wide_as_list=True, wide_note="NOTE")
+    assert fmt.fitted_view(DOMAINS).kind == "list"
+    lines = _rich_lines(fmt.feed(DOMAINS), 44)
+    assert lines[0] == "NOTE"
+    assert "DomainName : contoso.mail.onmicrosoft.com" in lines and "DomainType : Authoritative" in lines
+    assert lines.count("Default    : False") == 2
+    # the next batch of the same stream continues the list (no second note)
+    more = _rich_lines(fmt.feed(DOMAINS[:1]), 44)
+    assert "NOTE" not in more and "Name       : contoso.com" in more
+
+
+def test_format_table_stays_a_table_and_drops_the_columns_that_do_not_fit() -> None:
+    from tui.shell.formatting import RichFormatter
+
+    fmt = RichFormatter(FormatHint("table"), width=30, wide_as_list=True, wide_note="NOTE")
+    lines = _rich_lines(fmt.feed(DOMAINS), 30)
+    assert "NOTE" not in lines
+    assert lines[0].split() == ["Name", "DomainName", "DomainType"]  # whole headers; Default left out
+    assert lines[2:] == render_text(DOMAINS, FormatHint("table"), 30).splitlines()[2:]  # as the line shell
+
+
+def test_without_wide_as_list_a_narrow_table_stays_a_table() -> None:
+    from tui.shell.formatting import RichFormatter
+
+    assert RichFormatter(width=40).fitted_view(DOMAINS).kind == "table"

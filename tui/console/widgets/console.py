@@ -51,7 +51,7 @@ from tui.remoting.events import (
     VerboseEvent,
     WarningEvent,
 )
-from tui.shell.formatting import RichFormatter, choose_view
+from tui.shell.formatting import RichFormatter
 from tui.shell.history import History
 from tui.shell.memory import CompletionMemory
 from tui.shell.records import Record
@@ -64,6 +64,7 @@ KEPT_RECORDS = 100_000  # …as long as together they hold no more records than 
 INLINE_LIST_OBJECTS = 20  # the same for list views (Format-List, wide objects): each takes many lines
 FLUSH_S = 0.05  # records are drawn in batches at most this often
 MAX_FLUSH_S = 0.5  # …and the interval grows with the cost of redrawing a big table
+WIDE_NOTE = "(too wide for a table here; F6 shows the table)"
 
 
 def prompt_for(tenant: Tenant) -> str:
@@ -95,10 +96,12 @@ class _Run:
         # frozen part) keeps its columns and widths and has no second header.
         self.formatter: RichFormatter | None = None
 
-    def base_formatter(self) -> RichFormatter:
-        """The formatter as the frozen output left it (a new one when the format hint changed)."""
+    def base_formatter(self, width: int) -> RichFormatter:
+        """The formatter as the frozen output left it (a new one, for ``width``, when the format hint
+        changed). A table too wide for the console is drawn as a list: every value stays whole in the
+        scrollback, where sideways scrolling would move the whole history and hide the first column."""
         if self.formatter is None or self.formatter.hint is not self.hint:
-            self.formatter = RichFormatter(self.hint)
+            self.formatter = RichFormatter(self.hint, width, wide_as_list=True, wide_note=WIDE_NOTE)
         return self.formatter
 
 
@@ -401,7 +404,8 @@ class TenantConsole(Widget):
 
     def _add_record(self, run: _Run, record: Record) -> bool:
         if run.cap is None:
-            is_list = isinstance(record, Record) and choose_view([record], run.hint).kind == "list"
+            formatter = run.base_formatter(self.scrollback.render_width)
+            is_list = isinstance(record, Record) and formatter.fitted_view([record]).kind == "list"
             run.cap = INLINE_LIST_OBJECTS if is_list else INLINE_ROWS
             run.unit = "objects" if is_list else "rows"
         if run.shown >= run.cap:
@@ -425,7 +429,8 @@ class TenantConsole(Widget):
             if live is not None and self._live_table and 0 < self._live_rows <= len(run.block):
                 strips, formatter, rest = list(self._live_table), live, run.block[self._live_rows:]
             else:
-                strips, formatter, rest = [], copy.copy(run.base_formatter()), run.block
+                base = run.base_formatter(self.scrollback.render_width)
+                strips, formatter, rest = [], copy.copy(base), run.block
             if rest:
                 strips += self.scrollback.render_strips(formatter.feed(rest))
             self.scrollback.append_strips(strips)
@@ -479,7 +484,7 @@ class TenantConsole(Widget):
         started = time.monotonic()
         gen = self._block_gen
         width = self.scrollback.render_width
-        formatter = copy.copy(run.base_formatter())  # the copy learns this block's widths
+        formatter = copy.copy(run.base_formatter(width))  # the copy learns this block's widths
         future = asyncio.get_running_loop().run_in_executor(
             _render_pool(), _render_to_strips, self._thread_console(), formatter, rows, width)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
@@ -51,19 +52,13 @@ class TenantHeader(Widget):
             sessions = Text(f"sessions {self.open_sessions}/{self.max_sessions}", Style(bold=True))
         if self.read_only:   # with the session count, so no narrowing ever drops it
             sessions = Text.assemble((" READ-ONLY ", Style(bold=True, color="white", bgcolor="red")), " ", sessions)
-        right = Text(no_wrap=True)
-        if self.account:
-            if self.sign_in == "signed in":
-                right.append("signed in as ", Style(dim=True))
-            right.append(visible(self.account), Style(dim=True))
-            if self.sign_in == "not signed in":
-                right.append(" · not signed in", Style(italic=True, color="yellow"))
-            elif self.sign_in == "app":
-                right.append(" · app", Style(dim=True))
-            right.append("  ")
-        right.append_text(sessions)
+        account = visible(self.account)
+        right = self._right(account, sessions, prefix=True)
         if text.cell_len + right.cell_len + 1 > width:
-            right = sessions  # narrow: the tenant and the status win over the account name
+            # Narrow: the tenant and the status win; the account is shortened (two spaces after the
+            # tenant tell them apart), never dropped.
+            around = self._right(account, sessions).cell_len - cell_len(account)
+            right = self._right(shorten_account(account, width - text.cell_len - 2 - around), sessions)
         gap = width - text.cell_len - right.cell_len
         if gap < 1:
             text.truncate(max(1, width - right.cell_len - 1), overflow="ellipsis")
@@ -71,3 +66,35 @@ class TenantHeader(Widget):
         text.append(" " * gap)
         text.append_text(right)
         return text
+
+    def _right(self, account: str, sessions: Text, *, prefix: bool = False) -> Text:
+        """The right end: ``[signed in as ]account[ · not signed in]  sessions``."""
+        right = Text(no_wrap=True)
+        if account:
+            if prefix and self.sign_in == "signed in":
+                right.append("signed in as ", Style(dim=True))
+            right.append(account, Style(dim=True))
+            if self.sign_in == "not signed in":
+                right.append(" · not signed in", Style(italic=True, color="yellow"))
+            elif self.sign_in == "app":
+                right.append(" · app", Style(dim=True))
+            right.append("  ")
+        right.append_text(sessions)
+        return right
+
+
+MIN_ACCOUNT_CELLS = 6  # below this a shortened account says nothing: left out
+
+
+def shorten_account(upn: str, room: int) -> str:
+    """``upn`` in at most ``room`` cells: whole; else without its domain's suffix, which partner
+    accounts share (``admin@fabrikampartner…``); else cut at the end of that; "" when ``room`` is tiny."""
+    if cell_len(upn) <= room:
+        return upn
+    if room < MIN_ACCOUNT_CELLS:
+        return ""
+    local, at, domain = upn.partition("@")
+    label = domain.split(".", 1)[0]
+    short = Text(f"{local}@{label}…" if at and label != domain else upn)
+    short.truncate(room, overflow="ellipsis")
+    return short.plain

@@ -27,7 +27,9 @@ DEFAULT_MAX_LINES = 50_000
 
 class ScrollbackLog(ScrollView, can_focus=True):
     DEFAULT_CSS = """
-    ScrollbackLog { background: $surface; scrollbar-gutter: stable; overflow-x: auto; }
+    /* A one-column scrollbar: in an 80-column terminal a result gets 79 cells, as PowerShell's. */
+    ScrollbackLog { background: $surface; scrollbar-gutter: stable; overflow-x: auto;
+        scrollbar-size-vertical: 1; }
     ScrollbackLog:focus { background-tint: $foreground 3%; }
     """
 
