@@ -16,7 +16,10 @@ cache: a private PYTHONPYCACHEPREFIX, so an installed exohop's compiled modules 
 tree is not written to). Baselines in the same run: ``bare_prompt``, a Python process that imports
 prompt_toolkit and shows a PromptSession prompt (the floor of any prompt_toolkit REPL), and
 ``demo_simulator``, the time ``start_demo()`` takes in a fresh process (the embedded simulator the
-demo starts before anything else; a real tenant has no such cost). ``--tree`` runs another checkout
+demo starts before anything else; a real tenant has no such cost). ``configured_prompt``: the same
+shell without ``--demo``, on a configuration ``exohop simulate --write-config`` wrote (a simulator in
+its own process, as a real endpoint is): start to prompt, no simulator in the shell's process (the
+connect behind the prompt then asks for a sign-in, which this measure does not wait for). ``--tree`` runs another checkout
 (e.g. the commit before this change) for a before/after. Prints one JSON document.
 """
 
@@ -148,6 +151,29 @@ def demo_simulator_s(tree: Path, root: Path) -> float:
     return float(done.stdout.split()[-1])
 
 
+def configured_prompt(tree: Path, root: Path, runs: int) -> list[float]:
+    """Start to prompt of ``exohop shell -t contoso`` on a real configuration (a simulator elsewhere)."""
+    env = environment(tree, root)
+    sim = subprocess.Popen([sys.executable, "-m", "tui", "simulate", "--write-config", env["EXOHOP_CONFIG_DIR"]],
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert sim.stdout is not None
+        sim.stdout.readline()   # its one JSON line: the configuration is written
+        times = []
+        for _ in range(runs + 1):   # the first fills the byte-code cache
+            term = Terminal([sys.executable, "-m", "tui", "shell", "-t", "contoso"], env)
+            try:
+                times.append(term.wait_for(rb"PS>"))
+            finally:
+                os.kill(term.pid, signal.SIGKILL)
+                os.waitpid(term.pid, 0)
+                os.close(term.fd)
+        return times[1:]
+    finally:
+        sim.terminate()
+        sim.wait(30)
+
+
 def med(values: list[float]) -> float:
     return round(statistics.median(values), 3)
 
@@ -173,6 +199,7 @@ def main() -> None:
                               "ready_s": med([r["ready"] for r in runs]),
                               "prompt_cpu_s": med([r["cpu"] for r in runs]),
                               "prompt_all_s": [round(r["prompt"], 3) for r in runs]}
+        out["configured_prompt_s"] = med(configured_prompt(args.tree, root / "configured", args.runs))
         out["demo_simulator_s"] = med([demo_simulator_s(args.tree, root) for _ in range(args.runs)])
     print(json.dumps(out, indent=2))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -38,19 +37,17 @@ def test_records_stream_before_the_pipeline_ends(big_sim, open_session) -> None:
 
     def on_event(event: object) -> None:
         if isinstance(event, RecordEvent) and not first:
-            first["at"] = time.monotonic()
             first["receives"] = big_sim.stats()["requests"]["Receive"]
         if isinstance(event, ProgressEvent):
             progress.append(event)
 
-    t0 = time.monotonic()
     summary = session.run("Get-Mailbox -ResultSize Unlimited", on_event)
-    total = time.monotonic() - t0
     assert summary.outcome == "ok" and summary.records == 1200
     receives = big_sim.stats()["requests"]["Receive"]
     assert int(first["receives"]) < receives - 2, (   # type: ignore[call-overload]
         "the first record must reach the caller before the rest of the output is even fetched")
-    assert float(first["at"]) - t0 < total / 2   # type: ignore[arg-type]
+    # (No wall-clock ratio: since output is read straight into Records the whole run is short, and on a
+    # loaded machine the first Receive's share of it swings; the Receive count above is the proof.)
     # Progress records arrive with the data ("Retrieved 500 of 1,200 mailboxes"), the last one completed.
     assert len(progress) >= 3 and progress[-1].completed and not progress[1].completed
     assert 0 < progress[1].percent < 100 and "of 1,200" in progress[1].status

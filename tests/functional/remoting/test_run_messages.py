@@ -222,7 +222,7 @@ def test_the_shell_demo_keeps_its_history_and_transcript_in_the_demo_folder(exoh
             pass
         os.close(fd)
     demo = demo_folders()
-    assert "Get-Mailbox -ResultSize 1" in (demo.history / "contoso.onmicrosoft.com.txt").read_text()
+    assert "Get-Mailbox -ResultSize 1" in (demo.history / "contoso.onmicrosoft.com.json").read_text()   # the shared file
     assert "Get-Mailbox -ResultSize 1" in (demo.transcripts / "contoso.onmicrosoft.com.jsonl").read_text()
     assert not (exohop_dirs["data"] / "history").exists() and not (exohop_dirs["data"] / "transcripts").exists()
     assert files_under(exohop_dirs["cache"]) == []

@@ -262,8 +262,7 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-_COMPLETE = ("complete in place: one candidate whole, several their common beginning; when nothing more is "
-             "common, the dropdown; in the dropdown: take the pick")
+_COMPLETE = "complete in place (several: what they share; again: the dropdown, or take its pick)"
 _HISTORY = "history when the dropdown is closed; move in the dropdown when open"
 _PAGE = "scroll the console; a page in the dropdown when open"
 
