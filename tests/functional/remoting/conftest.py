@@ -5,6 +5,10 @@
 from __future__ import annotations
 
 import os
+import re
+import select
+import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +39,58 @@ def write_sim_config(dirs: dict[str, Path], server: Any, tenants: list[str], *, 
     """``write_config`` for the first account of an in-process Simulator."""
     write_config(dirs, upn=server.accounts[0].upn, url=url or server.url, ca_file=ca_file or server.ca_file,
                  tenants=tenants, confirm=confirm)
+
+
+class Pty:
+    """A child process on a pseudo-terminal: what it shows (escape sequences dropped), read until a pattern.
+    With ``cpr`` it answers cursor-position requests as a real terminal does."""
+
+    ANSI = re.compile(rb"\x1b\[[0-9;?]*[a-zA-Z]")
+
+    def __init__(self, pid: int, fd: int, *, cpr: bool = False) -> None:
+        self.pid, self.fd, self.cpr = pid, fd, cpr
+        self.buffer = b""        # what was read since the last clear()
+        self._asked = 0
+
+    def read_until(self, pattern: bytes, timeout: float = 30) -> bytes:
+        """What the screen showed (since the last clear) once ``pattern`` (a regex) is in it."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            clean = self.ANSI.sub(b"", self.buffer)
+            if re.search(pattern, clean):
+                return clean
+            if select.select([self.fd], [], [], 0.1)[0]:
+                try:
+                    chunk = os.read(self.fd, 65536)
+                except OSError:
+                    break
+                self.buffer += chunk
+                if self.cpr:
+                    asked = self.buffer.count(b"\x1b[6n")
+                    for _ in range(asked - self._asked):
+                        os.write(self.fd, b"\x1b[1;1R")
+                    self._asked = asked
+        raise AssertionError(f"no {pattern!r} in {self.ANSI.sub(b'', self.buffer)[-2000:]!r}")
+
+    def clear(self) -> None:
+        self.buffer, self._asked = b"", 0
+
+    def type(self, text: str) -> None:
+        os.write(self.fd, text.encode())
+
+    def exit_status(self) -> int:
+        """Wait for the child to leave; its exit code."""
+        _, status = os.waitpid(self.pid, 0)
+        return os.WEXITSTATUS(status)
+
+    def close(self) -> None:
+        """Kill the child if it is still there, and close the terminal."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(self.fd)
 
 
 def spawn_shell(secret_service: Any, tenant: str, *, cpr: bool = False) -> tuple[int, int]:

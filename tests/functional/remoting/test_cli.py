@@ -16,7 +16,7 @@ import pytest
 from tui import accounts
 from tui.cli.main import main
 
-from .conftest import keyring_env, seed_cache, spawn_shell, write_sim_config
+from .conftest import Pty, keyring_env, seed_cache, spawn_shell, write_sim_config
 
 pytestmark = pytest.mark.keyring
 
@@ -183,59 +183,31 @@ def test_run_with_no_cache_imports_only_the_lines_commands(sim, secret_service, 
 
 def test_shell_repl_runs_stops_with_ctrl_c_and_closes(make_sim, secret_service, exohop_dirs,
                                                       seeded_catalog) -> None:   # type: ignore[no-untyped-def]
-    import re
-    import select
 
     server = make_sim(mailboxes=3000, latency_ms=20)
     a = server.accounts[0]
     seed_cache(exohop_dirs["cache"], server, seeded_catalog)
     write_sim_config(exohop_dirs, server, [a.tenants[0]])
     accounts.set_password(a.upn, a.password)
-    pid, fd = spawn_shell(secret_service, "contoso")
-    buffer = b""
-
-    ansi = re.compile(rb"\x1b\[[0-9;?]*[a-zA-Z]")
-
-    def read_until(pattern: bytes, timeout: float = 30) -> bytes:
-        nonlocal buffer
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            clean = ansi.sub(b"", buffer)
-            if re.search(pattern, clean):
-                return clean
-            ready, _, _ = select.select([fd], [], [], 0.1)
-            if ready:
-                try:
-                    buffer += os.read(fd, 65536)
-                except OSError:
-                    break
-        tail = ansi.sub(b"", buffer)[-2000:]
-        raise AssertionError(f"no {pattern!r} in {tail!r}")
-
+    term = Pty(*spawn_shell(secret_service, "contoso"))
     try:
-        read_until(rb"PS>")
-        os.write(fd, b"Get-Mailbox -ResultSize 2 | Select-Object Name\r")
-        read_until(rb"Name\s*\r?\n-+")
-        buffer = b""
-        os.write(fd, b"Get-Mailbox -ResultSize Unlimited\r")
-        read_until(rb"ProhibitSendQuota")        # records are streaming in (the table has begun)
+        term.read_until(rb"PS>")
+        term.type("Get-Mailbox -ResultSize 2 | Select-Object Name\r")
+        term.read_until(rb"Name\s*\r?\n-+")
+        term.clear()
+        term.type("Get-Mailbox -ResultSize Unlimited\r")
+        term.read_until(rb"ProhibitSendQuota")        # records are streaming in (the table has begun)
         signals = server.stats()["requests"]["Signal"]
-        os.write(fd, b"\x03")                                     # Ctrl+C: the PSRP stop
-        read_until(rb"\(stopped\)")
+        term.type("\x03")                                         # Ctrl+C: the PSRP stop
+        term.read_until(rb"\(stopped\)")
         assert server.stats()["requests"]["Signal"] == signals + 1
         assert server.stats()["open_shells"] == {a.upn: 1}        # the session stays open and usable
-        os.write(fd, b"exit\r")
-        _, status = os.waitpid(pid, 0)
-        assert os.WEXITSTATUS(status) == 0
+        term.type("exit\r")
+        assert term.exit_status() == 0
         assert server.stats()["open_shells"] == {}
         # The history file the console shares (tui.shell.history_file).
         history = json.loads((exohop_dirs["data"] / "history" / f"{a.tenants[0]}.json").read_text())["entries"]
         assert "Get-Mailbox -ResultSize Unlimited" in history
     finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        os.close(fd)
+        term.close()
         accounts.delete_password(a.upn)

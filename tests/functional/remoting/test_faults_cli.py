@@ -12,10 +12,8 @@ import json
 import logging
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,7 @@ import pytest
 from tui import accounts, logs
 from tui.cli.main import main
 
-from .conftest import keyring_env, seed_cache, spawn_shell, write_sim_config
+from .conftest import Pty, keyring_env, seed_cache, spawn_shell, write_sim_config
 
 CLASS_NAME = re.compile(r"[A-Z][a-zA-Z]+(Error|Exception)\b")
 
@@ -239,49 +237,30 @@ def test_run_requires_yes_for_a_state_changing_line(exohop_dirs: dict[str, Path]
 @pytest.mark.keyring
 def test_shell_asks_naming_the_tenant_and_audits_a_decline(make_sim, secret_service, exohop_dirs,
                                                            seeded_catalog) -> None:   # type: ignore[no-untyped-def]
-    import select
 
     server = make_sim(mailboxes=3)
     a = server.accounts[0]
     seed_cache(exohop_dirs["cache"], server, seeded_catalog)
     write_sim_config(exohop_dirs, server, [a.tenants[0]])
     accounts.set_password(a.upn, a.password)
-    pid, fd = spawn_shell(secret_service, "contoso")
-    ansi = re.compile(rb"\x1b\[[0-9;?]*[a-zA-Z]")
-    buffer = b""
+    term = Pty(*spawn_shell(secret_service, "contoso"))
 
-    def read_until(pattern: bytes, timeout: float = 30) -> None:
-        nonlocal buffer
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if re.search(pattern, ansi.sub(b"", buffer)):
-                buffer = b""
-                return
-            if select.select([fd], [], [], 0.1)[0]:
-                try:
-                    buffer += os.read(fd, 65536)
-                except OSError:
-                    break
-        raise AssertionError(f"no {pattern!r} in {ansi.sub(b'', buffer)[-2000:]!r}")
+    def read_until(pattern: bytes) -> None:   # each wait looks only at what came after the last one
+        term.read_until(pattern)
+        term.clear()
 
     line = "Remove-MailboxPermission -Identity LeeG -User AdeleV -AccessRights FullAccess"
     try:
         read_until(rb"PS>")
-        os.write(fd, line.encode() + b"\r")
+        term.type(line + "\r")
         read_until(rb"changes Contoso \(contoso\.onmicrosoft\.com\)\. Run it\? \[y/N\]")
-        os.write(fd, b"n\r")
+        term.type("n\r")
         read_until(rb"Not run\.")
         read_until(rb"PS>")
-        os.write(fd, b"exit\r")
-        _, status = os.waitpid(pid, 0)
-        assert os.WEXITSTATUS(status) == 0, _rest(fd)
+        term.type("exit\r")
+        assert term.exit_status() == 0, _rest(term.fd)
     finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        os.close(fd)
+        term.close()
         accounts.delete_password(a.upn)
     entries = _transcript(exohop_dirs, a.tenants[0])     # the session writes a line for whatever it ran
     assert [(e["line"], e["outcome"]) for e in entries] == [(line, "declined")]

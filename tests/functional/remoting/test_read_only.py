@@ -7,10 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import select
-import signal
 import sys
-import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -22,7 +19,7 @@ from tui import accounts
 from tui.cli.main import main
 from tui.remoting.events import ErrorEvent, Event, RecordEvent, WarningEvent
 
-from .conftest import keyring_env, seed_cache, write_sim_config
+from .conftest import Pty, keyring_env, seed_cache, write_sim_config
 
 pytestmark = pytest.mark.keyring
 
@@ -150,44 +147,21 @@ def test_shell_read_only_refuses_a_set_line_without_asking_and_runs_whatif(
     if pid == 0:   # the child: exohop shell --read-only on a terminal
         env = keyring_env(secret_service, PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm", COLUMNS="160")
         os.execve(sys.executable, [sys.executable, "-m", "tui", "shell", "--read-only", "-t", "contoso"], env)
-    buffer = b""
-    ansi = re.compile(rb"\x1b\[[0-9;?]*[a-zA-Z]")
-
-    def read_until(pattern: bytes, timeout: float = 30) -> bytes:
-        nonlocal buffer
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            clean = ansi.sub(b"", buffer)
-            if re.search(pattern, clean):
-                return clean
-            ready, _, _ = select.select([fd], [], [], 0.1)
-            if ready:
-                try:
-                    buffer += os.read(fd, 65536)
-                except OSError:
-                    break
-        raise AssertionError(f"no {pattern!r} in {ansi.sub(b'', buffer)[-2000:]!r}")
-
+    term = Pty(pid, fd)
     try:
-        read_until(rb"PS>")
-        buffer = b""
-        os.write(fd, SET_LINE.encode() + b"\r")
-        shown = read_until(rb"run it without\s+--read-only")
+        term.read_until(rb"PS>")
+        term.clear()
+        term.type(SET_LINE + "\r")
+        shown = term.read_until(rb"run it without\s+--read-only")
         assert re.search(rb"Read-only: Set-Mailbox\s+changes\s+the\s+tenant", shown)
         assert b"Run it?" not in shown                             # refused, not asked
-        buffer = b""
-        os.write(fd, SET_LINE.encode() + b" -WhatIf\r")
-        read_until(rb"What if")
-        os.write(fd, b"exit\r")
-        _, status = os.waitpid(pid, 0)
-        assert os.WEXITSTATUS(status) == 0
+        term.clear()
+        term.type(SET_LINE + " -WhatIf\r")
+        term.read_until(rb"What if")
+        term.type("exit\r")
+        assert term.exit_status() == 0
     finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        os.close(fd)
+        term.close()
     try:   # the session's background catalog refresh also sends commands: the data tells what ran
         assert main(["run", "-t", "contoso", f"Get-Mailbox -Identity {alias} | Select-Object CustomAttribute1",
                      "--format", "json"]) == 0

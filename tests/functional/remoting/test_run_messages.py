@@ -10,7 +10,6 @@ import os
 import pty
 import re
 import select
-import signal
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ import pytest
 from tui import accounts
 from tui.config import demo_folders
 
-from .conftest import spawn_shell, write_sim_config
+from .conftest import Pty, spawn_shell, write_sim_config
 
 ROOT = Path(__file__).resolve().parents[3]
 ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
@@ -136,21 +135,9 @@ def test_import_progress_is_shown_for_a_slow_import(make_sim: Any, secret_servic
     a = server.accounts[0]
     write_sim_config(exohop_dirs, server, [a.tenants[0]])
     accounts.set_password(a.upn, a.password)
-    pid, fd = spawn_shell(secret_service, "contoso", cpr=True)
-    shown, raw = "", b""
+    term = Pty(*spawn_shell(secret_service, "contoso", cpr=True), cpr=True)
     try:
-        deadline = time.monotonic() + 90
-        while not re.search(r"ready · \d+ commands", shown) and time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(fd, 65536)
-                except OSError:
-                    break
-                for _ in range((raw[-8:] + chunk).count(b"\x1b[6n")):   # the terminal's answer to a CPR
-                    os.write(fd, b"\x1b[1;1R")
-                raw += chunk
-                shown += ANSI.sub("", chunk.decode("utf-8", "replace"))
+        shown = term.read_until("ready · \\d+ commands".encode(), timeout=90).decode("utf-8", "replace")
         assert "PS>" in shown, shown[-2000:]
         # The toolbar is redrawn by difference (only the changed cells), so the counts are not read here:
         # that the import showed, and before the commands were ready, is.
@@ -158,16 +145,10 @@ def test_import_progress_is_shown_for_a_slow_import(make_sim: Any, secret_servic
         ready_count = re.findall(r"ready · (\d+) commands", shown)
         assert importing != -1 and ready_count, shown[-2000:]
         assert importing < shown.rfind("ready · ") and int(ready_count[-1]) > 100, shown[-2000:]
-        os.write(fd, b"exit\r")
-        _, status = os.waitpid(pid, 0)
-        assert os.WEXITSTATUS(status) == 0
+        term.type("exit\r")
+        assert term.exit_status() == 0
     finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        os.close(fd)
+        term.close()
         accounts.delete_password(a.upn)
 
 
@@ -193,34 +174,15 @@ def test_the_shell_demo_keeps_its_history_and_transcript_in_the_demo_folder(exoh
     if pid == 0:
         os.execve(sys.executable, [sys.executable, "-m", "tui", "shell", "--demo", "-t", "contoso"],
                   dict(os.environ, PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm", COLUMNS="120"))
-    shown = ""
-
-    def until(text: str) -> None:
-        nonlocal shown
-        deadline = time.monotonic() + 60
-        while text not in shown and time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 0.2)
-            if ready:
-                try:
-                    shown += ANSI.sub("", os.read(fd, 65536).decode("utf-8", "replace"))
-                except OSError:
-                    break
-        assert text in shown, shown[-2000:]
-
+    term = Pty(pid, fd)
     try:
-        until("PS>")
-        os.write(fd, b"Get-Mailbox -ResultSize 1 | Select-Object Name\r")
-        until("LeeG")
-        os.write(fd, b"exit\r")
-        _, status = os.waitpid(pid, 0)
-        assert os.WEXITSTATUS(status) == 0
+        term.read_until(rb"PS>", timeout=60)
+        term.type("Get-Mailbox -ResultSize 1 | Select-Object Name\r")
+        term.read_until(rb"LeeG", timeout=60)
+        term.type("exit\r")
+        assert term.exit_status() == 0
     finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        os.close(fd)
+        term.close()
     demo = demo_folders()
     assert "Get-Mailbox -ResultSize 1" in (demo.history / "contoso.onmicrosoft.com.json").read_text()   # the shared file
     assert "Get-Mailbox -ResultSize 1" in (demo.transcripts / "contoso.onmicrosoft.com.jsonl").read_text()
