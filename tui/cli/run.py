@@ -38,6 +38,21 @@ def remote_command_names(line: str) -> list[str]:
     return names
 
 
+def one_shot_import(line: str) -> list[str]:
+    """What a one-shot session without a cache imports for ``line``: its remote commands, and
+    Select-Object when the line selects (the endpoint listing it lets the selection run on the server)."""
+    from tui.shell import parse
+    from tui.shell.local_catalog import local_cmdlet
+    from tui.shell.plan import REMOTE_SELECT
+
+    names = remote_command_names(line)
+    if not names:
+        return names
+    selects = any((found := local_cmdlet(c.name)) is not None and found.name == REMOTE_SELECT
+                  for statement in parse(line).statements for c in statement.commands)
+    return [*names, REMOTE_SELECT] if selects else names
+
+
 def _one_shot_factory(names: list[str]) -> Callable[..., Any]:
     """Sessions for `exohop run`: the cached catalog as is (no background refresh, the process ends
     soon); with no cache, only the line's own commands are imported (like Import-PSSession
@@ -149,7 +164,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
         redirects = RedirectsSeen(env.folders.data)
         pool = SessionPool(env.config.settings.max_sessions_per_account, cache_dir=env.folders.cache,
                            rest_concurrency=env.config.settings.rest_concurrency_per_tenant,
-                           transcript=transcript, factory=_one_shot_factory(remote_command_names(line)),
+                           transcript=transcript, factory=_one_shot_factory(one_shot_import(line)),
                            journal=env.journal())
         with termination_signals():
             for tenant in tenants:

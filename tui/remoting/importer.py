@@ -28,10 +28,11 @@ from tui.shell.records import Record
 
 log = logging.getLogger(__name__)
 
-# Import-PSSession leaves these out: they run locally (PROTOCOL.md).
+# Import-PSSession leaves these out: they run locally (PROTOCOL.md). Select-Object is kept: that the
+# endpoint lists it is what lets a session send ``Select-Object Name, …`` in its remote pipeline
+# (tui.shell.plan.with_remote_select); the binder still binds it against the local catalog.
 SKIPPED_COMMANDS = frozenset(n.lower() for n in (
-    "Get-Command", "Get-FormatData", "Get-Help", "Select-Object", "Measure-Object", "Exit-PSSession",
-    "Out-Default"))
+    "Get-Command", "Get-FormatData", "Get-Help", "Measure-Object", "Exit-PSSession", "Out-Default"))
 # Common parameters every cmdlet takes; they only clutter completion (ErrorAction/WarningAction are kept).
 DROPPED_COMMON = frozenset(n.lower() for n in (
     "Verbose", "Debug", "ErrorVariable", "WarningVariable", "OutVariable", "OutBuffer", "PipelineVariable",

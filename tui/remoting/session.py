@@ -4,7 +4,9 @@ open():  URI = endpoint + ``?DelegatedOrg=<domain>``; RunspacePool(configuration
          over Basic auth and verified TLS; redirects followed like ``-AllowRedirection``; the catalog
          from the cache at once (refreshed in the background) or imported with progress.
 run():   (SessionCore) parse → bind → plan → the remote prefix as ONE PSRP pipeline, streamed → the
-         local suffix on the stream → events to the caller as they arrive → one transcript line.
+         local suffix on the stream → events to the caller as they arrive → one transcript line. A
+         leading ``Select-Object Name, …`` of the suffix also ends the PSRP pipeline when the endpoint
+         lists Select-Object (``tui.shell.plan.with_remote_select``; ``remote_select = False`` turns it off).
 stop():  the PSRP stop of the running pipeline; the session stays usable.
 close(): WS-Management Delete of the shell.
 
@@ -83,6 +85,7 @@ class DelegatedSession(SessionCore):
     """A delegated session to ``tenant`` as ``account``. The password stays in memory, never in text."""
 
     transport_name = "psrp"
+    runs_remote_select = True   # a PSRP pipeline may end in Select-Object when the endpoint lists it
 
     def __init__(self, account: Account, tenant: Tenant, password: str, *, cache_dir: Path | None = None,
                  transcript: Transcript | None = None, refresh_in_background: bool = True,

@@ -58,6 +58,8 @@ class SessionCore(ABC):
     """One tenant as one account. Blocking calls: the UI runs them in thread workers, the CLI on its main thread."""
 
     transport_name = ""
+    # The transport sends a remote Select-Object (plan.with_remote_select) when the endpoint lists it.
+    runs_remote_select = False
 
     def __init__(self, account: Account, tenant: Tenant, *, cache_dir: Path | None = None,
                  transcript: Transcript | None = None, save_cache: bool = True,
@@ -84,6 +86,8 @@ class SessionCore(ABC):
         # that changes the tenant is refused before anything is sent; ``read_only_leave`` says how to leave.
         self.read_only = account.read_only
         self.read_only_leave = f"set read_only = false for {account.upn} in config.toml"
+        # False: every Select-Object runs here only (a bench's baseline, or an endpoint that misbehaves).
+        self.remote_select = True
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.tenant.domain!r}, account={self.account.upn!r}, "
@@ -311,14 +315,22 @@ class SessionCore(ABC):
         return done("errors" if counts.errors else "ok", assigned=assigned)
 
     def _plan(self, statement: Any, variables: dict[str, Any]) -> Any:
-        from tui.shell.plan import plan_pipeline
+        from tui.shell.local_catalog import local_cmdlet
+        from tui.shell.plan import plan_pipeline, with_remote_select
 
         for command in getattr(statement, "commands", ()):
+            if local_cmdlet(command.name) is not None:
+                continue   # binds against the local catalog: the server's detail of it is never used
             try:
                 self.ensure_detail(command.name)
             except RemotingError as exc:   # bind with what the catalog gave; the run reports trouble
                 log.info("no parameter detail for %s: %s", command.name, exc.kind)
-        return plan_pipeline(statement, self.catalog, variables)
+        plan = plan_pipeline(statement, self.catalog, variables)
+        if self.runs_remote_select and self.remote_select:
+            plan = with_remote_select(plan, self.catalog)
+            if plan.projected:
+                log.debug("Select-Object %s runs on the server too", ", ".join(plan.projected))
+        return plan
 
     def _execute(self, plan: Any, counts: Counts, variables: dict[str, Any]) -> list[Record]:
         """Run a plan: remote prefix streamed into the local suffix; returns the result records."""

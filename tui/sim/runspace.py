@@ -129,7 +129,8 @@ class Shell:
     """A RunspacePool the simulator serves; all psrpcore access goes through ``self.cond``."""
 
     def __init__(self, shell_id: str, upn: str, tenant: str, engine: Engine, *, fragment_size: int,
-                 idle_timeout: float = 900.0, on_cpu: Callable[[float], None] = lambda s: None) -> None:
+                 idle_timeout: float = 900.0, on_cpu: Callable[[float], None] = lambda s: None,
+                 on_pipeline: Callable[[Sequence[str]], None] = lambda names: None) -> None:
         self.shell_id = shell_id
         self.upn = upn
         self.tenant = tenant
@@ -141,6 +142,7 @@ class Shell:
         self.client_ip = ""
         self._fragment_size = max(fragment_size, 1024)
         self._on_cpu = on_cpu
+        self._on_pipeline = on_pipeline    # each statement's command names, as the client sent them
         self._pool = ServerRunspacePool(application_private_data={
             "PSVersionTable": {"PSVersion": "5.1.19041.1", "PSEdition": "Desktop"},
         })
@@ -353,6 +355,8 @@ class Shell:
             if cmd.end_of_statement:
                 statements.append([])
         statements = [s for s in statements if s]
+        for statement in statements:
+            self._on_pipeline([name for name, _ in statement])
         if scripted:
             # NoLanguage endpoint: a script never reaches the engine.
             self._finish(run, CmdletError(SCRIPT_REFUSED, category="ParserError", error_id="ScriptsNotAllowed",

@@ -29,7 +29,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -71,10 +71,17 @@ class Stats:
         self.shells_deleted = 0
         self.shells_expired = 0
         self.cpu_seconds = 0.0             # CPU the server spent: request handling (incl. TLS) + pipelines
+        # Each PSRP pipeline the clients sent, as its command names ("Get-Mailbox | Select-Object"): what
+        # ran on the server and what the client kept for itself.
+        self.pipelines: Counter[str] = Counter()
 
     def count(self, action: str) -> None:
         with self._lock:
             self.requests[action] += 1
+
+    def pipeline(self, names: Sequence[str]) -> None:
+        with self._lock:
+            self.pipelines[" | ".join(names)] += 1
 
     def add(self, name: str, amount: float = 1) -> None:
         with self._lock:
@@ -90,6 +97,7 @@ class Stats:
                 "shells_deleted": self.shells_deleted,
                 "shells_expired": self.shells_expired,
                 "server_cpu_seconds": round(self.cpu_seconds, 6),
+                "pipelines": dict(self.pipelines),
             }
 
 
@@ -274,7 +282,8 @@ class Service:
             # ~Envelope budget for fragments: the client's MaxEnvelopeSize less the response's own XML.
             raw_budget = (req.max_envelope_size - wsman.receive_overhead(shell_id)) * 3 // 4
             shell = Shell(shell_id, account.upn, tenant, self.engine, fragment_size=min(raw_budget, 64 * 1024),
-                          idle_timeout=idle_timeout, on_cpu=lambda s: self.stats.add("cpu_seconds", s))
+                          idle_timeout=idle_timeout, on_cpu=lambda s: self.stats.add("cpu_seconds", s),
+                          on_pipeline=self.stats.pipeline)
             shell.client_ip = client_ip
             self._shells[shell_id] = shell         # reserve the slot before the (slower) PSRP open
             self._lock.notify_all()

@@ -98,6 +98,17 @@ def test_select_object_projects_as_a_selected_pscustomobject(pool: RunspacePool)
     assert str(obj) == f"@{{Name={name}; PrimarySmtpAddress={smtp}}}"
 
 
+def test_select_object_names_a_property_as_the_object_spells_it_and_counts_the_pipeline(
+        fid_sim: Simulator, pool: RunspacePool) -> None:
+    before = fid_sim.stats()["pipelines"].get("Get-Mailbox | Select-Object", 0)
+    ps = pipeline(pool, ("Get-Mailbox", {"ResultSize": 2}),
+                  ("Select-Object", {"Property": ["primarysmtpaddress", "name", "NoSuchProperty"]}))
+    out = ps.invoke()
+    assert [list(o.extended_properties) for o in out] == [["PrimarySmtpAddress", "Name", "NoSuchProperty"]] * 2
+    assert all(o.extended_properties["NoSuchProperty"] is None for o in out)   # missing: $null, as typed
+    assert fid_sim.stats()["pipelines"]["Get-Mailbox | Select-Object"] == before + 1
+
+
 def test_select_object_first_last_skip_unique_and_expand(pool: RunspacePool) -> None:
     names = aliases(pool, 6)
 

@@ -415,17 +415,11 @@ def remoting_kind(exc: SignInError) -> str:
 
 
 def server_side_select(local: Sequence[BoundCommand]) -> list[str] | None:
-    """The properties of a leading ``Select-Object Name, Alias`` (plain names only), else None."""
-    if not local or local[0].name != "Select-Object":
-        return None
-    params = {k.lower(): v for k, v in local[0].parameters.items()}
-    if set(params) - {"property", "first", "skip", "last", "unique"}:
-        return None     # -ExpandProperty / -ExcludeProperty change what the properties mean
-    wanted = params.get("property")
-    names = wanted if isinstance(wanted, list) else [wanted] if wanted is not None else []
-    if not names or not all(isinstance(n, str) and n and not any(c in n for c in "*?[") for n in names):
-        return None     # a calculated property or a wildcard needs the whole object
-    return [str(n) for n in names]
+    """The properties of a leading ``Select-Object Name, Alias`` (plain names only), else None: the same
+    rule as a PSRP session's remote Select-Object (``tui.shell.plan.projected_properties``)."""
+    from tui.shell.plan import projected_properties
+
+    return projected_properties(local[0]) if local else None
 
 
 def _only_reads(cmdlet: str, catalog: Catalog) -> bool:

@@ -37,6 +37,14 @@ def _names(obj: Any) -> list[str]:
     return []
 
 
+def _spelling(obj: Any, name: str) -> str:
+    """``name`` as ``obj`` spells its property (a case-insensitive match), else as given."""
+    if isinstance(obj, SimObject) and name in obj.properties:
+        return name
+    low = name.lower()
+    return next((n for n in _names(obj) if n.lower() == low), name)
+
+
 def _value(obj: Any, name: str) -> tuple[Any, bool]:
     if isinstance(obj, SimObject):
         return (obj.get(name), True) if obj.has(name) else (None, False)
@@ -75,7 +83,9 @@ def _selection(inv: Invocation, obj: Any, specs: list[Any], excluded: list[str])
             rx = wildcard(str(spec))
             pairs = [(n, n) for n in _names(obj) if rx.fullmatch(n)]
         else:
-            pairs = [(str(spec), str(spec))]
+            # A property the object has keeps the object's spelling (``name`` selects ``Name``), as
+            # PowerShell resolves the member; a missing one keeps the name as typed (its value $null).
+            pairs = [(_spelling(obj, str(spec)), str(spec))]
         for label, source in pairs:
             if label.lower() in seen or any(rx.fullmatch(label) for rx in skip):
                 continue
