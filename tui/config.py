@@ -132,10 +132,6 @@ def demo_folders() -> Folders:
     return Folders(data=base, cache=base / "cache")
 
 
-def folders_for(demo: bool) -> Folders:
-    return demo_folders() if demo else user_folders()
-
-
 SETUP_GUIDANCE = """exohop has no partner account or tenant configured yet. To start:
 
   exohop login admin@yourpartner.onmicrosoft.com         sign the partner account in

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
@@ -37,6 +38,8 @@ class Environment:
     demo: Any = None
     passwords: dict[str, str] = field(default_factory=dict, repr=False)
     token_sources: dict[str, Any] = field(default_factory=dict, repr=False)
+    # The shell connects on threads (one per tenant): two tenants of one account must share one sign-in.
+    _credentials_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def account_for(self, tenant: Tenant, override: str | None) -> Account:
         return self.config.resolve_account(override or tenant.account)
@@ -61,12 +64,13 @@ class Environment:
         prompt is shown on stderr as a real sign-in's would be)."""
         from tui.remoting.auth.account import BASIC, auth_of
 
-        if auth_of(account) == BASIC:
-            return self.password_for(account)
-        key = account.upn.lower()
-        if key not in self.token_sources:
-            self.token_sources[key] = self._token_source(account)
-        return self.token_sources[key]
+        with self._credentials_lock:
+            if auth_of(account) == BASIC:
+                return self.password_for(account)
+            key = account.upn.lower()
+            if key not in self.token_sources:
+                self.token_sources[key] = self._token_source(account)
+            return self.token_sources[key]
 
     def _token_source(self, account: Account) -> Any:
         if self.demo is not None:

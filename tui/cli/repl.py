@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from tui.cli.environment import INTERRUPTED_CLOSE_S, Environment, close_pool, load_environment, print_error
 from tui.cli.exit_codes import EXIT_CONNECTION, EXIT_OK, EXIT_USAGE
 from tui.cli.read_only import read_only_of
-from tui.cli.shell_link import FAILED, Link
+from tui.cli.shell_link import EXIT_WORDS, FAILED, Link
 from tui.cli.signals import Terminated, termination_signals
 from tui.config import SETUP_GUIDANCE, ConfigError
 from tui.shell.memory import MAX_IDENTITIES
@@ -32,7 +32,6 @@ if TYPE_CHECKING:   # the session layer loads on the connect thread, after the p
     from tui.remoting.pool import SessionPool
     from tui.shell.records import Record
 
-EXIT_WORDS = ("exit", "quit", "exit-pssession")
 HELP = "Ctrl+C stops a command, Ctrl+D or `exit` leaves; :tenant NAME switches tenant, :tenants lists them."
 
 
@@ -44,7 +43,11 @@ def cmd_shell(args: argparse.Namespace) -> int:
         if not env.config.accounts or not len(env.tenants):
             print(SETUP_GUIDANCE, file=sys.stderr, flush=True)   # as `exohop run`: nothing to connect to
             return EXIT_USAGE
-        tenant = env.tenants.find(args.tenant)
+        try:
+            tenant = env.tenants.find(args.tenant)
+        except TenantLookupError as exc:   # as :tenant does: the closest names offered
+            print_error(_did_you_mean(exc, args.tenant, env.tenants))
+            return EXIT_USAGE
         shell = _Shell(env, args)
         with termination_signals():
             code = shell.run(tenant)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:   # imported by the connect thread: the prompt shows before re
 
 log = logging.getLogger(__name__)
 
+EXIT_WORDS = ("exit", "quit", "exit-pssession")   # what leaves the shell (never a command, never history)
 CONNECTING, IMPORTING, READY, FAILED = "connecting", "importing commands", "ready", "failed"
 
 
@@ -64,16 +65,26 @@ class Link:
             return
         self.started = True
 
+        def changed() -> None:
+            # The prompt may end (and its loop close) while this thread tells it: the next prompt reads
+            # the state afresh, so a redraw missed here loses nothing.
+            try:
+                on_change(self)
+            except Exception:
+                log.debug("the prompt was not told of %s's change", self.tenant.domain, exc_info=True)
+
         def progress(p: ImportProgress) -> None:
             if not p.from_cache:
                 self.state, self.progress = IMPORTING, (p.done, p.total)
-                on_change(self)
+                changed()
 
         def said(event: Event) -> None:
             with self._lock:
                 self.said.append(event)
 
         def work() -> None:
+            from tui.accounts import KeyringUnavailable, PasswordInputError
+            from tui.files import FileBusy
             from tui.remoting.errors import RemotingError
 
             try:
@@ -82,6 +93,8 @@ class Link:
                 self.error, self.state = exc, FAILED
             except ConfigError as exc:   # the account's configuration (its CA file …) is wrong
                 self.error, self.state = RemotingError(exc.message, "config", tenant=self.tenant.domain), FAILED
+            except (KeyringUnavailable, PasswordInputError, FileBusy) as exc:   # the keyring or token cache
+                self.error, self.state = RemotingError(exc.message, "auth", tenant=self.tenant.domain), FAILED
             except Exception:   # a bug, not a condition the user can fix: the traceback to the log
                 log.exception("connecting to %s failed", self.tenant.domain)
                 where = installed_path()
@@ -92,9 +105,9 @@ class Link:
                 self.state = FAILED
             else:
                 self.session, self.state, self.progress = session, READY, None
-                session.on_catalog_changed = lambda _catalog: on_change(self)   # the count, the synopses
+                session.on_catalog_changed = lambda _catalog: changed()   # the count, the synopses
             self.done.set()
-            on_change(self)
+            changed()
 
         threading.Thread(target=work, name=f"exohop-connect-{self.tenant.domain}", daemon=True).start()
 

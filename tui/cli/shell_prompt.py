@@ -19,7 +19,7 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import History
 
-from tui.cli.shell_link import FAILED, IMPORTING, READY, Link
+from tui.cli.shell_link import EXIT_WORDS, FAILED, IMPORTING, READY, Link
 from tui.shell.accent import accent_color
 from tui.shell.completion import complete
 from tui.shell.safe_text import visible
@@ -71,7 +71,7 @@ class LiveCompleter(Completer):
 def is_meta(line: str) -> bool:
     """A line for the shell itself (``:tenant``, ``exit``), not a command: kept out of the history."""
     text = line.strip().lower()
-    return text.startswith(":") or text in ("exit", "quit", "exit-pssession")
+    return text.startswith(":") or text in EXIT_WORDS
 
 
 class SharedHistory(History):

@@ -181,6 +181,28 @@ def test_run_with_no_cache_imports_only_the_lines_commands(sim, secret_service, 
         accounts.delete_password(a.upn)
 
 
+def test_shell_without_a_keyring_says_so_and_exits_3(make_sim, exohop_dirs, seeded_catalog) -> None:   # type: ignore[no-untyped-def]
+    # The shell signs in on its connect thread: the keyring's own message must still reach the user there,
+    # not "an unexpected error".
+    import pty
+
+    server = make_sim(mailboxes=3)
+    seed_cache(exohop_dirs["cache"], server, seeded_catalog)
+    write_sim_config(exohop_dirs, server, [server.accounts[0].tenants[0]])
+    pid, fd = pty.fork()
+    if pid == 0:   # the child: exohop shell on a terminal, on a machine with no keyring backend
+        env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+               "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm", "COLUMNS": "120"}
+        os.execve(sys.executable, [sys.executable, "-m", "tui", "shell", "-t", "contoso"], env)
+    term = Pty(pid, fd)
+    try:
+        shown = term.read_until(rb"no OS keyring backend is available", timeout=60)
+        assert term.exit_status() == 3
+        assert b"unexpected" not in shown and b"Traceback" not in shown
+    finally:
+        term.close()
+
+
 def test_shell_repl_runs_stops_with_ctrl_c_and_closes(make_sim, secret_service, exohop_dirs,
                                                       seeded_catalog) -> None:   # type: ignore[no-untyped-def]
 

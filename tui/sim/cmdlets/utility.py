@@ -57,7 +57,7 @@ def _value(obj: Any, name: str) -> tuple[Any, bool]:
     return None, False
 
 
-def _calculated(inv: Invocation, spec: dict[str, Any]) -> tuple[str, str]:
+def _calculated(spec: dict[str, Any]) -> tuple[str, str]:
     """``@{Name='X'; Expression='Prop'}``: a renamed property (a script block cannot reach a NoLanguage runspace)."""
     keys = {str(k).lower(): v for k, v in spec.items()}
     label = next((keys[k] for k in ("name", "n", "label", "l") if k in keys), None)
@@ -78,7 +78,7 @@ def _selection(inv: Invocation, obj: Any, specs: list[Any], excluded: list[str])
     skip = [wildcard(x) for x in excluded]
     for spec in specs:
         if isinstance(spec, dict):
-            pairs = [_calculated(inv, spec)]
+            pairs = [_calculated(spec)]
         elif has_wildcard(str(spec)):
             rx = wildcard(str(spec))
             pairs = [(n, n) for n in _names(obj) if rx.fullmatch(n)]
