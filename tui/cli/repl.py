@@ -129,6 +129,9 @@ class _Shell:
 
     def _start(self) -> None:
         """Connect every tenant not connecting yet (called once the prompt is on the screen)."""
+        from tui.cli.shell_prompt import stand_in
+
+        threading.Thread(target=stand_in, name="exohop-stand-in", daemon=True).start()   # parsed before Tab
         for link in list(self.links.values()):
             link.connect(self._acquire, self._changed)
 

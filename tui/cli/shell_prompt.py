@@ -19,6 +19,7 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import History
 
+from tui.catalog import Catalog
 from tui.cli.shell_link import EXIT_WORDS, FAILED, IMPORTING, READY, Link
 from tui.shell.accent import accent_color
 from tui.shell.completion import complete
@@ -61,11 +62,26 @@ class LiveCompleter(Completer):
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
         link = self.current()
-        catalog = link.session.catalog if link.session is not None else None   # local cmdlets until open
+        provisional = link.session is None
+        # Until the tenant's own catalog is there (connecting, a cold import), the shipped one stands in,
+        # marked as such: what the console does (tui.remoting.stand_in_catalog).
+        catalog = stand_in() if provisional else link.session.catalog
         for c in complete(document.text, document.cursor_position, catalog, link.memory.data()):
             # Names and synopses come from the service: shown as text, never as terminal controls.
-            yield Completion(c.text, c.start_position, visible(c.display_text),
-                             visible(c.display_meta_text) or None)
+            meta = visible(c.display_meta_text)
+            if provisional:
+                meta = f"{meta} · {PROVISIONAL}" if meta else PROVISIONAL
+            yield Completion(c.text, c.start_position, visible(c.display_text), meta or None)
+
+
+PROVISIONAL = "provisional: from the shipped catalog"
+
+
+def stand_in() -> Catalog:
+    """The shipped catalog (parsed once, on first use: the shell warms it behind its first prompt)."""
+    from tui.remoting.shipped_catalog import shipped_catalog
+
+    return shipped_catalog()
 
 
 def is_meta(line: str) -> bool:
