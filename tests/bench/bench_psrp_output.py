@@ -197,7 +197,9 @@ def bench_latency(latency_ms: int, mailboxes: int, runs: int) -> dict[str, Any]:
     return out
 
 
-def main() -> None:
+def run_by_latency(bench: Callable[[int, int, int], dict[str, Any]]) -> None:
+    """The command line of the PSRP benches: ``bench(latency_ms, mailboxes, runs)`` per ``--latency-ms``,
+    printed as one JSON document."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--mailboxes", type=int, default=10000)
     parser.add_argument("--latency-ms", default="0,50", help="comma-separated, e.g. 0,50")
@@ -205,10 +207,10 @@ def main() -> None:
     args = parser.parse_args()
     latencies = [int(x) for x in str(args.latency_ms).split(",") if x.strip()]
     results: dict[str, Any] = {"mailboxes": args.mailboxes, "runs": args.runs, "cores": os.cpu_count(),
-                               "by_latency": {str(lat): bench_latency(lat, args.mailboxes, args.runs)
+                               "by_latency": {str(lat): bench(lat, args.mailboxes, args.runs)
                                               for lat in latencies}}
     print(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":
-    main()
+    run_by_latency(bench_latency)

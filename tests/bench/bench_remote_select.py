@@ -19,10 +19,7 @@ Receives and this process's CPU time. The projected and local records must be eq
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -30,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_connect import Server, trips  # tests/bench is on sys.path when run as a script
-from bench_psrp_output import plain_pool
+from bench_psrp_output import med, plain_pool, run_by_latency, timed
 from pypsrp.powershell import PowerShell
 
 from tui.config import Account
@@ -40,17 +37,6 @@ from tui.shell.records import Record
 from tui.tenants import Tenant
 
 LINE = "Get-Mailbox -ResultSize Unlimited | Select-Object Name,PrimarySmtpAddress"
-
-
-def med(values: list[float]) -> float:
-    return round(statistics.median(values), 3)
-
-
-def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
-    """Wall time, this process's CPU time, and fn's result."""
-    c0, t0 = time.process_time(), time.perf_counter()
-    result = fn()
-    return time.perf_counter() - t0, time.process_time() - c0, result
 
 
 def bench_latency(latency_ms: int, mailboxes: int, runs: int) -> dict[str, Any]:
@@ -144,18 +130,5 @@ def bench_latency(latency_ms: int, mailboxes: int, runs: int) -> dict[str, Any]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--mailboxes", type=int, default=10000)
-    parser.add_argument("--latency-ms", default="0,50", help="comma-separated, e.g. 0,50")
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    latencies = [int(x) for x in str(args.latency_ms).split(",") if x.strip()]
-    results: dict[str, Any] = {"mailboxes": args.mailboxes, "runs": args.runs, "cores": os.cpu_count(),
-                               "by_latency": {str(lat): bench_latency(lat, args.mailboxes, args.runs)
-                                              for lat in latencies}}
-    print(json.dumps(results, indent=2))
-
-
 if __name__ == "__main__":
-    main()
+    run_by_latency(bench_latency)
