@@ -52,25 +52,36 @@ class Pty:
         self.buffer = b""        # what was read since the last clear()
         self._asked = 0
 
-    def read_until(self, pattern: bytes, timeout: float = 30) -> bytes:
-        """What the screen showed (since the last clear) once ``pattern`` (a regex) is in it."""
+    @property
+    def screen(self) -> bytes:
+        """What was read since the last clear(), escape sequences dropped."""
+        return self.ANSI.sub(b"", self.buffer)
+
+    def read_until(self, pattern: bytes, timeout: float = 30, *, raw: bool = False) -> bytes:
+        """What the screen showed (since the last clear) once ``pattern`` (a regex) is in it; with ``raw``
+        the escape sequences are kept, in the match and in what is returned."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            clean = self.ANSI.sub(b"", self.buffer)
-            if re.search(pattern, clean):
-                return clean
-            if select.select([self.fd], [], [], 0.1)[0]:
-                try:
-                    chunk = os.read(self.fd, 65536)
-                except OSError:
-                    break
-                self.buffer += chunk
-                if self.cpr:
-                    asked = self.buffer.count(b"\x1b[6n")
-                    for _ in range(asked - self._asked):
-                        os.write(self.fd, b"\x1b[1;1R")
-                    self._asked = asked
-        raise AssertionError(f"no {pattern!r} in {self.ANSI.sub(b'', self.buffer)[-2000:]!r}")
+            shown = self.buffer if raw else self.screen
+            if re.search(pattern, shown):
+                return shown
+            if not self._read(0.1):
+                break
+        raise AssertionError(f"no {pattern!r} in {self.screen[-2000:]!r}")
+
+    def _read(self, wait: float) -> bool:
+        """Read what is there within ``wait`` seconds (answering CPRs); False once the terminal is gone."""
+        if select.select([self.fd], [], [], wait)[0]:
+            try:
+                self.buffer += os.read(self.fd, 65536)
+            except OSError:
+                return False
+            if self.cpr:
+                asked = self.buffer.count(b"\x1b[6n")
+                for _ in range(asked - self._asked):
+                    os.write(self.fd, b"\x1b[1;1R")
+                self._asked = asked
+        return True
 
     def clear(self) -> None:
         self.buffer, self._asked = b"", 0
@@ -78,10 +89,15 @@ class Pty:
     def type(self, text: str) -> None:
         os.write(self.fd, text.encode())
 
-    def exit_status(self) -> int:
-        """Wait for the child to leave; its exit code."""
-        _, status = os.waitpid(self.pid, 0)
-        return os.WEXITSTATUS(status)
+    def exit_status(self, timeout: float = 60) -> int:
+        """Wait for the child to leave, reading what it still writes; its exit code."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status)
+            self._read(0.05)
+        raise AssertionError(f"the child did not leave: {self.screen[-2000:]!r}")
 
     def close(self) -> None:
         """Kill the child if it is still there, and close the terminal."""
@@ -93,25 +109,31 @@ class Pty:
         os.close(self.fd)
 
 
-def spawn_shell(secret_service: Any, tenant: str, *, cpr: bool = False) -> tuple[int, int]:
-    """``exohop shell -t tenant`` on a pseudo-terminal: (child pid, the terminal's fd). With ``cpr`` the
-    caller answers cursor-position requests (ESC[6n), as a real terminal does: prompt_toolkit draws the
-    bottom toolbar only then."""
+def spawn_tui(args: list[str], env: dict[str, str], *, size: tuple[int, int] | None = None) -> tuple[int, int]:
+    """``python -m tui ARGS`` on a pseudo-terminal: (child pid, the terminal's fd); ``size`` (rows,
+    columns) gives the terminal a size, which prompt_toolkit needs to draw its bottom toolbar."""
     import pty
     import sys
 
     pid, fd = pty.fork()
-    if pid == 0:   # the child: exohop shell on a terminal
-        extra = {} if cpr else {"PROMPT_TOOLKIT_NO_CPR": "1"}
-        env = keyring_env(secret_service, TERM="xterm", COLUMNS="120", **extra)
-        os.execve(sys.executable, [sys.executable, "-m", "tui", "shell", "-t", tenant], env)
-    if cpr:   # a terminal with a size: rows for the toolbar to sit on
+    if pid == 0:   # the child: exohop on a terminal
+        os.execve(sys.executable, [sys.executable, "-m", "tui", *args], env)
+    if size is not None:
         import fcntl
         import struct
         import termios
 
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
     return pid, fd
+
+
+def spawn_shell(secret_service: Any, tenant: str, *, cpr: bool = False) -> tuple[int, int]:
+    """``exohop shell -t tenant`` on a pseudo-terminal: (child pid, the terminal's fd). With ``cpr`` the
+    caller answers cursor-position requests (ESC[6n), as a real terminal does: prompt_toolkit draws the
+    bottom toolbar only then."""
+    extra = {} if cpr else {"PROMPT_TOOLKIT_NO_CPR": "1"}
+    env = keyring_env(secret_service, TERM="xterm", COLUMNS="120", **extra)
+    return spawn_tui(["shell", "-t", tenant], env, size=(40, 120) if cpr else None)
 
 
 # The commands these tests use (Import-PSSession -CommandName style): a full import costs seconds and

@@ -6,17 +6,9 @@ prompt_toolkit never draws the bottom toolbar), in 24-bit colour so the tenant's
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import pty
 import re
-import select
-import signal
-import struct
-import sys
-import termios
-import time
 from pathlib import Path
 
 import pytest
@@ -24,49 +16,26 @@ import pytest
 from tui.console.controller import Controller
 from tui.shell.accent import accent_color
 
+from .conftest import Pty, spawn_tui
+
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[a-zA-Z]")
 CONTOSO = "contoso.onmicrosoft.com"
 
 
-class Shell:
+class Shell(Pty):
     """``exohop --demo shell -t TENANT`` on a pty: type, read what the screen shows, answer CPRs."""
 
     def __init__(self, tenant: str = "contoso") -> None:
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:
-            env = {**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_COLOR_DEPTH": "DEPTH_24_BIT"}
-            os.execve(sys.executable, [sys.executable, "-m", "tui", "--demo", "shell", "-t", tenant], env)
-        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
-        self.raw = b""
-        self._answered = 0
-        self._mark = 0
-
-    @property
-    def screen(self) -> str:
-        return ANSI.sub(b"", self.raw[self._mark:]).decode("utf-8", "replace")
+        env = {**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_COLOR_DEPTH": "DEPTH_24_BIT"}
+        super().__init__(*spawn_tui(["--demo", "shell", "-t", tenant], env, size=(40, 160)), cpr=True)
 
     def expect(self, pattern: str, timeout: float = 60.0, raw: bool = False) -> str:
         """Wait until ``pattern`` (a regex) shows after the last ``type``; what showed up to then."""
-        end = time.monotonic() + timeout
-        while True:
-            text = self.raw[self._mark:].decode("utf-8", "replace") if raw else self.screen
-            if re.search(pattern, text):
-                return text
-            if time.monotonic() > end:
-                raise AssertionError(f"no {pattern!r} in {self.screen[-3000:]!r}")
-            if select.select([self.fd], [], [], 0.05)[0]:
-                try:
-                    self.raw += os.read(self.fd, 65536)
-                except OSError:
-                    continue
-                asked = self.raw.count(b"\x1b[6n")
-                for _ in range(asked - self._answered):
-                    os.write(self.fd, b"\x1b[1;1R")
-                self._answered = asked
+        return self.read_until(pattern.encode(), timeout, raw=raw).decode("utf-8", "replace")
 
     def type(self, keys: str) -> None:
-        self._mark = len(self.raw)
-        os.write(self.fd, keys.encode())
+        self.clear()
+        super().type(keys)
 
     def run(self, line: str, until: str) -> str:
         self.type(line + "\r")
@@ -74,25 +43,7 @@ class Shell:
 
     def leave(self) -> int:
         self.type("\x15exit\r")   # Ctrl+U first: whatever is typed goes
-        end = time.monotonic() + 30
-        while time.monotonic() < end:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                return os.waitstatus_to_exitcode(status)
-            if select.select([self.fd], [], [], 0.05)[0]:
-                try:
-                    self.raw += os.read(self.fd, 65536)
-                except OSError:
-                    pass
-        raise AssertionError(f"the shell did not leave: {self.screen[-2000:]!r}")
-
-    def kill(self) -> None:
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        os.close(self.fd)
+        return self.exit_status(timeout=30)
 
 
 @pytest.fixture
@@ -106,7 +57,7 @@ def shell(exohop_dirs: dict[str, Path]):   # type: ignore[no-untyped-def]
 
     yield start
     for s in started:
-        s.kill()
+        s.close()
 
 
 def test_select_object_after_get_mailbox_offers_what_get_mailbox_objects_had(shell) -> None:   # type: ignore[no-untyped-def]
