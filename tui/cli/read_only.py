@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 
 from tui.config import Account
+from tui.shell.safety import leave_account_read_only, read_only_refusal
 
 
 def read_only_of(args: argparse.Namespace, account: Account) -> tuple[bool, str]:
     """(read-only?, how to leave it) for ``account`` under these arguments."""
     flag = bool(getattr(args, "read_only", False))
     ways = (["run it without --read-only"] if flag else []) + (
-        [f"set read_only = false for {account.upn} in config.toml"] if account.read_only else [])
+        [leave_account_read_only(account.upn)] if account.read_only else [])
     return flag or account.read_only, " and ".join(ways)
 
 
@@ -26,6 +27,5 @@ def refusal_before_connecting(line: str, args: argparse.Namespace, account: Acco
     if not on:
         return None
     from tui.remoting.shipped_catalog import shipped_cmdlet
-    from tui.shell.safety import read_only_refusal
 
     return read_only_refusal(line, shipped_cmdlet, leave=leave)

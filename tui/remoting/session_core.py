@@ -49,6 +49,7 @@ from tui.remoting.transcript import Transcript
 from tui.shell.bound import BoundCommand
 from tui.shell.operators import as_list
 from tui.shell.records import Record
+from tui.shell.safety import leave_account_read_only, read_only_refusal
 from tui.tenants import Tenant
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ class SessionCore(ABC):
         # Read-only mode (an account's ``read_only = true``, ``--read-only``, the console's toggle): a line
         # that changes the tenant is refused before anything is sent; ``read_only_leave`` says how to leave.
         self.read_only = account.read_only
-        self.read_only_leave = f"set read_only = false for {account.upn} in config.toml"
+        self.read_only_leave = leave_account_read_only(account.upn)
         # False: every Select-Object runs here only (a bench's baseline, or an endpoint that misbehaves).
         self.remote_select = True
 
@@ -279,8 +280,6 @@ class SessionCore(ABC):
         except ParseError as exc:
             return done("invalid", exc)
         if self.read_only:   # before binding: a parameter lookup is a round trip too
-            from tui.shell.safety import read_only_refusal
-
             refusal = read_only_refusal(line, self.catalog, leave=self.read_only_leave)
             if refusal is not None:
                 counts.emit(ErrorEvent(refusal, category="PermissionDenied", terminating=True))

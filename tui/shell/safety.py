@@ -111,6 +111,11 @@ def needs_confirmation(line: str, policy: str, catalog: Lookup = None, *, read_o
     return bool(changes)
 
 
+def leave_account_read_only(upn: str) -> str:
+    """How to leave the read-only mode an account's ``read_only = true`` sets (a refusal's last words)."""
+    return f"set read_only = false for {upn} in config.toml"
+
+
 def read_only_refusal(line: str, catalog: Lookup = None, *, leave: str = "") -> str | None:
     """The message refusing ``line`` in read-only mode, or None when it changes nothing.
 
