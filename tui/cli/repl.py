@@ -81,6 +81,7 @@ class _Shell:
         self.exit_code: int | None = None
         self._prompts: dict[str, Any] = {}   # domain -> PromptSession (each has the tenant's history)
         self._pending = ""                    # what was typed when a failure ended the prompt
+        self._stand_in_started = False
 
     @property
     def link(self) -> Link:
@@ -128,10 +129,12 @@ class _Shell:
         return session
 
     def _start(self) -> None:
-        """Connect every tenant not connecting yet (called once the prompt is on the screen)."""
-        from tui.cli.shell_prompt import stand_in
+        """Connect every tenant not connecting yet (called each time a prompt is on the screen)."""
+        if not self._stand_in_started:   # the shipped catalog parsed before the first Tab needs it
+            from tui.cli.shell_prompt import stand_in
 
-        threading.Thread(target=stand_in, name="exohop-stand-in", daemon=True).start()   # parsed before Tab
+            self._stand_in_started = True
+            threading.Thread(target=stand_in, name="exohop-stand-in", daemon=True).start()
         for link in list(self.links.values()):
             link.connect(self._acquire, self._changed)
 
