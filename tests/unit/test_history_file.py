@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 from tui.console.controller import Controller
-from tui.shell.history_file import HistoryFile, parse_file_history
+from tui.shell.history_file import HistoryFile, read_file_history
 
 DOMAIN = "contoso.onmicrosoft.com"
 # What prompt_toolkit's FileHistory writes: "# <time>" then the entry's lines prefixed "+".
@@ -23,10 +23,15 @@ def _console(directory: Path) -> Controller:
     return Controller(config=None, tenants=[], password_source=lambda upn: None, history_dir=directory)
 
 
-def test_file_history_entries_are_read_oldest_first() -> None:
-    assert parse_file_history(FILE_HISTORY) == ["Get-Mailbox -ResultSize 2", "Get-User\n  -ResultSize 1",
+def parse_file_history(text: str, tmp_path: Path) -> list[str]:
+    (tmp_path / "file-history.txt").write_text(text)
+    return read_file_history(tmp_path / "file-history.txt")
+
+
+def test_file_history_entries_are_read_oldest_first(tmp_path: Path) -> None:
+    assert parse_file_history(FILE_HISTORY, tmp_path) == ["Get-Mailbox -ResultSize 2", "Get-User\n  -ResultSize 1",
                                                 "Get-Recipient"]
-    assert parse_file_history("") == []
+    assert parse_file_history("", tmp_path) == []
 
 
 def test_the_shell_history_is_merged_once_before_the_console_lines_and_kept_aside(tmp_path: Path) -> None:
@@ -35,7 +40,7 @@ def test_the_shell_history_is_merged_once_before_the_console_lines_and_kept_asid
     (tmp_path / f"{DOMAIN}.txt").write_text(FILE_HISTORY)
 
     merged = _console(tmp_path).load_history(DOMAIN)
-    assert merged == [*parse_file_history(FILE_HISTORY), "Get-AcceptedDomain"]   # the shell's lines are older
+    assert merged == [*parse_file_history(FILE_HISTORY, tmp_path), "Get-AcceptedDomain"]   # the shell's lines are older
     assert not (tmp_path / f"{DOMAIN}.txt").exists()
     assert (tmp_path / f"{DOMAIN}.txt.migrated").read_text() == FILE_HISTORY   # left whole, renamed
     assert HistoryFile(tmp_path, DOMAIN).load() == merged                     # merged once, not again
@@ -46,7 +51,7 @@ def test_a_long_old_history_keeps_its_newest_lines_and_the_whole_file_aside(tmp_
     text = "".join(f"\n# 2025-01-01 10:00:00.000000\n+{line}\n" for line in lines)
     (tmp_path / f"{DOMAIN}.txt").write_text(text)
     assert HistoryFile(tmp_path, DOMAIN).load() == lines[-1000:]
-    assert parse_file_history((tmp_path / f"{DOMAIN}.txt.migrated").read_text()) == lines
+    assert read_file_history(tmp_path / f"{DOMAIN}.txt.migrated") == lines
 
 
 def test_a_console_and_a_shell_writing_at_once_lose_no_line(tmp_path: Path) -> None:

@@ -45,22 +45,13 @@ def read_entries(path: Path) -> list[str]:
     return [e for e in entries if isinstance(e, str)][-HISTORY_LIMIT:] if isinstance(entries, list) else []
 
 
-def parse_file_history(text: str) -> list[str]:
-    """The entries of a prompt_toolkit ``FileHistory`` file, oldest first.
+def read_file_history(path: Path) -> list[str]:
+    """The entries of a prompt_toolkit ``FileHistory`` file, oldest first (blank ones left out); its own
+    reader does the parsing (it yields the newest first)."""
+    from prompt_toolkit.history import FileHistory
 
-    Its format: each entry is a ``# <timestamp>`` line then the entry's lines each prefixed ``+``.
-    """
-    entries: list[str] = []
-    lines: list[str] = []
-    for raw in text.splitlines():
-        if raw.startswith("+"):
-            lines.append(raw[1:])
-        elif lines:
-            entries.append("\n".join(lines))
-            lines = []
-    if lines:
-        entries.append("\n".join(lines))
-    return [e.strip() for e in entries if e.strip()]
+    entries = [e.strip() for e in FileHistory(str(path)).load_history_strings()]
+    return [e for e in reversed(entries) if e]
 
 
 def _write(path: Path, entries: Sequence[str]) -> None:
@@ -89,7 +80,7 @@ class HistoryFile:
         with locked(self.path):
             if not self.old_path.exists():   # another exohop merged it while this one waited for the lock
                 return
-            old = parse_file_history(self.old_path.read_text(encoding="utf-8", errors="replace"))
+            old = read_file_history(self.old_path)
             merged = old + read_entries(self.path)
             _write(self.path, merged[-self.limit:])
             # A crash between the write and the rename merges the lines once more at the next start:
