@@ -148,7 +148,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
     # for, the refusal below says what to do.
     chosen = getattr(args, "account", None)
     accounts = [a for a in env.config.accounts if chosen is None or a.upn.lower() == str(chosen).lower()]
-    read_only = bool(getattr(args, "read_only", False)) or (bool(accounts) and all(a.read_only for a in accounts))
+    read_only = (all(read_only_of(args, a)[0] for a in accounts) if accounts
+                 else bool(getattr(args, "read_only", False)))
     if (needs_confirmation(line, env.config.settings.confirm, shipped_cmdlet, read_only=read_only)
             and not getattr(args, "yes", False)):
         env.close()
