@@ -30,6 +30,8 @@ from tui.tenants import Tenant
 
 log = logging.getLogger(__name__)
 
+SWEEP_JOIN_S = 2.0   # how long closing waits for a start-up sweep still deleting
+
 # A password (Basic, remote PowerShell) or a token source (OAuth/app, REST): what the account signs in with.
 Credential = Any
 SessionFactory = Callable[..., SessionCore]
@@ -71,6 +73,7 @@ class SessionPool:
         self._lock = threading.Lock()
         self.journal = journal
         self._swept: set[str] = set()   # upns whose start-up sweep of abandoned shells has begun
+        self._sweeps: list[threading.Thread] = []
 
     # -- queries -------------------------------------------------------------------------------------
 
@@ -172,6 +175,7 @@ class SessionPool:
             thread = threading.Thread(target=lambda: clean_orphans(journal, account, password),
                                       name=f"exohop-sweep-{account.upn}", daemon=True)
             self._swept.add(account.upn.lower())
+            self._sweeps.append(thread)
         thread.start()
 
     def _lru_idle(self, upn: str) -> SessionCore | None:
@@ -252,6 +256,12 @@ class SessionPool:
                 failures.append(f"{s.domain} (as {s.account.upn}): no answer to the disconnect within "
                                 f"{deadline_s:.0f} s; exohop deletes that session when it next connects as "
                                 f"{s.account.upn}")
+        # A sweep still deleting must get to strike its shells from the journal (or the next start sends
+        # those Deletes again); a hung endpoint's sweep is left to its own bound.
+        with self._lock:
+            sweeps, self._sweeps = self._sweeps, []
+        for t in sweeps:
+            t.join(max(0.0, min(end, time.monotonic() + SWEEP_JOIN_S) - time.monotonic()))
         return failures
 
 

@@ -191,6 +191,7 @@ def test_a_not_found_error_reads_as_on_the_psrp_path(session: Callable[..., Rest
 def test_throttling_is_retried_shown_and_counted(rest_sim: Simulator, faults: Any,
                                                  session: Callable[..., RestSession]) -> None:
     s = session()
+    assert s.wait_for_refresh(30)       # the background command-list fetch must not take the fault
     faults.throttle(1, retry_after=1)
     seen = Collect()
     summary = s.run("Get-Mailbox -ResultSize 2", seen)
@@ -202,6 +203,7 @@ def test_throttling_is_retried_shown_and_counted(rest_sim: Simulator, faults: An
 def test_stop_during_a_held_page_returns_promptly_and_the_session_stays_usable(
         rest_sim: Simulator, faults: Any, session: Callable[..., RestSession]) -> None:
     s = session()
+    assert s.wait_for_refresh(30)       # the held request must be the command's, not the command list's
     hold = faults.hold_rest()
     result: list[Any] = []
     runner = threading.Thread(target=lambda: result.append(s.run("Get-Mailbox -ResultSize Unlimited", Collect())))
