@@ -232,9 +232,11 @@ class SessionCore(ABC):
 
     # -- run ------------------------------------------------------------------------------------------
 
-    def run(self, line: str, on_event: Callable[[Event], None], variables: dict[str, Any] | None = None) -> RunSummary:
+    def run(self, line: str, on_event: Callable[[Event], None], variables: dict[str, Any] | None = None, *,
+            batch: str | None = None) -> RunSummary:
         """Run one command line; events go to ``on_event`` as they arrive. Never raises for command
-        failures: parse/bind errors and connection failures come back in ``RunSummary.error``."""
+        failures: parse/bind errors and connection failures come back in ``RunSummary.error``. ``batch``:
+        the id of the multi-tenant run this line belongs to, written on its transcript line."""
         if self._closed:
             raise self._closed_refusal()
         if not self._run_lock.acquire(blocking=False):
@@ -262,7 +264,7 @@ class SessionCore(ABC):
         if self.transcript is not None and line.strip():
             try:
                 self.transcript.record(account=self.account.upn, tenant=self.tenant.domain, summary=summary,
-                                       started=started_at)
+                                       started=started_at, batch=batch)
             except OSError as exc:
                 on_event(WarningEvent(f"could not write the transcript: {exc.strerror}"))
         return summary

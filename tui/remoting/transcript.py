@@ -1,6 +1,7 @@
 """The audit transcript: one JSON line per command run, appended per tenant in the data dir.
 
-Each line: UTC time, account, tenant, the line as typed, outcome, counts, duration. Outcomes:
+Each line: UTC time, account, tenant, the line as typed, outcome, counts, duration, and ``batch`` (the
+id shared by the lines of one multi-tenant run) when it was part of one. Outcomes:
 ``ok``, ``errors``, ``failed``, ``stopped``, ``invalid``, ``refused`` (read-only) from the session; ``interrupted``, ``declined``,
 ``connect_failed`` and ``skipped`` from the faces (``record_outcome``). The line is
 flushed (and fsynced) as it is written so an audit survives a crash. Command lines can hold
@@ -30,7 +31,8 @@ class Transcript:
         safe = "".join(c for c in tenant.lower() if c.isalnum() or c in ".-") or "unknown"
         return self.directory / f"{safe}.jsonl"
 
-    def record(self, *, account: str, tenant: str, summary: RunSummary, started: datetime | None = None) -> dict:
+    def record(self, *, account: str, tenant: str, summary: RunSummary, started: datetime | None = None,
+               batch: str | None = None) -> dict:
         entry = {
             "time": (started or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "account": account,
@@ -42,6 +44,8 @@ class Transcript:
             "warnings": summary.warnings,
             "duration_s": round(summary.duration_s, 3),
         }
+        if batch is not None:   # the lines of one multi-tenant run, across the tenants' transcripts
+            entry["batch"] = batch
         path = self.path_for(tenant)
         # json.dumps escapes C0 only: DEL, C1 and bidi controls escaped too, so `cat`/`less` of a
         # transcript cannot be driven by a hostile value typed or pasted into the line.
@@ -57,11 +61,11 @@ class Transcript:
         return entry
 
     def record_outcome(self, *, account: str, tenant: str, line: str, outcome: str,
-                       started: datetime | None = None, duration_s: float = 0.0) -> dict:
+                       started: datetime | None = None, duration_s: float = 0.0, batch: str | None = None) -> dict:
         """A line for a command that did not run to its summary: ``interrupted`` (a signal or Ctrl+C cut it
         short; it may have partly run), ``declined`` (at the confirmation), ``connect_failed``, ``skipped``."""
         return self.record(account=account, tenant=tenant, started=started,
-                           summary=RunSummary(line=line, outcome=outcome, duration_s=duration_s))
+                           summary=RunSummary(line=line, outcome=outcome, duration_s=duration_s), batch=batch)
 
     def read(self, tenant: str) -> list[dict]:
         path = self.path_for(tenant)
