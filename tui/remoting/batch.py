@@ -374,7 +374,7 @@ class Batch:
             self.pool.close(run.tenant.domain, run.account.upn)
 
     def _pool_acquire(self, run: TenantRun, credential: Credential, sink: Callable[[Event], None]) -> SessionCore:
-        return self.pool.acquire(run.tenant, run.account, credential, on_event=sink)  # type: ignore[no-any-return]
+        return self.pool.acquire(run.tenant, run.account, credential, on_event=sink)
 
     def _set(self, run: TenantRun, state: str, message: str | None = None) -> None:
         with self._lock:
