@@ -43,6 +43,16 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def _add_top_level_flags(face: argparse.ArgumentParser) -> None:
     """``--account``, ``--demo`` and ``--read-only`` after the face's name too. SUPPRESS: `exohop --demo run …`
     and `exohop run --demo …` both work (a sub-parser default would otherwise overwrite the top-level flag)."""
@@ -81,7 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="fail at once when the account's sessions are all in use elsewhere (default: wait up to 60 s)")
     run.add_argument("--yes", action="store_true",
                      help="confirm a state-changing line (required when the confirm policy asks)")
-    run.add_argument("--format", choices=("table", "list", "json", "csv"), default=None,
+    run.add_argument("--order", choices=("tenant", "arrival"), default="tenant",
+                     help="across tenants: merged output by tenant (default), or each record as it arrives")
+    run.add_argument("--concurrency", type=_positive_int, default=None, metavar="N",
+                     help="across tenants: at most N at once (default: 3 remote PowerShell sessions per "
+                          "account, the service's limit; 8 REST tenants)")
+    run.add_argument("--format", choices=("table", "list", "json", "csv", "jsonl"), default=None,
                      help="output format (default: the view PowerShell would pick)")
     _add_top_level_flags(run)
 

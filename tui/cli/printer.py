@@ -118,7 +118,13 @@ class Printer:
                 self.formatter = self._formatter_cls(event.hint, width=self.formatter.width)
         elif isinstance(event, TextEvent):
             self._flush()
-            print(visible_lines(event.text), file=self.out, flush=True)
+            if self.fmt == "jsonl":   # a local Format-/Out-String's text: a JSON string per line keeps the stream valid
+                from tui.shell.formatting import to_json
+
+                self.out.write("".join(to_json([t], compress=True) + "\n" for t in event.text.splitlines()))
+                self.out.flush()
+            else:
+                print(visible_lines(event.text), file=self.out, flush=True)
         elif isinstance(event, FileEvent):
             path = visible(str(event.path))
             print(f"{'appended to' if event.append else 'wrote'} {path} ({event.bytes_written} bytes)",
@@ -130,6 +136,12 @@ class Printer:
             print(f"exohop: {visible_lines(event.message)}", file=self.err, flush=True)
 
     def _record(self, record: Any) -> None:
+        if self.fmt == "jsonl":   # JSON Lines: one compact object per record, flushed as it comes
+            from tui.shell.formatting import to_json
+
+            self.out.write(to_json([record], depth=3, compress=True) + "\n")
+            self.out.flush()
+            return
         if self.fmt == "json":
             self.all_records.append(record)
             return

@@ -122,6 +122,14 @@ def _resolve_tenants(env: Environment, queries: list[str]) -> list[Tenant]:
     return chosen
 
 
+def is_batch(args: argparse.Namespace) -> bool:
+    """A selection that may name several tenants runs as a batch (merged output with a Tenant column)
+    even when it reaches one: a script reading `-t @retail` gets the same columns whatever the group holds."""
+    queries = [q.strip() for q in getattr(args, "tenant", None) or []]
+    return (len(queries) > 1 or bool(getattr(args, "tag", None))
+            or any(q.lower() == "all" or q.startswith("@") for q in queries))
+
+
 def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     from tui.remoting.pool import SessionPool
     from tui.remoting.shipped_catalog import shipped_cmdlet
@@ -150,7 +158,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
     accounts = [a for a in env.config.accounts if chosen is None or a.upn.lower() == str(chosen).lower()]
     read_only = (all(read_only_of(args, a)[0] for a in accounts) if accounts
                  else bool(getattr(args, "read_only", False)))
-    if (needs_confirmation(line, env.config.settings.confirm, shipped_cmdlet, read_only=read_only)
+    batch = is_batch(args)
+    if (not batch and needs_confirmation(line, env.config.settings.confirm, shipped_cmdlet, read_only=read_only)
             and not getattr(args, "yes", False)):
         env.close()
         print_error(f'this line changes the tenant and confirm = "{env.config.settings.confirm}" asks for '
@@ -167,6 +176,11 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
                            rest_concurrency=env.config.settings.rest_concurrency_per_tenant,
                            transcript=transcript, factory=_one_shot_factory(one_shot_import(line)),
                            journal=env.journal())
+        if batch:
+            from tui.cli.batch_run import run_batch
+
+            code = run_batch(env, args, line, tenants, pool, out, err)
+            return code
         with termination_signals():
             for tenant in tenants:
                 label = visible(f"{tenant.display_name} ({tenant.domain})")  # a CSV's name: text only

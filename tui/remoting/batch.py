@@ -209,6 +209,9 @@ class Batch:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._refused_sign_in: dict[str, str] = {}   # upn (lower) → why its sign-in failed
+        # upn (lower) → set once the account's first connect has ended: until then its other workers wait,
+        # so a wrong password is tried once, not once per worker (each try counts toward smart lockout).
+        self._first_connect: dict[str, threading.Event] = {}
         self._queues: dict[str, deque[TenantRun]] = {}
         self._threads: list[threading.Thread] = []
         self._t0: float | None = None
@@ -298,8 +301,30 @@ class Batch:
         self._t_end = time.monotonic()
         self._done.set()
 
+    def _wait_for_first_connect(self, upn: str) -> bool:
+        """True when this worker makes the account's first connect; otherwise waits for it to end."""
+        with self._lock:
+            gate = self._first_connect.get(upn)
+            if gate is None:
+                self._first_connect[upn] = threading.Event()
+                return True
+        while not gate.wait(0.1) and not self._stopping.is_set():
+            pass
+        return False
+
     def _one(self, run: TenantRun, *, close_after: bool) -> None:
         upn = run.account.upn.lower()
+        first = self._wait_for_first_connect(upn)
+        try:
+            self._connect_and_run(run, upn, close_after=close_after)
+        finally:
+            if first:
+                self._first_connect[upn].set()
+
+    def _connect_and_run(self, run: TenantRun, upn: str, *, close_after: bool) -> None:
+        if self._stopping.is_set():
+            self._set(run, STOPPED)
+            return
         with self._lock:
             refused = self._refused_sign_in.get(upn)
         if refused is not None:
@@ -331,9 +356,11 @@ class Batch:
             if exc.kind in SIGN_IN_KINDS:
                 with self._lock:
                     self._refused_sign_in.setdefault(upn, exc.message)
+            self._first_connect[upn].set()
             self._set(run, STOPPED if self._stopping.is_set() else CONNECT_FAILED, exc.message)
             self._audit(run, "connect_failed")
             return
+        self._first_connect[upn].set()   # the credential works (or failed otherwise): the others may go
         run.session = session
         if self._stopping.is_set():
             self._set(run, STOPPED)

@@ -36,6 +36,7 @@ class Faults:
         self.rest_limit: int | None = None       # concurrent REST requests per tenant (None: no cap)
         self.rest_retry_after = 1
         self._rest_hold: threading.Event | None = None
+        self._tenant_drops: dict[str, int] = {}
 
     def drop_after(self, n: int) -> None:
         """Close the TCP connection without answering the n-th next request (1 = the very next one)."""
@@ -48,6 +49,22 @@ class Faults:
         """Send headers and half a body, then close, on the next ``count`` requests."""
         with self._lock:
             self._drop_mid = count
+
+    def drop_tenant_output(self, tenant: str, count: int = 1) -> None:
+        """Cut the next ``count`` responses carrying ``tenant``'s command output (a PSRP pipeline's
+        Receive, a REST InvokeCommand) halfway, as a front end failing mid-command does: the other
+        tenants on the same server are not touched."""
+        with self._lock:
+            self._tenant_drops[tenant.lower()] = count
+
+    def take_tenant_output(self, tenant: str) -> bool:
+        """Whether this response of ``tenant``'s command output is to be cut (consumes one)."""
+        with self._lock:
+            left = self._tenant_drops.get(tenant.lower(), 0)
+            if left <= 0:
+                return False
+            self._tenant_drops[tenant.lower()] = left - 1
+            return True
 
     def throttle(self, count: int, retry_after: int = 1) -> None:
         """Answer the next ``count`` requests with 503 and ``Retry-After: retry_after``."""
@@ -92,6 +109,7 @@ class Faults:
             self._drop_countdown = None
             self._drop_mid = self._throttle = self._malformed = 0
             self._unavailable = []
+            self._tenant_drops = {}
             self.rest_limit = None
             if self._rest_hold is not None:
                 self._rest_hold.set()

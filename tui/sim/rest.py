@@ -190,7 +190,8 @@ class RestDoor:
             reply = self._faulted(plan) or self._route(route, method, path, query, headers, body, base_url)
         except RestError as exc:
             reply = exc.reply
-        reply.plan = plan
+        if reply.plan == Plan():   # a fault of the request's own tenant (drop_tenant_output) stands
+            reply.plan = plan
         request_id = _request_id(headers.get("client-request-id"))
         reply.headers.setdefault("request-id", request_id)
         reply.headers.setdefault("client-request-id", headers.get("client-request-id") or request_id)
@@ -228,8 +229,11 @@ class RestDoor:
         if op == "exomodulefile":
             return self._module_file(caller, headers, params, base_url, m.group("version"), tenant)
         link_base = f"{base_url}{prefix}/adminapi/{m.group('version')}/{m.group('tenant')}/InvokeCommand"
-        return self._invoke(caller, tenant, headers, body, params, link_base,
-                            f"{base_url}/adminapi/{m.group('version')}/{tenant.tenant_id}")
+        reply = self._invoke(caller, tenant, headers, body, params, link_base,
+                             f"{base_url}/adminapi/{m.group('version')}/{tenant.tenant_id}")
+        if reply.status == 200 and self.faults.take_tenant_output(tenant.domain):
+            reply.plan = Plan(drop_mid_response=True)
+        return reply
 
     # -- auth --------------------------------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 from tui.sim import entra_web, rest, wsman
 from tui.sim.entra import TokenService
-from tui.sim.faults import Faults
+from tui.sim.faults import Faults, Plan
 from tui.sim.reply import Reply
 from tui.sim.runspace import Engine, NothingYet, ProtocolFailure, Shell, ShellGone
 
@@ -74,6 +74,8 @@ class Stats:
         # Each PSRP pipeline the clients sent, as its command names ("Get-Mailbox | Select-Object"): what
         # ran on the server and what the client kept for itself.
         self.pipelines: Counter[str] = Counter()
+        # The most shells each account had open at once (a test of many tenants reads that the limit held).
+        self.peak_open_shells: dict[str, int] = {}
 
     def count(self, action: str) -> None:
         with self._lock:
@@ -82,6 +84,10 @@ class Stats:
     def pipeline(self, names: Sequence[str]) -> None:
         with self._lock:
             self.pipelines[" | ".join(names)] += 1
+
+    def peak(self, upn: str, open_now: int) -> None:
+        with self._lock:
+            self.peak_open_shells[upn] = max(open_now, self.peak_open_shells.get(upn, 0))
 
     def add(self, name: str, amount: float = 1) -> None:
         with self._lock:
@@ -98,6 +104,7 @@ class Stats:
                 "shells_expired": self.shells_expired,
                 "server_cpu_seconds": round(self.cpu_seconds, 6),
                 "pipelines": dict(self.pipelines),
+                "peak_open_shells": dict(self.peak_open_shells),
             }
 
 
@@ -197,7 +204,8 @@ class Service:
         if plan.unavailable is not None:
             return Reply(plan.unavailable, b"", {}, plan)
         response = self._handle(path, query, headers, body, client_ip, base_url)
-        response.plan = plan
+        if response.plan == Plan():   # a fault of the request's own tenant (drop_tenant_output) stands
+            response.plan = plan
         return response
 
     def _handle(self, path: str, query: str, headers: Any, body: bytes, client_ip: str,
@@ -227,7 +235,11 @@ class Service:
             if refused is not None:
                 return refused
             shell = self._shell_for(req, account)
-            return self._dispatch(req, shell)
+            reply = self._dispatch(req, shell)
+            if (req.action == "Receive" and wsman.receive_target(req.body)
+                    and self.faults.take_tenant_output(shell.tenant)):
+                reply.plan = Plan(drop_mid_response=True)
+            return reply
         except ShellGone:
             return self._fault(req, wsman.FAULT_INVALID_SELECTORS, wsman.MSG_INVALID_SELECTORS)
         except (wsman.WSManRequestError, ProtocolFailure) as exc:
@@ -286,6 +298,7 @@ class Service:
                           on_pipeline=self.stats.pipeline)
             shell.client_ip = client_ip
             self._shells[shell_id] = shell         # reserve the slot before the (slower) PSRP open
+            self.stats.peak(account.upn, mine + 1)
             self._lock.notify_all()
         try:
             shell.open(creation)
