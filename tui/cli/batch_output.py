@@ -50,7 +50,8 @@ class MergedOutput:
         self.runs = runs
         self.err = err
         self._say = message or (lambda text: print(text, file=err, flush=True))
-        self._printer = Printer(fmt, out, err)
+        longest = max((len(tenant_label(r)) for r in runs), default=0)
+        self._printer = Printer(fmt, out, err, floors={"Tenant": longest})
         self._lock = threading.Lock()
         self._held: dict[int, list[Event]] = {}   # id(run) → its output while another tenant has the turn
         self._turn = 0                              # index in runs of the tenant whose output prints live

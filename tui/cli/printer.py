@@ -84,7 +84,7 @@ class Printer:
     FIRST_BATCH_S = 0.3      # the table's column widths come from the first batch
     BATCH = 200
 
-    def __init__(self, fmt: str | None, out: TextIO, err: TextIO) -> None:
+    def __init__(self, fmt: str | None, out: TextIO, err: TextIO, *, floors: dict[str, int] | None = None) -> None:
         from tui.shell.formatting import FormatHint, TextFormatter
 
         self.fmt = fmt
@@ -92,7 +92,8 @@ class Printer:
         self.err = err
         hint = FormatHint(view="table" if fmt == "table" else "list") if fmt in ("table", "list") else None
         self._formatter_cls = TextFormatter
-        self.formatter = TextFormatter(hint, width=shutil.get_terminal_size((120, 24)).columns)
+        self.floors = floors
+        self.formatter = TextFormatter(hint, width=shutil.get_terminal_size((120, 24)).columns, floors=floors)
         self.pending: list[Any] = []
         self.all_records: list[Any] = []
         self.first_at: float | None = None
@@ -115,7 +116,7 @@ class Printer:
         elif isinstance(event, FormatEvent):
             if self.fmt is None and self.formatter.hint is None:
                 self._flush()
-                self.formatter = self._formatter_cls(event.hint, width=self.formatter.width)
+                self.formatter = self._formatter_cls(event.hint, width=self.formatter.width, floors=self.floors)
         elif isinstance(event, TextEvent):
             self._flush()
             if self.fmt == "jsonl":   # a local Format-/Out-String's text: a JSON string per line keeps the stream valid

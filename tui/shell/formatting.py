@@ -196,9 +196,13 @@ def _fit_widths(natural: list[int], minimum: list[int], width: int) -> list[int]
 class TextFormatter:
     """Renders a stream batch by batch; the header and column widths are decided by the first batch."""
 
-    def __init__(self, hint: FormatHint | None = None, width: int = 120) -> None:
+    def __init__(self, hint: FormatHint | None = None, width: int = 120, *,
+                 floors: dict[str, int] | None = None) -> None:
         self.hint = hint
         self.width = max(width, 20)
+        # Column → the width its values are known to need beyond the first batch (a merged table's
+        # Tenant column holds every chosen tenant's name, most of which come later).
+        self.floors = {k.lower(): v for k, v in (floors or {}).items()}
         self._key: str | None = None
         self._view: View | None = None
         self._widths: list[int] = []
@@ -252,7 +256,8 @@ class TextFormatter:
         rows = [[_cell(v) for v in row] for row in values]
         if not self._widths:
             headers = [visible(c) for c in columns]
-            natural = [max([len(c), *(len(row[i]) for row in rows)]) for i, c in enumerate(headers)]
+            natural = [max([len(c), self.floors.get(c.lower(), 0), *(len(row[i]) for row in rows)])
+                       for i, c in enumerate(headers)]
             minimum = [min(n, max(len(c), 6)) for n, c in zip(natural, headers, strict=True)]
             if not (self.hint is not None and self.hint.auto_size) or sum(natural) + len(natural) > self.width:
                 natural = _fit_widths(natural, minimum, self.width)
