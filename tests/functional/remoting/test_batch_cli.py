@@ -100,7 +100,7 @@ def test_a_batch_merges_every_tenants_records_names_each_failure_and_exits_3(
 
 
 def test_arrival_order_prints_the_same_records(batch_setup, capsys) -> None:   # type: ignore[no-untyped-def]
-    server, chosen, ok, cut, denied = batch_setup
+    ok = batch_setup[2]
     assert main(["run", "-t", ok[0], "-t", ok[1], "-t", ok[2], LINE, "--format", "jsonl", "--order", "arrival"]) == 0
     out, err = capsys.readouterr()
     rows = [json.loads(line) for line in out.splitlines()]
@@ -109,7 +109,7 @@ def test_arrival_order_prints_the_same_records(batch_setup, capsys) -> None:   #
 
 
 def test_a_state_change_across_tenants_needs_yes_and_whatif_does_not(batch_setup, capsys) -> None:   # type: ignore[no-untyped-def]
-    server, chosen, ok, cut, denied = batch_setup
+    server, _, ok, _, _ = batch_setup
     targets = ["-t", ok[0], "-t", ok[1]]
     before = server.stats()["shells_created"]
     assert main(["run", *targets, "Set-Mailbox -Identity LeeG -DisplayName 'Lee G'"]) == 2
