@@ -32,6 +32,8 @@ from tui.remoting.events import (
 )
 from tui.shell.safe_text import visible, visible_lines
 
+TABLE_HOLD = 2000
+
 # What goes to stdout through the merged printer (in order); the rest is a message on stderr.
 _OUTPUT = (RecordEvent, TextEvent, FormatEvent)
 
@@ -52,6 +54,13 @@ class MergedOutput:
         self._say = message or (lambda text: print(text, file=err, flush=True))
         longest = max((len(tenant_label(r)) for r in runs), default=0)
         self._printer = Printer(fmt, out, err, floors={"Tenant": longest})
+        # A table's column widths come from its first batch: across tenants the first few records are one
+        # tenant's, and every later tenant's longer values would be cut. The table waits for the whole
+        # batch (the progress line shows it working), up to TABLE_HOLD records, then streams.
+        self._table = fmt in (None, "table")
+        if self._table:
+            self._printer.BATCH = TABLE_HOLD
+            self._printer.FIRST_BATCH_S = float("inf")
         self._lock = threading.Lock()
         self._held: dict[int, list[Event]] = {}   # id(run) → its output while another tenant has the turn
         self._turn = 0                              # index in runs of the tenant whose output prints live

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,9 @@ class RedirectsSeen:
 
     def __init__(self, data_dir: Path) -> None:
         self.path = data_dir / FILE_NAME
+        # A batch's tenants of one account are redirected at once, on several threads: told once here too.
+        self._told: set[str] = set()
+        self._lock = threading.Lock()
 
     @staticmethod
     def _key(account: Account) -> str:
@@ -69,8 +73,10 @@ class RedirectsSeen:
         def forward(event: Any) -> None:
             if isinstance(event, RedirectEvent):
                 log.info("%s was redirected to %s", account.upn, event.uri)
-                if already:
-                    return
+                with self._lock:
+                    if already or self._key(account) in self._told:
+                        return
+                    self._told.add(self._key(account))
                 self.remember(account, event.uri)
             on_event(event)
 
