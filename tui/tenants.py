@@ -37,7 +37,7 @@ from tui.tomlfile import (
 
 TENANTS_FILE_KEYS: Schema = {
     "tenants": TABLES,
-    "groups": STRING_LISTS,     # group name → list of strings (domains or tags); carried, not yet used
+    "groups": STRING_LISTS,     # group name → entries: domains or names, "tag:X", "@other" (tenant_selection)
 }
 
 TENANT_KEYS: Schema = {
@@ -225,24 +225,27 @@ def _pick(headers: list[str], wanted: tuple[str, ...]) -> int | None:
 
 
 class TenantDirectory:
-    """The tenants, in file order; ``path`` None means in memory only (the demo).
+    """The tenants, in file order, and the file's ``[groups]``; ``path`` None means in memory only (the demo).
 
     Files change only through ``TenantDirectory.update(path, change)``, which re-reads the file
     under its lock, lets ``change`` add, remove or change tenants on that fresh copy and writes the
-    difference (tenants_store), so parallel ``exohop tenants add`` keep every entry.
+    difference (tenants_store), so parallel ``exohop tenants add`` keep every entry. The groups are
+    read only: users edit them by hand, and an update writes the tenants' tables alone.
     """
 
-    def __init__(self, tenants: Iterable[Tenant] = (), path: Path | None = None) -> None:
+    def __init__(self, tenants: Iterable[Tenant] = (), path: Path | None = None,
+                 groups: Mapping[str, Iterable[str]] | None = None) -> None:
         self._tenants: list[Tenant] = []
         self._index: dict[str, Tenant] | None = {}
+        self._groups: dict[str, tuple[str, ...]] = {name: tuple(entries) for name, entries in (groups or {}).items()}
         self.path = path
         for t in tenants:
             self.add(t)
 
     @classmethod
-    def _of(cls, tenants: list[Tenant], path: Path | None) -> TenantDirectory:
+    def _of(cls, tenants: list[Tenant], path: Path | None, groups: Mapping[str, Iterable[str]]) -> TenantDirectory:
         """From tenants already checked and unique (a file just parsed, or the cache)."""
-        directory = cls(path=path)
+        directory = cls(path=path, groups=groups)
         directory._tenants = tenants
         directory._index = None   # built on the first lookup: a load that only lists need not pay it
         return directory
@@ -259,6 +262,11 @@ class TenantDirectory:
     @property
     def tenants(self) -> list[Tenant]:
         return list(self._tenants)
+
+    @property
+    def groups(self) -> dict[str, list[str]]:
+        """The ``[groups]`` table: group name → its entries, both in file order (a copy)."""
+        return {name: list(entries) for name, entries in self._groups.items()}
 
     @property
     def _by_domain(self) -> dict[str, Tenant]:
@@ -346,17 +354,18 @@ class TenantDirectory:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            rows = store.read_cache(target, file_digest) if file_digest else None
-            if rows is not None:
+            cached = store.read_cache(target, file_digest) if file_digest else None
+            if cached is not None:
+                rows, groups = cached
                 for r in rows:
                     r[4] = tuple(r[4])
-                return text, cls._of(list(map(Tenant._make, rows)), target)
+                return text, cls._of(list(map(Tenant._make, rows)), target, groups)
             directory = cls._parse(text, target)
         finally:
             if collecting:
                 gc.enable()
         if file_digest:
-            store.write_cache(target, file_digest, [t.row() for t in directory._tenants])
+            store.write_cache(target, file_digest, [t.row() for t in directory._tenants], directory._groups)
         return text, directory
 
     @classmethod
@@ -372,7 +381,7 @@ class TenantDirectory:
                 raise where.error(f"{tenant.domain} appears twice; keep one", "domain")
             seen.add(tenant.domain)
             tenants.append(tenant)
-        return cls._of(tenants, target)
+        return cls._of(tenants, target, data.get("groups", {}))
 
     @classmethod
     def update(cls, path: Path | None, change: Callable[[TenantDirectory], R]) -> tuple[R, TenantDirectory]:
@@ -392,8 +401,9 @@ class TenantDirectory:
             if new_text is not None:
                 atomic_write_text(target, new_text)
                 raw = new_text.encode("utf-8")
-                if len(raw) >= store.CACHE_MIN_BYTES:
-                    store.write_cache(target, store.digest(raw), [t.row() for t in directory._tenants])
+                if len(raw) >= store.CACHE_MIN_BYTES:   # the edit leaves [groups] as it was read
+                    store.write_cache(target, store.digest(raw), [t.row() for t in directory._tenants],
+                                      directory._groups)
         return result, directory
 
     # -- CSV import ----------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ machine (``python tests/bench/bench_tenants.py``): ``tomllib.loads`` of that fil
   table's ``domain`` line. When the file is not in the shape that makes this safe (``tenants =
   [...]`` inline, a header count that does not match the parsed entries, a key already there), the
   caller edits it with tomlkit instead;
-- a load of a large file is served from a cache of the checked entries (JSON, in the cache folder),
+- a load of a large file is served from a cache of the checked entries and the ``[groups]`` table
+  (JSON, in the cache folder),
   keyed by the SHA-256 of the file's bytes, so any change to the file, by exohop or an editor,
   misses the cache and is parsed and checked again. Small files are not cached: tomllib is quick.
 """
@@ -33,7 +34,7 @@ from tui.files import atomic_write_text
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2   # 2: the head line carries the file's [groups] table too
 CACHE_MIN_BYTES = 64 * 1024   # below this tomllib parses in a few milliseconds: no cache file
 
 _TENANT_HEADER = re.compile(r"(?m)^[ \t]*\[\[[ \t]*tenants[ \t]*\]\][ \t]*(?:#[^\n]*)?$")
@@ -42,6 +43,7 @@ _ANY_HEADER = re.compile(r"(?m)^[ \t]*\[")
 _DOMAIN_LINE = re.compile(r"(?m)^([ \t]*)domain[ \t]*=.*$")
 
 Row = list[Any]   # [domain, name, tenant_id, account, tags, favorite]
+Groups = dict[str, list[str]]   # the [groups] table: group name → entries, in file order
 
 
 def toml_string(value: str) -> str:
@@ -169,13 +171,16 @@ def _cache_path(path: Path) -> Path:
     return cache_dir() / "tenants" / f"{key}.json"
 
 
-def read_cache(path: Path, file_digest: str) -> list[Row] | None:
-    """The cached rows of ``path`` when they were made from exactly these bytes; else None."""
+def read_cache(path: Path, file_digest: str) -> tuple[list[Row], Groups] | None:
+    """The cached rows and groups of ``path`` when they were made from exactly these bytes; else None.
+
+    The groups ride in the head line: a few entries, read before the rows without a second file."""
     try:
         with _cache_path(path).open("r", encoding="utf-8") as fh:
             head = json.loads(fh.readline())
-            if head != {"v": CACHE_VERSION, "sha256": file_digest}:
+            if not isinstance(head, dict) or head.get("v") != CACHE_VERSION or head.get("sha256") != file_digest:
                 return None
+            groups = head.get("groups")
             rows = json.loads(fh.read())
     except FileNotFoundError:
         return None
@@ -183,11 +188,17 @@ def read_cache(path: Path, file_digest: str) -> list[Row] | None:
         # A damaged cache is only a slower load: the file itself is parsed and checked instead.
         log.debug("ignoring the tenant cache of %s: %s", path, exc)
         return None
-    return rows if isinstance(rows, list) and all(isinstance(r, list) and len(r) == 6 for r in rows) else None
+    if not isinstance(groups, dict) or not all(isinstance(entries, list) and all(isinstance(e, str) for e in entries)
+                                               for entries in groups.values()):
+        return None
+    if not isinstance(rows, list) or not all(isinstance(r, list) and len(r) == 6 for r in rows):
+        return None
+    return rows, groups
 
 
-def write_cache(path: Path, file_digest: str, rows: Sequence[Sequence[Any]]) -> None:
-    head = json.dumps({"v": CACHE_VERSION, "sha256": file_digest})
+def write_cache(path: Path, file_digest: str, rows: Sequence[Sequence[Any]], groups: Mapping[str, Sequence[str]]) -> None:
+    head = json.dumps({"v": CACHE_VERSION, "sha256": file_digest,
+                       "groups": {name: list(entries) for name, entries in groups.items()}}, ensure_ascii=False)
     try:
         atomic_write_text(_cache_path(path), head + "\n" + json.dumps(rows, ensure_ascii=False,
                                                                       separators=(",", ":")))

@@ -122,3 +122,91 @@ def test_csv_header_spellings_and_semicolons(header: str) -> None:
 def test_csv_without_domain_column_is_explained() -> None:
     with pytest.raises(ValueError, match="no domain column"):
         TenantDirectory().import_csv_text("Company,Country\nX,Y\n")
+
+
+# -- [groups]: loaded from the parse and from the cache of a large file, untouched by updates -----------------
+
+GROUPS_TEXT = '''# hand-written groups
+[groups]
+retail = ["contoso.onmicrosoft.com", "tag:eu"]   # the shops
+"key accounts" = ["@retail", "Fabrikam"]
+emea = []
+'''
+GROUPS = {"retail": ["contoso.onmicrosoft.com", "tag:eu"], "key accounts": ["@retail", "Fabrikam"], "emea": []}
+
+
+def _tenants_text(count: int) -> str:
+    return "".join(f'\n[[tenants]]\ndomain = "t{i}.onmicrosoft.com"\nname = "Tenant {i}"\ntags = ["eu"]\n'
+                   for i in range(count))
+
+
+def test_groups_load_in_file_order(tmp_path: Path) -> None:
+    path = tmp_path / "tenants.toml"
+    path.write_text(_tenants_text(2) + "\n" + GROUPS_TEXT)      # after the tenants is as good as before
+    directory = TenantDirectory.load(path)
+    assert directory.groups == GROUPS and list(directory.groups) == list(GROUPS)
+    directory.groups["retail"].append("x")                        # a copy: the directory's stay as read
+    assert directory.groups == GROUPS
+    assert TenantDirectory(path=None).groups == {}
+
+
+def test_groups_of_a_large_file_come_back_from_its_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui import tenants_store as store
+
+    monkeypatch.setenv("EXOHOP_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "tenants.toml"
+    path.write_text(GROUPS_TEXT + _tenants_text(1500))
+    raw = path.read_bytes()
+    assert len(raw) >= store.CACHE_MIN_BYTES
+    assert TenantDirectory.load(path).groups == GROUPS                    # parsed, and cached
+    cached = store.read_cache(path, store.digest(raw))
+    assert cached is not None and cached[1] == GROUPS and len(cached[0]) == 1500
+    again = TenantDirectory.load(path)                                    # served from the cache
+    assert again.groups == GROUPS and list(again.groups) == list(GROUPS) and len(again) == 1500
+
+
+def test_a_cache_from_before_groups_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from tui import tenants_store as store
+
+    monkeypatch.setenv("EXOHOP_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "tenants.toml"
+    path.write_text(GROUPS_TEXT + _tenants_text(1500))
+    TenantDirectory.load(path)
+    cache = next((tmp_path / "cache" / "tenants").glob("*.json"))
+    # Version 1 had no groups in its head line: for the very same bytes it would say "no groups".
+    cache.write_text(json.dumps({"v": 1, "sha256": store.digest(path.read_bytes())}) + "\n[]")
+    directory = TenantDirectory.load(path)
+    assert directory.groups == GROUPS and len(directory) == 1500
+
+
+@pytest.mark.parametrize("tenant_count", [2, 1500])       # small: parsed each time; large: the cache
+def test_updates_leave_the_groups_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            tenant_count: int) -> None:
+    monkeypatch.setenv("EXOHOP_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "tenants.toml"
+    path.write_text(_tenants_text(tenant_count) + "\n" + GROUPS_TEXT)
+
+    def the_groups_are_as_written(directory: TenantDirectory) -> None:
+        assert directory.groups == GROUPS
+        assert GROUPS_TEXT in path.read_text()                   # byte for byte, comment included
+        assert TenantDirectory.load(path).groups == GROUPS
+
+    _, directory = TenantDirectory.update(path, lambda d: d.add(Tenant("new.onmicrosoft.com", "New")))
+    the_groups_are_as_written(directory)
+    _, directory = TenantDirectory.update(path, lambda d: d.set_tenant_ids(
+        {"t1.onmicrosoft.com": "11111111-2222-3333-4444-555555555555"}))
+    the_groups_are_as_written(directory)
+    assert TenantDirectory.load(path).get("t1.onmicrosoft.com").tenant_id is not None   # type: ignore[union-attr]
+    _, directory = TenantDirectory.update(path, lambda d: d.remove("t1.onmicrosoft.com"))
+    the_groups_are_as_written(directory)
+    assert len(TenantDirectory.load(path)) == tenant_count
+
+
+def test_an_inline_tenants_file_keeps_its_groups_through_tomlkit(tmp_path: Path) -> None:
+    path = tmp_path / "tenants.toml"
+    path.write_text('tenants = [{ domain = "a.onmicrosoft.com" }]\n\n' + GROUPS_TEXT)
+    TenantDirectory.update(path, lambda d: d.add(Tenant("b.onmicrosoft.com")))
+    assert GROUPS_TEXT in path.read_text()
+    assert TenantDirectory.load(path).groups == GROUPS

@@ -63,6 +63,26 @@ def _add_top_level_flags(face: argparse.ArgumentParser) -> None:
                       help="refuse every command that changes a tenant (-WhatIf still runs)")
 
 
+def _add_selection(face: argparse.ArgumentParser, what: str) -> None:
+    """``-t``, ``--tag`` and ``--except``: the tenants ``what`` reaches (tui.tenant_selection)."""
+    face.add_argument("-t", "--tenant", action="append", default=[], metavar="TENANT",
+                      help=f"{what}: a tenant by domain, display name or unique prefix, 'all', @GROUP (a group of "
+                           "tenants.toml's [groups]) or tag:TAG (repeatable)")
+    face.add_argument("--tag", action="append", default=[], metavar="TAG",
+                      help="every tenant with this tag (repeatable: tenants with any of them)")
+    face.add_argument("--except", dest="excluded", action="append", default=[], metavar="TENANT",
+                      help="leave out a tenant, @GROUP or tag:TAG (repeatable)")
+
+
+def _needs_tenants(face: argparse.ArgumentParser) -> Callable[[argparse.Namespace], None]:
+    """A check for after parsing: -t or --tag, at least one of them (argparse cannot say "one or both")."""
+    def check(args: argparse.Namespace) -> None:
+        if not args.tenant and not args.tag:
+            face.error("choose the tenants: -t TENANT (repeatable; 'all', @GROUP or tag:TAG) and/or --tag TAG")
+
+    return check
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="exohop",
@@ -84,8 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run one command line in one or more tenants and print the result")
-    run.add_argument("-t", "--tenant", action="append", required=True, metavar="TENANT",
-                     help="tenant by domain, display name or unique prefix (repeat, or 'all', for several)")
+    _add_selection(run, "the tenants to run in")
+    run.set_defaults(check_usage=_needs_tenants(run))
     run.add_argument("line", metavar="COMMAND_LINE", help="the command line, e.g. 'Get-Mailbox -ResultSize 5'")
     run.add_argument("--no-wait", action="store_true",
                      help="fail at once when the account's sessions are all in use elsewhere (default: wait up to 60 s)")
@@ -106,7 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     tenants = sub.add_parser("tenants", help="list, add, remove or import customer tenants")
     tsub = tenants.add_subparsers(dest="tenants_command", metavar="ACTION", required=True)
-    tsub.add_parser("list", help="list the tenant directory")
+    listing = tsub.add_parser("list", help="list the tenant directory, or the tenants a selection reaches",
+                              description="List the tenant directory. With -t, --tag or --except: only the "
+                                          "tenants `exohop run` would reach with the same options, in its order.")
+    _add_selection(listing, "only the tenants a run with these options reaches")
+    tsub.add_parser("groups", help="list the groups of tenants.toml and how many tenants each reaches")
     add = tsub.add_parser("add", help="add a tenant by its initial domain")
     add.add_argument("domain", metavar="DOMAIN")
     add.add_argument("--name", help="display name (default: derived from the domain)")
@@ -189,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    check_usage: Callable[[argparse.Namespace], None] | None = getattr(args, "check_usage", None)
+    if check_usage is not None:
+        check_usage(args)   # a usage error exits 2 here, as argparse's own do
     if args.command == "simulate":   # the simulator is a server with its own logger and output
         from tui.sim.command import main as simulate
 

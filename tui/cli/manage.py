@@ -15,7 +15,8 @@ from tui.cli.exit_codes import EXIT_COMMAND_ERRORS, EXIT_OK, EXIT_USAGE
 from tui.config import Account, Config, ConfigEdit, ConfigError, edit_config, load_config
 from tui.shell.safe_text import visible
 from tui.tenant_ids import store_tenant_ids
-from tui.tenants import Tenant, TenantDirectory, idn_warning, read_csv_text
+from tui.tenant_selection import ALL, group_members, select_tenants
+from tui.tenants import Tenant, TenantDirectory, TenantLookupError, idn_warning, read_csv_text
 
 
 def cmd_tenants(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -27,13 +28,17 @@ def cmd_tenants(args: argparse.Namespace, out: TextIO | None = None) -> int:
             print("No tenants yet: add one with `exohop tenants add DOMAIN` or import a Partner Center CSV "
                   "with `exohop tenants import FILE.csv`.", file=out)
             return EXIT_OK
-        # Names and tags may come from a customer CSV: made visible (``safe_text``), never raw.
-        width = max(len(visible(t.display_name)) for t in directory)
-        for t in sorted(directory, key=lambda t: (not t.favorite, t.display_name.lower())):
-            star = "*" if t.favorite else " "
-            extra = "  ".join(x for x in (t.account or "", ",".join(t.tags)) if x)
-            print(visible(f"{star} {visible(t.display_name).ljust(width)}  {t.domain}  {extra}".rstrip()), file=out)
+        tenants, excluded, tags = (getattr(args, key, None) or [] for key in ("tenant", "excluded", "tag"))
+        if tenants or tags or excluded:
+            # A preview of `exohop run` with the same options: its tenants, in its order.
+            selected = select_tenants(directory, tenants or ([] if tags else [ALL]), tags, excluded)
+            _print_tenants(selected, out)
+            print(f"({len(selected)} of {len(directory)} tenants)", file=out)
+            return EXIT_OK
+        _print_tenants(sorted(directory, key=lambda t: (not t.favorite, t.display_name.lower())), out)
         return EXIT_OK
+    if action == "groups":
+        return _list_groups(TenantDirectory.load(), out)
     if action == "add":
         if args.account:
             load_config().resolve_account(args.account)   # a typo in the account fails now, not at connect
@@ -57,6 +62,39 @@ def cmd_tenants(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return EXIT_OK if not report.rejected else EXIT_COMMAND_ERRORS
     print_error(f"unknown tenants action {action!r}")
     return EXIT_USAGE
+
+
+def _print_tenants(tenants: list[Tenant], out: TextIO) -> None:
+    # Names and tags may come from a customer CSV: made visible (``safe_text``), never raw.
+    width = max(len(visible(t.display_name)) for t in tenants)
+    for t in tenants:
+        star = "*" if t.favorite else " "
+        extra = "  ".join(x for x in (t.account or "", ",".join(t.tags)) if x)
+        print(visible(f"{star} {visible(t.display_name).ljust(width)}  {t.domain}  {extra}".rstrip()), file=out)
+
+
+def _list_groups(directory: TenantDirectory, out: TextIO) -> int:
+    """Each group of ``[groups]``, how many tenants it reaches and its entries; a group that cannot be
+    expanded says why on its own line (exit 2, as `exohop run -t @group` would)."""
+    groups = directory.groups
+    if not groups:
+        print(f"No groups yet: add a [groups] table to {directory.path}, e.g.\n"
+              '[groups]\nretail = ["contoso.onmicrosoft.com", "tag:eu", "@other-group"]', file=out)
+        return EXIT_OK
+    width = max(len(visible(name)) for name in groups)
+    digits = len(str(len(directory)))
+    code = EXIT_OK
+    for name, entries in groups.items():
+        label = visible(name).ljust(width)
+        try:
+            count = len(group_members(directory, name))
+        except TenantLookupError as exc:
+            print(visible(f"@{label}  error: {exc.message}"), file=out)
+            code = EXIT_USAGE
+            continue
+        reached = f"{count:>{digits}} {'tenant' if count == 1 else 'tenants'}".ljust(digits + 8)
+        print(visible(f"@{label}  {reached}  {', '.join(entries)}".rstrip()), file=out)
+    return code
 
 
 # -- exohop login / logout -------------------------------------------------------------------------------

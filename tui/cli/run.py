@@ -20,7 +20,8 @@ from tui.remoting.errors import RemotingError
 from tui.remoting.events import RunSummary
 from tui.shell.safe_text import visible
 from tui.tenant_ids import remember_tenant_id
-from tui.tenants import Tenant, TenantLookupError
+from tui.tenant_selection import select_tenants
+from tui.tenants import Tenant
 
 
 def remote_command_names(line: str) -> list[str]:
@@ -110,16 +111,10 @@ def _exit_code_for(summary: RunSummary) -> int:
     return EXIT_OK
 
 
-def _resolve_tenants(env: Environment, queries: list[str]) -> list[Tenant]:
-    chosen: list[Tenant] = []
-    for q in queries:
-        found = env.tenants.tenants if q.strip().lower() == "all" else [env.tenants.find(q)]
-        for t in found:
-            if t not in chosen:
-                chosen.append(t)
-    if not chosen:
-        raise TenantLookupError("the tenant directory is empty: add one with `exohop tenants add DOMAIN`")
-    return chosen
+def _resolve_tenants(env: Environment, args: argparse.Namespace) -> list[Tenant]:
+    """The tenants of ``-t``, ``--tag`` and ``--except``, in directory order; TenantLookupError if none."""
+    return select_tenants(env.tenants, getattr(args, "tenant", None) or [], getattr(args, "tag", None) or [],
+                          getattr(args, "excluded", None) or [])
 
 
 def is_batch(args: argparse.Namespace) -> bool:
@@ -168,7 +163,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
     code = EXIT_OK
     pool: SessionPool | None = None
     try:
-        tenants = _resolve_tenants(env, list(args.tenant))
+        tenants = _resolve_tenants(env, args)
         transcript = Transcript(env.folders.transcripts)
         audit = Audit(transcript, err)
         redirects = RedirectsSeen(env.folders.data)
