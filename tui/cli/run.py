@@ -122,7 +122,7 @@ def is_batch(args: argparse.Namespace) -> bool:
     even when it reaches one: a script reading `-t @retail` gets the same columns whatever the group holds."""
     queries = [q.strip() for q in getattr(args, "tenant", None) or []]
     return (len(queries) > 1 or bool(getattr(args, "tag", None))
-            or any(q.lower() == "all" or q.startswith("@") for q in queries))
+            or any(q.lower() == "all" or q.startswith("@") or q.lower().startswith("tag:") for q in queries))
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:

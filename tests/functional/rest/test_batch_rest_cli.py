@@ -73,6 +73,11 @@ def test_tags_and_except_choose_the_tenants_and_a_state_change_needs_yes(
     preview = exohop(["run", "-t", "all", "Set-Mailbox -Identity LeeG -DisplayName 'Lee G' -WhatIf"], env)
     assert "--yes" not in preview.stderr and "4 tenants" in preview.stderr
 
+    # --tag eu reaches the 2nd and 4th tenant (tags alternate us/eu); --except drops the 4th.
+    tagged = exohop(["run", "--tag", "EU", "--except", chosen[3], "Get-Mailbox -ResultSize 1", "--format", "jsonl"], env)
+    assert tagged.returncode == 0, tagged.stderr
+    assert [json.loads(line)["TenantDomain"] for line in tagged.stdout.splitlines()] == [chosen[1]]
+
 
 def test_sigint_mid_batch_over_rest_stops_and_exits_130(
         make_sim: Any, env: dict[str, str], exohop_dirs: dict[str, Path]) -> None:   # noqa: F811
