@@ -137,7 +137,7 @@ if profiles:
     merged.dump_stats(os.environ["BENCH_PROFILE"])
 sys.stdout.flush()
 with open(os.environ["BENCH_TIMES"], "w") as f:
-    json.dump({"main_s": main_s, "code": code, "imported_in_main": sorted(set(sys.modules) - before),
+    json.dump({"main_s": main_s, "code": code, "tui": sys.modules["tui"].__file__, "imported_in_main": sorted(set(sys.modules) - before),
                "modules": list(sys.modules), "t0": t0, "spans": spans}, f)
 sys.exit(code)
 """
@@ -168,7 +168,7 @@ class Server:
     def __init__(self, config_dir: Path, env: dict[str, str], *args: str) -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", "tui", "simulate", "--port", "0",
                                       "--write-config", str(config_dir), *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
         assert self.proc.stdout is not None
         self.info: dict[str, Any] = json.loads(self.proc.stdout.readline())
         self.account: dict[str, Any] = self.info["accounts"][0]
@@ -223,7 +223,7 @@ class Exohop:
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "tui", *args], env=self.env, text=True, capture_output=True,
-                              input=stdin, timeout=300)
+                              input=stdin, timeout=300, cwd=self.home)
 
     def run(self, *args: str, timeline: bool = False, profile: Path | None = None) -> dict[str, Any]:
         """``exohop run ARGS --format json`` through the driver: wall, main() and start-up times, records;
@@ -238,13 +238,15 @@ class Exohop:
             env["BENCH_PRELOAD"] = str(self.preload)
         r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
+        # cwd: the folders, not a checkout (`python -c` puts the cwd first on sys.path, ahead of PYTHONPATH).
         done = subprocess.run([sys.executable, "-c", DRIVER, "run", *args, "--format", "json"], env=env,
-                              text=True, capture_output=True, timeout=600, stdin=subprocess.DEVNULL)
+                              text=True, capture_output=True, timeout=600, stdin=subprocess.DEVNULL, cwd=self.home)
         wall = time.perf_counter() - t0
         r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
             raise RuntimeError(f"exohop run {' '.join(args)} exited {done.returncode}: {done.stderr[-2000:]}")
         measured = json.loads(times.read_text())
+        assert Path(measured["tui"]).is_relative_to(self.tree), (measured["tui"], self.tree)
         rows = json.loads(done.stdout)
         return {"wall_s": wall, "main_s": measured["main_s"], "startup_s": wall - measured["main_s"],
                 "cpu_s": r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime,
@@ -315,7 +317,7 @@ def login_basic(exo: Exohop, upn: str, password: str) -> None:
 def login_oauth(exo: Exohop, server: Server) -> None:
     upn, password = server.account["upn"], server.account["password"]
     info = server.info
-    proc = subprocess.Popen([sys.executable, "-m", "tui", "login", upn], env=exo.env, text=True,
+    proc = subprocess.Popen([sys.executable, "-m", "tui", "login", upn], env=exo.env, text=True, cwd=exo.home,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     assert proc.stderr is not None
     seen = ""
