@@ -88,7 +88,7 @@ spans = []
 if os.environ.get("BENCH_TIMELINE"):
     # Where a batch's time goes: each wrapped call's start and end, on its thread.
     import threading
-    from tui.remoting import batch, catalog_cache, journal, pool, session, session_core
+    from tui.remoting import batch, catalog_cache, journal, pool, session, session_core, transcript
     from tui.remoting.rest import session as rest_session
 
     def wrap(owner, name, label):
@@ -108,7 +108,8 @@ if os.environ.get("BENCH_TIMELINE"):
                                (batch.Batch, "start", "batch_start"), (batch.Batch, "wait", "batch_wait"),
                                (catalog_cache.CatalogCache, "load", "catalog_cache_load"),
                                (journal.ShellJournal, "add", "journal_add"),
-                               (journal.ShellJournal, "remove", "journal_remove")):
+                               (journal.ShellJournal, "remove", "journal_remove"),
+                               (transcript.Transcript, "record", "transcript")):
         wrap(owner, name, label)
 profiles = []
 if os.environ.get("BENCH_PROFILE"):
@@ -264,7 +265,8 @@ def where_time_went(result: dict[str, Any]) -> dict[str, Any]:
     """A timed run's main() split up. A batch: before its workers start, their time per tenant by phase
     (``tenant`` = all of one tenant; ``acquire`` = connecting, ``catalog_cache_load`` and ``journal_add``
     within it; ``run`` = the line; ``close`` = the Delete before the worker's next tenant, ``journal_remove``
-    within it; ``gate`` = waiting for the account's first connect), the workers' idle
+    within it; ``transcript`` = writing the tenant's transcript line, within ``run``; ``gate`` = waiting for
+    the account's first connect), the workers' idle
     time (width × their span − their tenants' time), and after the last tenant (closing the pool). One
     tenant: main() before the connect, the connect, the line, closing the pool, the rest."""
     spans = result["spans"]
