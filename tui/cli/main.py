@@ -206,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     # SUPPRESS: the defaults live with the simulator (tui/sim/command.py) and the parser stays free of it.
     sim.add_argument("--token-lifetime", type=int, default=argparse.SUPPRESS, metavar="SECONDS",
                      help="access tokens expire after this long (default 3600; msal renews those with < 300 s left)")
+    sim.add_argument("--tenants", type=int, default=argparse.SUPPRESS, metavar="N",
+                     help="the first account manages N customer tenants: today's, then generated ones "
+                          "(default: the fixed set, 11 of them its own)")
     sim.add_argument("--write-config-auth", choices=("oauth", "basic"), default=argparse.SUPPRESS,
                      help="accounts that --write-config writes sign in with OAuth (default) or Basic")
     return parser

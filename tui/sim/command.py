@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.catalog import Catalog, CatalogError, load
+from tui.sim.tenant_set import tenant_set
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -47,7 +48,7 @@ def main(args: argparse.Namespace) -> int:
     signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     sim = Simulator(host=args.host, port=args.port, tls=not args.no_tls, latency_ms=args.latency_ms,
                     mailboxes=args.mailboxes, catalog=catalog, idle_timeout=args.idle_timeout,
-                    token_lifetime=_token_lifetime(args))
+                    token_lifetime=_token_lifetime(args), customer_tenants=getattr(args, "tenants", None))
     try:
         sim.start()
     except OSError as exc:
@@ -115,4 +116,10 @@ def _check(args: argparse.Namespace) -> str | None:
         return "--idle-timeout must be a positive number of seconds"
     if _token_lifetime(args) < 1:
         return "--token-lifetime must be a positive number of seconds"
+    tenants = getattr(args, "tenants", None)
+    if tenants is not None:
+        try:
+            tenant_set(tenants)
+        except ValueError as exc:
+            return f"--tenants {tenants}: {exc}"
     return None

@@ -13,7 +13,7 @@ import hashlib
 import random
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,25 +38,26 @@ class SimAccountSpec:
     tenants: tuple[str, ...]  # initial domains this partner account is delegated to
 
 
-def _tenant(slug: str, name: str, vanity: str, region: str, *tags: str) -> SimTenant:
+def tenant_record(slug: str, name: str, vanity: str, region: str, *tags: str) -> SimTenant:
+    """A customer tenant whose id is derived from its initial domain (``slug``.onmicrosoft.com)."""
     domain = f"{slug}.onmicrosoft.com"
     return SimTenant(domain, name, str(uuid.uuid5(NAMESPACE, "tenant:" + domain)), vanity, region, tags)
 
 
 TENANTS: tuple[SimTenant, ...] = (
-    _tenant("contoso", "Contoso Ltd", "contoso.com", "EURPR05", "retail", "eu"),
-    _tenant("fabrikam", "Fabrikam, Inc.", "fabrikam.com", "NAMPR11", "manufacturing", "us"),
-    _tenant("northwindtraders", "Northwind Traders", "northwindtraders.com", "NAMPR03", "wholesale", "us"),
-    _tenant("tailspintoys", "Tailspin Toys", "tailspintoys.com", "EURPR09", "retail", "eu"),
-    _tenant("woodgrovebank", "Woodgrove Bank", "woodgrovebank.com", "NAMPR08", "finance", "us", "vip"),
-    _tenant("adatum", "A. Datum Corporation", "adatum.com", "EURPR02", "consulting", "eu"),
-    _tenant("litware", "Litware, Inc.", "litware.com", "NAMPR14", "software", "us"),
-    _tenant("proseware", "Proseware, Inc.", "proseware.com", "APCPR06", "software", "apac"),
-    _tenant("wideworldimporters", "Wide World Importers", "wideworldimporters.com", "EURPR07", "logistics", "eu"),
-    _tenant("alpineskihouse", "Alpine Ski House", "alpineskihouse.com", "EURPR04", "hospitality", "eu"),
-    _tenant("cohowinery", "Coho Winery", "cohowinery.com", "NAMPR06", "hospitality", "us"),
-    _tenant("fourthcoffee", "Fourth Coffee", "fourthcoffee.com", "APCPR01", "retail", "apac"),
-    _tenant("treyresearch", "Trey Research", "treyresearch.net", "EURPR03", "research", "eu"),
+    tenant_record("contoso", "Contoso Ltd", "contoso.com", "EURPR05", "retail", "eu"),
+    tenant_record("fabrikam", "Fabrikam, Inc.", "fabrikam.com", "NAMPR11", "manufacturing", "us"),
+    tenant_record("northwindtraders", "Northwind Traders", "northwindtraders.com", "NAMPR03", "wholesale", "us"),
+    tenant_record("tailspintoys", "Tailspin Toys", "tailspintoys.com", "EURPR09", "retail", "eu"),
+    tenant_record("woodgrovebank", "Woodgrove Bank", "woodgrovebank.com", "NAMPR08", "finance", "us", "vip"),
+    tenant_record("adatum", "A. Datum Corporation", "adatum.com", "EURPR02", "consulting", "eu"),
+    tenant_record("litware", "Litware, Inc.", "litware.com", "NAMPR14", "software", "us"),
+    tenant_record("proseware", "Proseware, Inc.", "proseware.com", "APCPR06", "software", "apac"),
+    tenant_record("wideworldimporters", "Wide World Importers", "wideworldimporters.com", "EURPR07", "logistics", "eu"),
+    tenant_record("alpineskihouse", "Alpine Ski House", "alpineskihouse.com", "EURPR04", "hospitality", "eu"),
+    tenant_record("cohowinery", "Coho Winery", "cohowinery.com", "NAMPR06", "hospitality", "us"),
+    tenant_record("fourthcoffee", "Fourth Coffee", "fourthcoffee.com", "APCPR01", "retail", "apac"),
+    tenant_record("treyresearch", "Trey Research", "treyresearch.net", "EURPR03", "research", "eu"),
 )
 
 _ALL = tuple(t.domain for t in TENANTS)
@@ -673,14 +674,16 @@ def _pool(names: tuple[str, ...], count: int, fallback: str) -> list[str]:
 class TenantStore:
     """Per-tenant data, created on first use, shared by every shell of a simulator."""
 
-    def __init__(self, mailboxes: int = 50, start: datetime | None = None) -> None:
+    def __init__(self, mailboxes: int = 50, start: datetime | None = None,
+                 tenants: Sequence[SimTenant] = TENANTS) -> None:
         self.size = mailboxes
         self.start = start or datetime.now(UTC).replace(microsecond=0)
+        self._tenants = {t.domain: t for t in tenants}
         self._lock = threading.Lock()
         self._data: dict[str, TenantData] = {}
 
     def get(self, domain: str) -> TenantData | None:
-        tenant = tenant_by_domain(domain)
+        tenant = self._tenants.get(domain.lower())
         if tenant is None:
             return None
         with self._lock:

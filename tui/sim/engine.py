@@ -23,7 +23,7 @@ from tui.sim.binding import Bound, bind_arguments, bind_input
 from tui.sim.builtin_catalog import builtin_catalog, modeled_names
 from tui.sim.cmdlets import load_behaviours
 from tui.sim.cmdlets.base import BEHAVIOURS, STREAM_BEHAVIOURS, Behaviour, Invocation, wildcard
-from tui.sim.data import TenantData, TenantStore
+from tui.sim.data import TENANTS, SimTenant, TenantData, TenantStore
 from tui.sim.model import CmdletError, RunContext, SimObject
 
 
@@ -45,7 +45,8 @@ def no_behaviour(inv: Invocation) -> Iterator[SimObject]:
 class SimEngine:
     """Tenants' data + catalog + behaviours. Thread-safe: runs from many shells share the data."""
 
-    def __init__(self, mailboxes: int = 50, extra_catalog: Catalog | None = None) -> None:
+    def __init__(self, mailboxes: int = 50, extra_catalog: Catalog | None = None,
+                 tenants: Sequence[SimTenant] = TENANTS) -> None:
         load_behaviours()
         base = builtin_catalog()
         self.catalog: Catalog = base
@@ -54,7 +55,7 @@ class SimEngine:
             # definition, because its behaviour is written against those parameters.
             modeled = modeled_names()
             self.catalog = Catalog([*base, *(c for c in extra_catalog if c.name.lower() not in modeled)])
-        self.store = TenantStore(mailboxes)
+        self.store = TenantStore(mailboxes, tenants=tenants)
 
     # -- metadata --------------------------------------------------------------------------------
 

@@ -35,18 +35,21 @@ from tui.sim.server import (
     make_ssl_context,
     serve_in_thread,
 )
+from tui.sim.tenant_set import tenant_set
 
 
 class Simulator:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, tls: bool = True, latency_ms: int = 0,
                  mailboxes: int = 50, catalog: Catalog | None = None, idle_timeout: float = 900.0,
                  engine: Any = None, token_lifetime: int = 3600, device_code_lifetime: int = 900,
-                 device_poll_interval: int = 1) -> None:
+                 device_poll_interval: int = 1, customer_tenants: int | None = None) -> None:
         """``engine``: an object with SimEngine's ``run``/``command_metadata`` to serve instead of the
         built-in one (tests of the wire layer use a tiny scripted engine); default: ``SimEngine``.
         ``token_lifetime``: seconds an access token lives (msal counts one with < 300 s left as expired);
         ``device_poll_interval``: what the device flow tells msal to wait between polls (the real service
-        says 5; 1 keeps sign-ins quick)."""
+        says 5; 1 keeps sign-ins quick). ``customer_tenants``: the first account manages this many
+        customers, generated ones after today's (``tui.sim.tenant_set``); None: today's fixed set.
+        ValueError when it is below what the first account manages today."""
         self.host = host
         self.port = port
         self.tls = tls
@@ -61,6 +64,7 @@ class Simulator:
         self.token_lifetime = token_lifetime
         self.device_code_lifetime = device_code_lifetime
         self.device_poll_interval = device_poll_interval
+        self.tenant_set = tenant_set(customer_tenants)
         self.directory: Directory | None = None
         self.entra: TokenService | None = None
         self.app_client_id = str(uuid.uuid5(NAMESPACE, "app:exohop-automation"))
@@ -78,15 +82,15 @@ class Simulator:
     def start(self) -> Simulator:
         if self._server is not None:
             return self
-        from tui.sim.data import ACCOUNTS, TENANTS
-
         if self.engine is None:
             from tui.sim.engine import SimEngine
 
-            self.engine = SimEngine(mailboxes=self.mailboxes, extra_catalog=self.extra_catalog)
-        self.tenants = list(TENANTS)
+            self.engine = SimEngine(mailboxes=self.mailboxes, extra_catalog=self.extra_catalog,
+                                    tenants=self.tenant_set.tenants)
+        self.tenants = list(self.tenant_set.tenants)
         # Fresh random passwords at every start: nothing to leak from the source tree.
-        self.accounts = [SimAccount(a.upn, secrets.token_urlsafe(18), tuple(a.tenants)) for a in ACCOUNTS]
+        self.accounts = [SimAccount(a.upn, secrets.token_urlsafe(18), tuple(a.tenants))
+                         for a in self.tenant_set.accounts]
         self._dir = Path(tempfile.mkdtemp(prefix="exohop-sim-"))
         # Removed by stop(); also at interpreter exit if a caller forgot to stop the simulator.
         self._cleanup = weakref.finalize(self, shutil.rmtree, str(self._dir), True)

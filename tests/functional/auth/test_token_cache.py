@@ -172,3 +172,25 @@ def test_no_keyring_is_a_clear_error(sim: Simulator, exohop_dirs: dict[str, Path
         keyring.set_keyring(saved)
     assert caught.value.reason == reasons.KEYRING and "keyring" in caught.value.message
     assert not os.path.exists(exohop_dirs["data"] / CACHE_FILE)
+
+
+def test_tokens_fetched_at_once_for_many_tenants_are_all_kept(make_sim, secret_service: object,  # type: ignore[no-untyped-def]
+                                                              exohop_dirs: dict[str, Path]) -> None:
+    """A batch's threads each get a customer's token while others sync the cache: none is dropped, so
+    every tenant costs Entra one request, not one more when its token is next used."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sim: Simulator = make_sim(latency_ms=50)
+    account = sim.accounts[0]
+    path = exohop_dirs["data"] / CACHE_FILE
+    provider_for(sim, account, path).sign_in_with_device_code(approving(sim, account))
+    provider = provider_for(sim, account, path)          # the next process: refresh tokens only on disk
+    tenants = list(account.tenants)[:10]
+    for t in tenants:
+        provider.tenant_id(t)                            # discovery out of the count
+    before = sim.stats()["entra"]["token_requests"].get("refresh_token", 0)
+    with ThreadPoolExecutor(len(tenants)) as pool:
+        first = list(pool.map(provider.token_for, tenants))
+    again = [provider.token_for(t) for t in tenants]
+    assert [t.token for t in again] == [t.token for t in first]
+    assert sim.stats()["entra"]["token_requests"].get("refresh_token", 0) - before == len(tenants)

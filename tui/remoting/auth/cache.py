@@ -18,7 +18,7 @@ import os
 import secrets
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,10 @@ class PersistentTokenCache:
 
     def sync(self) -> None:
         """Merge this process's changes with the file's and write the result when anything changed."""
-        with self._lock:
+        # msal's own lock too: the cache is snapshotted below and replaced at the end, so a token another
+        # thread's msal adds in between would be dropped (and fetched again on its next use: a batch's
+        # tenants asked Entra ~1.5 times each).
+        with self._lock, getattr(self.cache, "_lock", nullcontext()):
             if self._synced and not self.cache.has_state_changed and self._file_stamp() == self._stamp:
                 return
             with self._file_lock():
