@@ -170,7 +170,7 @@ def test_lazy_detail_from_get_command_is_merged_and_cached(sim, seeded_cache: Pa
 
 def test_reimport_replaces_catalog_and_detail(sim, open_session) -> None:   # type: ignore[no-untyped-def]
     from tui.catalog import Catalog
-    from tui.remoting.importer import DROPPED_COMMON, SKIPPED_COMMANDS, CatalogCache
+    from tui.remoting.importer import CatalogCache
 
     session = open_session(sim)
     session.ensure_detail("Set-Mailbox")
