@@ -3,8 +3,10 @@ they are kept in: tui.remoting.catalog_cache).
 
 ``fetch_catalog`` sends GetCommandMetadata and watches the pipeline's ``output`` list grow as each
 Receive arrives (PROTOCOL.md): the first object is the count, so progress reads "n of N commands"
-while the data streams in. Parameter detail (sets, positions, mandatory, valid values) comes later, per cmdlet,
-from ``Get-Command`` syntax lines (see ``syntax_parse`` and ``DelegatedSession.ensure_detail``).
+while the data streams in. The commands that arrived are read on a thread of their own while the next
+Receive is on the wire (``_Reader``), so reading them costs little more than the wait it fills.
+Parameter detail (sets, positions, mandatory, valid values) comes later, per cmdlet, from
+``Get-Command`` syntax lines (see ``syntax_parse`` and ``DelegatedSession.ensure_detail``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache
 from typing import Any
 
 from pypsrp.complex_objects import CommandType, PSInvocationState
@@ -42,6 +46,7 @@ METADATA_TYPES = frozenset(("Selected.Microsoft.PowerShell.Commands.GenericMeasu
                             "System.Management.Automation.ParameterMetadata"))
 
 
+@lru_cache(maxsize=4096)   # a catalog's 6,900 parameters have a few hundred types
 def short_type(type_name: str | None) -> str:
     """``Microsoft.Exchange….MailboxIdParameter`` → ``MailboxIdParameter``; generics unwrapped."""
     text = (type_name or "").strip()
@@ -57,6 +62,15 @@ def short_type(type_name: str | None) -> str:
         suffix += "[]"
         text = text[:-2]
     return text.rsplit(".", 1)[-1].rsplit("+", 1)[-1] + suffix
+
+
+_ABSENT = object()
+
+
+def _prop(props: dict[str, Any], obj: Any, key: str, attr: str, default: Any = None) -> Any:
+    """``props[key]``, else pypsrp's typed attribute (looked up only then: most objects are Records)."""
+    value = props.get(key, _ABSENT)
+    return getattr(obj, attr, default) if value is _ABSENT else value
 
 
 def _props(obj: Any) -> dict[str, Any]:
@@ -85,19 +99,19 @@ def cmdlet_from_metadata(meta: Any) -> CmdletInfo | None:
     None for the commands Import-PSSession skips (they run locally).
     """
     props = _props(meta)
-    name = props.get("Name", getattr(meta, "name", None))
+    name = _prop(props, meta, "Name", "name")
     if not isinstance(name, str) or not name or name.lower() in SKIPPED_COMMANDS:
         return None
     params: list[ParameterInfo] = []
-    raw = props.get("Parameters", getattr(meta, "parameters", None)) or {}
+    raw = _prop(props, meta, "Parameters", "parameters") or {}
     for key, pm in (raw.items() if isinstance(raw, dict) else ()):
         p = _props(pm)
-        pname = _text(p.get("Name", getattr(pm, "name", None))) or str(key)
+        pname = _text(_prop(p, pm, "Name", "name")) or str(key)
         if pname.lower() in DROPPED_COMMON:
             continue
-        ptype = short_type(_text(p.get("ParameterType", getattr(pm, "parameter_type", None))))
-        switch = bool(p.get("SwitchParameter", getattr(pm, "switch_parameter", False))) or ptype == "SwitchParameter"
-        aliases_raw = p.get("Aliases", getattr(pm, "aliases", None)) or []
+        ptype = short_type(_text(_prop(p, pm, "ParameterType", "parameter_type")))
+        switch = bool(_prop(p, pm, "SwitchParameter", "switch_parameter", False)) or ptype == "SwitchParameter"
+        aliases_raw = _prop(p, pm, "Aliases", "aliases") or []
         aliases = tuple(a for a in aliases_raw if isinstance(a, str)) if isinstance(aliases_raw, list) else ()
         params.append(ParameterInfo(name=pname, type="SwitchParameter" if switch else ptype, switch=switch,
                                     aliases=aliases))
@@ -113,12 +127,45 @@ def _count_of(obj: Any) -> int:
     return value if isinstance(value, int) else 0
 
 
-def _read(output: list[Any]) -> list[Any]:
-    """``output`` with the messages that arrived since the last look read (in place, once each)."""
-    for i, item in enumerate(output):
-        if isinstance(item, RawOutput):
-            output[i] = output_value(item, METADATA_TYPES)
-    return output
+def _value(item: Any) -> Any:
+    return output_value(item, METADATA_TYPES) if isinstance(item, RawOutput) else item
+
+
+def _cmdlets(metas: list[Any]) -> list[CmdletInfo | None]:
+    return [cmdlet_from_metadata(_value(m)) for m in metas]
+
+
+class _Reader:
+    """The pipeline's output read as it grows: the count at once (it is the progress's N), the commands
+    on one thread of their own, in order, while the main thread waits for the next Receive (reading
+    Python objects and waiting on a socket overlap; two readings would not)."""
+
+    def __init__(self) -> None:
+        self.total = 0                 # the count the server announced
+        self.arrived = 0               # command objects received so far
+        self._taken = 0
+        self._parts: list[Future[list[CmdletInfo | None]]] = []
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="exohop-import-read")
+
+    def take(self, output: list[Any]) -> None:
+        """Hand over what arrived since the last look; raises what reading an earlier part raised."""
+        if self._taken == 0 and output:
+            self.total = _count_of(_value(output[0]))
+            self._taken = 1
+        if len(output) > self._taken:
+            self._parts.append(self._thread.submit(_cmdlets, output[self._taken:]))
+            self._taken = len(output)
+            self.arrived = self._taken - 1
+        for part in self._parts:
+            if part.done():
+                part.result()          # raises the reading's error now, not after the last Receive
+
+    def cmdlets(self) -> list[CmdletInfo | None]:
+        """Every command read (None for those Import-PSSession skips), once the last part is."""
+        return [c for part in self._parts for c in part.result()]
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=False, cancel_futures=True)
 
 
 def fetch_catalog(pool: RunspacePool, on_progress: Callable[[ImportProgress], None] | None = None,
@@ -127,10 +174,10 @@ def fetch_catalog(pool: RunspacePool, on_progress: Callable[[ImportProgress], No
 
     This is ``RunspacePool.get_command_metadata`` driven step by step: the same message through the
     same private entry (``pypsrp_compat.invoke_message``), then public ``poll_invoke``
-    calls whose ``output`` growth gives the progress. The objects are read as they arrive: into Records
-    by ``tui.remoting.clixml`` on a session's (deferring) pool, else in pypsrp's generic form (either
-    spares get_command_metadata's second deserialization of every command). Raises what pypsrp raised
-    (the caller maps it). When ``cancel`` is set, the pipeline is stopped and what arrived so far is
+    calls whose ``output`` growth gives the progress. The objects are read as they arrive (``_Reader``):
+    into Records by ``tui.remoting.clixml`` on a session's (deferring) pool, else in pypsrp's generic form
+    (either spares get_command_metadata's second deserialization of every command). Raises what pypsrp
+    raised (the caller maps it). When ``cancel`` is set, the pipeline is stopped and what arrived so far is
     returned.
     """
     message = GetCommandMetadata(list(patterns), CommandType.ALL, None, None)
@@ -138,28 +185,27 @@ def fetch_catalog(pool: RunspacePool, on_progress: Callable[[ImportProgress], No
     invoke_message(ps, message)
     reported = (-1, -1)
     stopped = False
+    reader = _Reader()
     try:
         while ps.state == PSInvocationState.RUNNING:
             if cancel is not None and cancel.is_set() and not stopped:
                 stopped = True
                 pool.shell.signal(SignalCode.PS_CTRL_C, str(ps.id).upper())
             ps.poll_invoke()
-            output = _read(ps.output)
-            if on_progress is not None and output:
-                total = _count_of(output[0])
-                done = max(0, len(output) - 1)
-                if (done, total) != reported:
-                    reported = (done, total)
-                    on_progress(ImportProgress(done=done, total=total))
+            reader.take(ps.output)
+            if on_progress is not None and ps.output and (reader.arrived, reader.total) != reported:
+                reported = (reader.arrived, reader.total)
+                on_progress(ImportProgress(done=reader.arrived, total=reader.total))
+        cmdlets = reader.cmdlets()
     finally:
         pool.pipelines.pop(ps.id, None)
-    metas = _read(ps.output)[1:]
+        reader.close()
     if ps.state == PSInvocationState.FAILED:
         reason = "; ".join(str(e) for e in ps.streams.error) or "the server failed the request"
         raise RuntimeError(f"GetCommandMetadata failed: {reason}")
-    catalog = catalog_from_metadata(metas)
+    catalog = Catalog(c for c in cmdlets if c is not None)
     if on_progress is not None:
-        total = max(len(metas), reported[1])
-        if (len(metas), total) != reported:
-            on_progress(ImportProgress(done=len(metas), total=total))
+        total = max(len(cmdlets), reported[1])
+        if (len(cmdlets), total) != reported:
+            on_progress(ImportProgress(done=len(cmdlets), total=total))
     return catalog

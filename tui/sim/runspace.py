@@ -68,6 +68,7 @@ from psrpcore.types import (
 
 from tui.catalog import CmdletInfo
 from tui.sim import clixml
+from tui.sim.metadata_reply import clr_type, metadata_clixml
 from tui.sim.model import CmdletError, PipelineStopped, SimObject
 from tui.sim.psrpcore_compat import fail_pipeline, queue_output, read_names_case_insensitively
 
@@ -394,7 +395,7 @@ class Shell:
             ctx.write(count)
             for cmdlet in cmdlets:
                 ctx.check_stopped()
-                ctx.write(command_metadata(cmdlet))
+                ctx.queue(metadata_clixml(cmdlet))
 
         self._spawn(run, answer)
 
@@ -463,7 +464,10 @@ class _Context:
         self._shell._emit(self._run, lambda p: p.write_output(value), stop_raises=True)
 
     def output(self, obj: Any) -> None:
-        data = clixml.dumps(obj)          # serialized outside the shell lock
+        self.queue(clixml.dumps(obj))     # serialized outside the shell lock
+
+    def queue(self, data: bytes) -> None:
+        """Output that is CLIXML already."""
         self._shell._emit(self._run, lambda p: queue_output(p, data), stop_raises=True)
 
     def warning(self, text: str) -> None:
@@ -608,7 +612,8 @@ def _ps_value(value: Any) -> Any:
 
 
 def command_metadata(cmdlet: CmdletInfo) -> PSObject:
-    """One GetCommandMetadata reply object in the shape pypsrp's CommandMetadata reads (PROTOCOL.md)."""
+    """One GetCommandMetadata reply object in the shape pypsrp's CommandMetadata reads (PROTOCOL.md), built
+    from psrpcore's types. Replies go out as ``metadata_reply.metadata_clixml``; this is its reference."""
     ps = PSObject()
     ps.PSObject.type_names = ["Selected.System.Management.Automation.CmdletInfo",
                               "System.Management.Automation.PSCustomObject", "System.Object"]
@@ -618,7 +623,7 @@ def command_metadata(cmdlet: CmdletInfo) -> PSObject:
         meta.PSObject.type_names = ["System.Management.Automation.ParameterMetadata", "System.Object"]
         meta.PSObject.adapted_properties = [
             _note(meta, "Name", p.name),
-            _note(meta, "ParameterType", _clr_type(p.type, p.switch)),
+            _note(meta, "ParameterType", clr_type(p.type, p.switch)),
             _note(meta, "Aliases", list(p.aliases)),
             _note(meta, "IsDynamic", False),
             _note(meta, "SwitchParameter", p.switch),
@@ -642,28 +647,6 @@ def _note(owner: PSObject, name: str, value: Any) -> PSNoteProperty:
     prop = PSNoteProperty(name)
     prop.set_value(value, owner)
     return prop
-
-
-_CLR_TYPES = {
-    "string": "System.String", "int": "System.Int32", "int32": "System.Int32", "int64": "System.Int64",
-    "bool": "System.Boolean", "boolean": "System.Boolean", "datetime": "System.DateTime",
-    "switchparameter": "System.Management.Automation.SwitchParameter", "object": "System.Object",
-    "guid": "System.Guid", "double": "System.Double", "hashtable": "System.Collections.Hashtable",
-    "psobject": "System.Management.Automation.PSObject",
-}
-
-
-def _clr_type(name: str, switch: bool) -> str:
-    if switch:
-        return "System.Management.Automation.SwitchParameter"
-    base, array = (name[:-2], "[]") if name.endswith("[]") else (name, "")
-    if "." in base:
-        return name
-    mapped = _CLR_TYPES.get(base.lower())
-    if mapped:
-        return mapped + array
-    # Exchange's parameter types live in its own assemblies; the short name is what clients show.
-    return f"Microsoft.Exchange.Configuration.Tasks.{base}{array}"
 
 
 def input_value(value: Any) -> Any:

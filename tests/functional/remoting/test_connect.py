@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tui.config import Account
 from tui.remoting.events import ImportProgress, RedirectEvent
-from tui.remoting.importer import CatalogCache
+from tui.remoting.importer import DROPPED_COMMON, SKIPPED_COMMANDS, CatalogCache
 from tui.remoting.session import DelegatedSession
 from tui.tenants import Tenant
 
@@ -86,6 +86,26 @@ def test_import_progress_then_cache_on_next_connect(make_sim, tmp_path: Path) ->
         assert sum(warm_requests.values()) < sum(cold_requests.values())
     finally:
         warm.close()
+
+
+def test_a_cold_import_of_every_command_holds_each_served_cmdlet_whole(make_sim, tmp_path: Path) -> None:
+    # 730 commands take several Receives: the importer reads them in parts, on a thread of its own.
+    sim = make_sim()
+    a = sim.accounts[0]
+    session = DelegatedSession(Account(upn=a.upn, endpoint=sim.url, ca_file=sim.ca_file), Tenant(a.tenants[0]),
+                               a.password, cache_dir=tmp_path, refresh_in_background=False)
+    before = sim.stats()["requests"]["Receive"]
+    session.open()
+    try:
+        assert sim.stats()["requests"]["Receive"] - before >= 4
+        served = [c for c in sim.engine.catalog if c.name.lower() not in SKIPPED_COMMANDS]
+        assert session.catalog.names == [c.name for c in served]
+        for cmdlet in served:
+            kept = [p for p in cmdlet.parameters if p.name.lower() not in DROPPED_COMMON]
+            got = session.catalog[cmdlet.name].parameters
+            assert [(p.name, p.switch, p.aliases) for p in got] == [(p.name, p.switch, p.aliases) for p in kept]
+    finally:
+        session.close()
 
 
 def test_background_refresh_swaps_in_the_served_catalog(sim, seeded_cache: Path, tmp_path: Path) -> None:
