@@ -6,6 +6,12 @@ thread of the pipeline's own sends the Receives one after another (never two at 
 command is outstanding, as WS-Management clients do) and keeps up to ``AHEAD`` raw answers for the
 caller, who decodes them in their order: pypsrp's objects are touched by the caller's thread only.
 
+The two threads share the GIL: with CPython's default 5 ms switch interval, each time this thread takes
+it back after a socket call (sending the next Receive, reading its answer) it can wait 5 ms for the
+decoding thread to let go, and those waits sit on every round trip. Starting a ReceiveAhead lowers the
+process's switch interval to ``SWITCH_INTERVAL_S`` (a waiting thread is let in sooner; the cost, a
+switch per millisecond while two threads want to run, is noise).
+
 The thread stops after an answer saying the command is Done, after a Receive that failed (its exception
 is handed over in its turn, after the answers before it), or when closed. A Receive blocked on a hung
 server is left to its daemon thread and whatever it brings later is dropped.
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import sys
 import threading
 from collections.abc import Callable
 from typing import NamedTuple
@@ -22,6 +29,7 @@ from typing import NamedTuple
 log = logging.getLogger(__name__)
 
 AHEAD = 2   # answers kept ready: enough to cover a round trip; a slow consumer holds the server back
+SWITCH_INTERVAL_S = 0.001
 
 
 class Answer(NamedTuple):
@@ -41,6 +49,8 @@ class ReceiveAhead:
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
+        if sys.getswitchinterval() > SWITCH_INTERVAL_S:
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
         self._thread.start()
 
     @property

@@ -24,7 +24,8 @@ _NEEDS_ESCAPE = re.compile("[\u0000-\u001F\u007F-\u009F\uD800-\uDFFF\U00010000-\
 # Any character escape() changes: text without one is written as it is (most property values).
 _SPECIAL = re.compile("[&<>_\u0000-\u001F\u007F-\u009F\uD800-\uDFFF\U00010000-\U0010FFFF]")
 _LIST_TYPES = ("System.Collections.ArrayList", "System.Object")
-_NAMES_MAX = 4096     # distinct property names whose N="…" attribute is kept ready
+_NAMES_MAX = 4096
+_ZERO = dt.timedelta(0)     # distinct property names whose N="…" attribute is kept ready
 _DICT_TYPES = ("System.Collections.Hashtable", "System.Object")
 
 
@@ -62,6 +63,10 @@ def datetime_text(value: dt.datetime) -> str:
     """.NET DateTime round-trip text (naive values are taken as UTC)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
+    if value.year >= 1000 and value.utcoffset() == _ZERO:
+        # The common case (every date the engine writes), without two strftime calls: isoformat gives the
+        # same digits (strftime's %Y pads no year below 1000, hence the guard) and ends in "+00:00".
+        return value.isoformat()[:-6] + "Z"
     fraction = value.strftime(".%f") if value.microsecond else ""
     if value.utcoffset() == dt.timedelta(0):
         zone = "Z"
