@@ -161,7 +161,6 @@ class RemotePipeline:
         with self._waiting("Receive"):
             abandon.wait(ready, what="Receive", give_up=self._giving_up, silence_s=self.silence_s,
                          on_silence=self._silent)
-        with self._waiting("Receive"):
             take_answer(self.ps, got[0].data)
 
     def _answered(self) -> None:
@@ -234,7 +233,9 @@ class RemotePipeline:
     def run_to_end(self) -> list[Record]:
         return list(self.records())
 
-    def _drain(self) -> Iterator[Record]:
+    def _drain(self, *, keep_output: bool = True) -> Iterator[Record]:
+        """Events for what the last answers brought, then its output objects as Records (or, without
+        ``keep_output``, dropped unread)."""
         seen = self._seen
         streams = self.ps.streams
         for w in streams.warning[seen["warning"]:]:
@@ -269,7 +270,8 @@ class RemotePipeline:
         seen["output"] = end
         for i in range(start, end):
             item, output[i] = output[i], None   # read once: the text (or pypsrp's object) is not kept
-            yield to_record(item)
+            if keep_output:
+                yield to_record(item)
 
     def _stop_and_wait(self) -> None:
         """The consumer stopped pulling: stop the server side and wait for its Stopped state."""
@@ -279,8 +281,8 @@ class RemotePipeline:
         deadline = time.monotonic() + STOP_DRAIN_S
         while self.running and time.monotonic() < deadline:
             self._receive()
-        # Anything that arrived after we stopped wanting it is dropped, but errors/warnings are still told.
-        for _ in self._drain():
+        # Anything that arrived after we stopped wanting it is dropped unread, but errors/warnings are still told.
+        for _ in self._drain(keep_output=False):
             pass
         self.stopped = True
 
