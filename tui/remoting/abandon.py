@@ -57,17 +57,10 @@ def call(fn: Callable[[], T], *, what: str, give_up: Callable[[], bool] = never,
 
     abandoned = threading.Event()
     thread = threading.Thread(target=run, name=f"exohop-io-{what}", daemon=True)
-    start = time.monotonic()
     thread.start()
-    next_notice = silence_s
     try:
-        while not done.wait(SLICE_S):
-            waited = time.monotonic() - start
-            if give_up() or (timeout_s is not None and waited >= timeout_s):
-                raise Abandoned(what, waited)
-            if next_notice is not None and on_silence is not None and waited >= next_notice:
-                on_silence(waited)
-                next_notice += silence_s or 0.0
+        wait(done.wait, what=what, give_up=give_up, timeout_s=timeout_s, silence_s=silence_s,
+             on_silence=on_silence)
     except BaseException:
         abandoned.set()
         raise
@@ -75,3 +68,20 @@ def call(fn: Callable[[], T], *, what: str, give_up: Callable[[], bool] = never,
         raise outcome["error"]
     value: T = outcome["value"]
     return value
+
+
+def wait(ready: Callable[[float], bool], *, what: str, give_up: Callable[[], bool] = never,
+         timeout_s: float | None = None, silence_s: float | None = None,
+         on_silence: Callable[[float], None] | None = None) -> None:
+    """Wait until ``ready(slice_s)`` (which blocks up to ``slice_s``) says True, with ``call``'s rules:
+    ``Abandoned`` once ``give_up()`` or ``timeout_s``, ``on_silence`` every ``silence_s``. What ``ready``
+    raises is raised."""
+    start = time.monotonic()
+    next_notice = silence_s
+    while not ready(SLICE_S):
+        waited = time.monotonic() - start
+        if give_up() or (timeout_s is not None and waited >= timeout_s):
+            raise Abandoned(what, waited)
+        if next_notice is not None and on_silence is not None and waited >= next_notice:
+            on_silence(waited)
+            next_notice += silence_s or 0.0

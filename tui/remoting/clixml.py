@@ -153,6 +153,9 @@ class _Generic:
         self.text: str | None = None
 
     def properties(self) -> dict[str, Any]:
+        """Adapted then extended properties (an adapted one wins); may be ``adapted`` itself (Record copies)."""
+        if not self.extended:
+            return self.adapted
         props = dict(self.adapted)
         for key, value in self.extended.items():
             props.setdefault(key, value)
@@ -255,10 +258,19 @@ class _Walk:
 
     def types_of(self, el: ET.Element) -> tuple[str, ...]:
         """The object's type names: its <TN> (remembered by RefId) or a <TNRef> to an earlier one."""
-        tn = el.find("TN")
-        tn_ref = el.find("TNRef")
+        tn = tn_ref = None
+        for child in el:      # one pass; pypsrp takes the first of each, exohop wants exactly one
+            tag = child.tag
+            if tag == "TN":
+                if tn is not None:
+                    raise NotMirrored("more than one type-name list")
+                tn = child
+            elif tag == "TNRef":
+                if tn_ref is not None:
+                    raise NotMirrored("more than one type-name reference")
+                tn_ref = child
         if tn is not None:
-            if tn_ref is not None or len(el.findall("TN")) != 1:
+            if tn_ref is not None:
                 raise NotMirrored("more than one type-name list")
             names = []
             for t in tn:
@@ -272,8 +284,6 @@ class _Walk:
             self.tn[tn_id] = types
             return types
         if tn_ref is not None:
-            if len(el.findall("TNRef")) != 1:
-                raise NotMirrored("more than one type-name reference")
             found = self.tn.get(tn_ref.get("RefId"))   # type: ignore[arg-type]
             if found is None:
                 raise NotMirrored("a reference to an unknown type-name list")
@@ -283,17 +293,31 @@ class _Walk:
     def generic(self, el: ET.Element, types: tuple[str, ...]) -> _Generic:
         """GenericComplexObject: <Props> then <MS> properties, <ToString>, anything else a property set."""
         obj = _Generic(types)
-        primitives, value = _PRIMITIVES, self.value
+        primitives, value, unescape = _PRIMITIVES, self.value, unescape_string
         for child in el:
             tag = child.tag
             if tag == "Props" or tag == "MS":
                 into = obj.adapted if tag == "Props" else obj.extended
                 for prop in child:
+                    # value() inlined for the common cases (90 properties a mailbox, most of them <S>)
                     name = prop.get("N")
                     if name is None:
                         raise NotMirrored("a property without a name")
-                    fn = primitives.get(prop.tag)   # value() inlined for the common case: 90 a mailbox
-                    into[name] = fn(prop.text) if fn is not None and not len(prop) else value(prop)
+                    if len(prop):
+                        into[name] = value(prop)
+                        continue
+                    tag = prop.tag
+                    if tag == "S":
+                        text = prop.text
+                        if text is None:
+                            into[name] = ""
+                        elif "_x" in text or "\u5f00" in text:   # _string's rule
+                            into[name] = unescape(text)
+                        else:
+                            into[name] = text
+                        continue
+                    fn = primitives.get(tag)
+                    into[name] = value(prop) if fn is None else fn(prop.text)
             elif tag == "ToString":
                 obj.text = self.value(child)
             elif tag != "TN" and tag != "TNRef":

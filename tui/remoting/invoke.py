@@ -1,12 +1,13 @@
 """One remote pipeline, streamed: build it with pypsrp, poll it, hand out records and events as they arrive.
 
-pypsrp's ``invoke()`` returns only at the end. Here the same public calls are driven by hand:
-``begin_invoke()`` then ``poll_invoke()`` in a loop, and after each Receive the growth of ``output``
-and of each ``streams`` list is delivered at once. A stop (Ctrl+C from another thread, or the
+pypsrp's ``invoke()`` returns only at the end. Here the same calls are driven by hand:
+``begin_invoke()``, then ``poll_invoke()``'s two halves in a loop (``tui.remoting.receive_ahead`` sends
+the next Receive while this thread decodes the last answer), and after each answer the growth of
+``output`` and of each ``streams`` list is delivered at once. A stop (Ctrl+C from another thread, or the
 consumer having enough for ``-First``) sends the PSRP ``ctrl_c`` signal straight through the shell
 (what ``PowerShell.stop()`` sends) from a thread of its own, while this thread keeps polling until
 the server reports the pipeline Stopped, so pypsrp's state stays consistent and the session stays
-usable. Every pypsrp call runs through ``tui.remoting.abandon``: when the server does not answer
+usable. Every wait on the server runs through ``tui.remoting.abandon``: when the server does not answer
 within ``STOP_GRACE_S`` of a stop (or the session is given up, or Ctrl+C hits the waiting main
 thread) the pipeline is abandoned locally (``PipelineAbandoned``, ``abandoned``) and its blocked
 call is left to its thread; the session then treats its pool as broken.
@@ -20,6 +21,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from pypsrp.complex_objects import PSInvocationState
@@ -29,6 +31,8 @@ from pypsrp.shell import SignalCode
 from tui.remoting import abandon
 from tui.remoting.errors import UnreadableAnswer
 from tui.remoting.events import ErrorEvent, Event, SilenceEvent, VerboseEvent, WarningEvent
+from tui.remoting.pypsrp_compat import receive_answer, take_answer
+from tui.remoting.receive_ahead import Answer, ReceiveAhead
 from tui.remoting.values import error_event, info_message, progress_event, to_record, to_wire
 from tui.shell.bound import BoundCommand
 from tui.shell.records import Record
@@ -89,6 +93,7 @@ class RemotePipeline:
         self._last_answer = time.monotonic()
         self._signal_lock = threading.Lock()
         self._signalled = False
+        self._ahead: ReceiveAhead | None = None
         self._seen = {"output": 0, "error": 0, "warning": 0, "verbose": 0, "progress": 0}
 
     # -- control -------------------------------------------------------------------------------------
@@ -130,9 +135,42 @@ class RemotePipeline:
     def _call(self, fn: Callable[[], Any], what: str) -> Any:
         """``fn()`` (a blocking pypsrp call) unless the server stays silent past a stop or the session
         gives up: then PipelineAbandoned. Ctrl+C (KeyboardInterrupt) while waiting abandons it too."""
-        try:
+        with self._waiting(what):
             result = abandon.call(fn, what=what, give_up=self._giving_up, silence_s=self.silence_s,
                                   on_silence=self._silent)
+        self._last_answer = time.monotonic()
+        return result
+
+    def _receive(self) -> None:
+        """One Receive's answer decoded into ``ps`` (what ``poll_invoke`` does), waited for like ``_call``;
+        the Receives themselves go out ahead, from ``ReceiveAhead``'s thread."""
+        ahead = self._ahead
+        if ahead is None or ahead.exhausted:
+            # The first Receive, or more after a Done whose answer did not end the pipeline.
+            ahead = self._ahead = ReceiveAhead(lambda: Answer(*receive_answer(self.ps)), on_answer=self._answered,
+                                               name="exohop-io-Receive")
+            ahead.start()
+        got: list[Answer] = []
+
+        def ready(wait_s: float) -> bool:
+            answer = ahead.next(wait_s)
+            if answer is not None:
+                got.append(answer)
+            return bool(got)
+
+        with self._waiting("Receive"):
+            abandon.wait(ready, what="Receive", give_up=self._giving_up, silence_s=self.silence_s,
+                         on_silence=self._silent)
+            take_answer(self.ps, got[0].data)
+
+    def _answered(self) -> None:
+        self._last_answer = time.monotonic()
+
+    @contextmanager
+    def _waiting(self, what: str) -> Iterator[None]:
+        """What a wait on the server (or decoding its answer) raises, in exohop's terms."""
+        try:
+            yield
         except abandon.Abandoned:
             self.abandoned = True
             raise PipelineAbandoned(f"no answer from {self.host} to the {what}; the command was abandoned") from None
@@ -145,8 +183,6 @@ class RemotePipeline:
         except BaseException:
             self.abandoned = True
             raise
-        self._last_answer = time.monotonic()
-        return result
 
     @property
     def running(self) -> bool:
@@ -169,7 +205,7 @@ class RemotePipeline:
                     break
                 if self.stop_requested and not self._signalled:
                     self.stop()
-                self._call(self.ps.poll_invoke, "Receive")
+                self._receive()
         except GeneratorExit:
             self._quietly_stop()   # the consumer had enough (-First): stop the server side
             raise
@@ -197,7 +233,9 @@ class RemotePipeline:
     def run_to_end(self) -> list[Record]:
         return list(self.records())
 
-    def _drain(self) -> Iterator[Record]:
+    def _drain(self, *, keep_output: bool = True) -> Iterator[Record]:
+        """Events for what the last answers brought, then its output objects as Records (or, without
+        ``keep_output``, dropped unread)."""
         seen = self._seen
         streams = self.ps.streams
         for w in streams.warning[seen["warning"]:]:
@@ -232,7 +270,8 @@ class RemotePipeline:
         seen["output"] = end
         for i in range(start, end):
             item, output[i] = output[i], None   # read once: the text (or pypsrp's object) is not kept
-            yield to_record(item)
+            if keep_output:
+                yield to_record(item)
 
     def _stop_and_wait(self) -> None:
         """The consumer stopped pulling: stop the server side and wait for its Stopped state."""
@@ -241,13 +280,15 @@ class RemotePipeline:
         self.stop()
         deadline = time.monotonic() + STOP_DRAIN_S
         while self.running and time.monotonic() < deadline:
-            self._call(self.ps.poll_invoke, "Receive")
-        # Anything that arrived after we stopped wanting it is dropped, but errors/warnings are still told.
-        for _ in self._drain():
+            self._receive()
+        # Anything that arrived after we stopped wanting it is dropped unread, but errors/warnings are still told.
+        for _ in self._drain(keep_output=False):
             pass
         self.stopped = True
 
     def _finish(self) -> None:
+        if self._ahead is not None:
+            self._ahead.close()       # a Receive still under way (a hung server) is left to its thread
         # The pipeline object is done: forget it so the pool's registry does not grow per command.
         self.pool.pipelines.pop(self.ps.id, None)
 

@@ -3,23 +3,28 @@
 pypsrp 0.9 has no public way to (1) send a ready-made PSRP message through a ``PowerShell`` (the
 importer drives GetCommandMetadata receive by receive to report progress), (2) get at the
 ``requests.Session`` before the first request (the redirect and throttling hooks must be on it
-before anything leaves), (3) keep an output object's CLIXML as text instead of deserializing it
-(``defer_output``: exohop reads it itself, 30× faster, see ``tui.remoting.clixml``) or (4) decode
-``_xHHHH_`` escapes the way its deserializer does. If pypsrp changes, this import fails with a message
+before anything leaves), (3) split ``poll_invoke`` into its round trip and its decoding (the next
+Receive goes out while the previous answer is decoded: ``tui.remoting.receive_ahead``), (4) keep
+an output object's CLIXML as text instead of deserializing it (``defer_output``: exohop reads it
+itself, 30× faster, see ``tui.remoting.clixml``) or (5) decode ``_xHHHH_`` escapes the way its
+deserializer does. If pypsrp changes, this import fails with a message
 naming this module instead of the app misbehaving somewhere deep in a session.
 """
 
 from __future__ import annotations
 
 import logging
+import struct
 from importlib.metadata import version
 from typing import Any
 
 import requests
 from pypsrp.complex_objects import GenericComplexObject, ObjectMeta
-from pypsrp.exceptions import SerializationError
+from pypsrp.exceptions import FragmentError, SerializationError, WSManFaultError
+from pypsrp.messages import Message, MessageType, PipelineOutput
 from pypsrp.powershell import Fragmenter, PowerShell, RunspacePool
 from pypsrp.serializer import Serializer
+from pypsrp.shell import CommandState
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +32,13 @@ SUPPORTED = "0.9."
 _found = version("pypsrp")
 if not _found.startswith(SUPPORTED):
     raise ImportError(f"tui/remoting/pypsrp_compat.py was written for pypsrp {SUPPORTED}x and found {_found}: "
-                      "check its private calls (PowerShell._invoke, transport._build_session, "
-                      "RunspacePool._fragmenter, Serializer._deserialize_string) and the pin")
+                      "check its private calls (PowerShell._invoke, PowerShell._command_id, "
+                      "transport._build_session, RunspacePool._fragmenter, RunspacePool._parse_responses, "
+                      "Serializer._deserialize_string) and the pin")
 if not callable(getattr(PowerShell, "_invoke", None)):
     raise ImportError("pypsrp's PowerShell._invoke is gone: tui/remoting/pypsrp_compat.py needs updating")
+if not callable(getattr(RunspacePool, "_parse_responses", None)):
+    raise ImportError("pypsrp's RunspacePool._parse_responses is gone: tui/remoting/pypsrp_compat.py needs updating")
 if not callable(getattr(Serializer, "_deserialize_string", None)):
     raise ImportError("pypsrp's Serializer._deserialize_string is gone: tui/remoting/pypsrp_compat.py needs updating")
 
@@ -44,6 +52,30 @@ def build_session(transport: Any) -> requests.Session:
     """The ``requests.Session`` pypsrp's transport would build lazily on its first send, built now."""
     session: requests.Session = transport._build_session()
     return session
+
+
+# WS-Management's "the operation timed out" fault on a long-poll Receive: nothing yet, ask again
+# (what ``PowerShell.poll_invoke`` does with it).
+OPERATION_TIMEOUT_FAULT = 2150858793
+
+
+def receive_answer(ps: PowerShell) -> tuple[bytes, bool]:
+    """``poll_invoke``'s round trip alone: one Receive for ``ps``'s command, its stdout bytes (nothing
+    decoded) and whether WS-Management says the command is Done. Touches no pypsrp state."""
+    try:
+        state, _rc, streams = ps.runspace_pool.shell.receive("stdout", command_id=ps._command_id)
+    except WSManFaultError as err:
+        if err.code == OPERATION_TIMEOUT_FAULT:
+            return b"", False
+        raise
+    return streams["stdout"], state == CommandState.DONE
+
+
+def take_answer(ps: PowerShell, data: bytes) -> None:
+    """``poll_invoke``'s decoding alone: one Receive's stdout bytes into ``ps``'s state, streams and output."""
+    for message_type, value in ps.runspace_pool._parse_responses(data, ps):
+        if message_type == MessageType.PIPELINE_OUTPUT:
+            ps.output.append(value.data.data)
 
 
 _strings = Serializer()
@@ -87,12 +119,81 @@ class DeferringSerializer:
         return getattr(self._inner, name)
 
 
+class OutputMessage:
+    """A PIPELINE_OUTPUT message as ``RunspacePool._parse_responses`` uses it: its type, and its object's
+    text in ``data.data``. (Its two pipeline ids are not read: pypsrp routes by the pipeline received for.)"""
+
+    __slots__ = ("data",)
+    message_type = MessageType.PIPELINE_OUTPUT
+
+    def __init__(self, raw: RawOutput) -> None:
+        self.data = PipelineOutput(raw)
+
+
+_FRAGMENT_HEADER = struct.Struct(">QQBI")     # [MS-PSRP] 2.2.4: ObjectId, FragmentId, S/E flags, BlobLength
+_MESSAGE_TYPE = struct.Struct("<I")           # [MS-PSRP] 2.2.1: Destination, then MessageType, at offset 4
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+class DeferringFragmenter(Fragmenter):
+    """The pool's fragmenter, except that a PIPELINE_OUTPUT message is cut straight out of its bytes
+    (``OutputMessage``) instead of going through ``Message.unpack``, which reads, prints and reads again
+    the two pipeline ids of every output object: a third of the time a mailbox takes. The reassembly is
+    pypsrp's, fragment by fragment (its ``incoming_buffer``, its errors); every other message, and an
+    output message that is not UTF-8, is pypsrp's ``Message.unpack``."""
+
+    def __init__(self, inner: Fragmenter) -> None:
+        super().__init__(0, inner.serializer)
+        self.__dict__.update(vars(inner))      # max_size, counters, buffers: carried on as they are
+
+    def defragment(self, data: bytes) -> list[Any]:
+        complete: list[bytes] = []
+        buffers = self.incoming_buffer
+        offset, size = 0, len(data)
+        while offset < size:
+            object_id, fragment_id, flags, length = _FRAGMENT_HEADER.unpack_from(data, offset)
+            blob = data[offset + 21:offset + 21 + length]
+            offset += 21 + length
+            buffer = buffers.get(object_id)
+            if buffer is None:
+                buffer = buffers[object_id] = {"data": b"", "id": 0}
+            if fragment_id != buffer["id"]:
+                raise FragmentError(f"Fragment Fragment Id: {fragment_id} != Expected Fragment Id: {buffer['id']}")
+            start, end = flags & 0x1, flags & 0x2
+            if start and end:
+                complete.append(blob)
+                del buffers[object_id]
+            elif start:
+                buffer["data"] = blob
+                buffer["id"] += 1
+            elif end:
+                complete.append(buffer["data"] + blob)
+                del buffers[object_id]
+            else:
+                buffer["data"] += blob
+                buffer["id"] += 1
+        return [self._unpack(message) for message in complete]
+
+    def _unpack(self, message: bytes) -> Any:
+        if len(message) >= 40 and _MESSAGE_TYPE.unpack_from(message, 4)[0] == MessageType.PIPELINE_OUTPUT:
+            body = message[43:] if message[40:43] == _UTF8_BOM else message[40:]
+            try:
+                xml = body.decode("utf-8")
+            except UnicodeDecodeError:
+                pass                           # pypsrp's own path raises what it raises
+            else:
+                return OutputMessage(RawOutput(xml, self.serializer.cipher))
+        return Message.unpack(message, self.serializer)
+
+
 def defer_output(pool: RunspacePool) -> None:
     """From now on ``pool``'s pipelines put ``RawOutput`` in ``output``; fragments, states, errors and
     the other streams stay pypsrp's. Whoever reads ``output`` decodes it (``values.output_value``)."""
     fragmenter: Fragmenter = pool._fragmenter
     if not isinstance(fragmenter.serializer, DeferringSerializer):
         fragmenter.serializer = DeferringSerializer(fragmenter.serializer)  # type: ignore[assignment]
+    if not isinstance(fragmenter, DeferringFragmenter):
+        pool._fragmenter = DeferringFragmenter(fragmenter)
 
 
 def pypsrp_output(raw: RawOutput) -> Any:

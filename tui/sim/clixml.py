@@ -21,7 +21,11 @@ _INT64 = range(-(2**63), 2**63)
 _ESCAPE_ESCAPE = re.compile("(?i)_(x)")
 # C0/C1 controls, lone surrogates and astral characters are written as UTF-16 code units (_xHHHH_).
 _NEEDS_ESCAPE = re.compile("[\u0000-\u001F\u007F-\u009F\uD800-\uDFFF\U00010000-\U0010FFFF]")
+# Any character escape() changes: text without one is written as it is (most property values).
+_SPECIAL = re.compile("[&<>_\u0000-\u001F\u007F-\u009F\uD800-\uDFFF\U00010000-\U0010FFFF]")
 _LIST_TYPES = ("System.Collections.ArrayList", "System.Object")
+_NAMES_MAX = 4096
+_ZERO = dt.timedelta(0)     # distinct property names whose N="…" attribute is kept ready
 _DICT_TYPES = ("System.Collections.Hashtable", "System.Object")
 
 
@@ -34,6 +38,8 @@ def dumps(obj: Any) -> bytes:
 
 def escape(text: str) -> str:
     """A .NET string as CLIXML element text."""
+    if not _SPECIAL.search(text):
+        return text
     return escape_code_units(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -57,6 +63,10 @@ def datetime_text(value: dt.datetime) -> str:
     """.NET DateTime round-trip text (naive values are taken as UTC)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
+    if value.year >= 1000 and value.utcoffset() == _ZERO:
+        # The common case (every date the engine writes), without two strftime calls: isoformat gives the
+        # same digits (strftime's %Y pads no year below 1000, hence the guard) and ends in "+00:00".
+        return value.isoformat()[:-6] + "Z"
     fraction = value.strftime(".%f") if value.microsecond else ""
     if value.utcoffset() == dt.timedelta(0):
         zone = "Z"
@@ -66,6 +76,9 @@ def datetime_text(value: dt.datetime) -> str:
     return value.strftime(f"%Y-%m-%dT%H:%M:%S{fraction}{zone}")
 
 
+_name_attrs: dict[str, str] = {}     # property name → its N="…" attribute (the same 50 names, every mailbox)
+
+
 class _Writer:
     def __init__(self) -> None:
         self.out: list[str] = []
@@ -73,7 +86,14 @@ class _Writer:
         self._tn: dict[str, int] = {}
 
     def _name(self, name: str | None) -> str:
-        return "" if name is None else f' N="{escape(name).replace(chr(34), "&quot;")}"'
+        if name is None:
+            return ""
+        attr = _name_attrs.get(name)
+        if attr is None:
+            attr = f' N="{escape(name).replace(chr(34), "&quot;")}"'
+            if len(_name_attrs) < _NAMES_MAX:
+                _name_attrs[name] = attr
+        return attr
 
     def _open_obj(self, name: str | None, type_names: tuple[str, ...]) -> None:
         ref = self._ref
@@ -105,7 +125,9 @@ class _Writer:
     def value(self, value: Any, name: str | None) -> None:
         out = self.out
         n = self._name(name)
-        if value is None:
+        if isinstance(value, str):             # first: most values are
+            out.append(f"<S{n}>{escape(value)}</S>")
+        elif value is None:
             out.append(f"<Nil{n} />")
         elif isinstance(value, bool):
             out.append(f"<B{n}>{'true' if value else 'false'}</B>")
@@ -118,8 +140,6 @@ class _Writer:
                 out.append(f"<S{n}>{value}</S>")
         elif isinstance(value, float):
             out.append(f"<Db{n}>{_double(value)}</Db>")
-        elif isinstance(value, str):
-            out.append(f"<S{n}>{escape(value)}</S>")
         elif isinstance(value, dt.datetime):
             out.append(f"<DT{n}>{datetime_text(value)}</DT>")
         elif isinstance(value, uuid.UUID):

@@ -211,13 +211,19 @@ _ENVELOPE_OPEN = (
 
 
 def envelope(action_uri: str, relates_to: str, body: str) -> bytes:
-    return (
+    head, tail = _envelope_around(action_uri, relates_to)
+    return head + body.encode() + tail
+
+
+def _envelope_around(action_uri: str, relates_to: str) -> tuple[bytes, bytes]:
+    """An envelope's bytes before and after its body."""
+    head = (
         f"{_ENVELOPE_OPEN}<s:Header><a:Action>{escape(action_uri)}</a:Action>"
         f"<a:MessageID>uuid:{str(uuid.uuid4()).upper()}</a:MessageID>"
         "<a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To>"
-        f"<a:RelatesTo>{escape(relates_to)}</a:RelatesTo></s:Header>"
-        f"<s:Body>{body}</s:Body></s:Envelope>"
-    ).encode()
+        f"<a:RelatesTo>{escape(relates_to)}</a:RelatesTo></s:Header><s:Body>"
+    )
+    return head.encode(), b"</s:Body></s:Envelope>"
 
 
 def create_response(req: Request, address: str, shell_id: str, owner: str, client_ip: str,
@@ -244,15 +250,17 @@ def command_response(req: Request, command_id: str) -> bytes:
 
 
 def receive_response(req: Request, command_id: str | None, data: bytes, done: bool) -> bytes:
+    # Built as bytes: the base64 of a whole envelope's output is copied once, not decoded and encoded again.
     cid_attr = f' CommandId="{command_id}"' if command_id else ""
-    parts = ["<rsp:ReceiveResponse>"]
+    head, tail = _envelope_around(_SHELL_ACTION + "ReceiveResponse", req.message_id)
+    parts = [head, b"<rsp:ReceiveResponse>"]
     if data:
-        parts.append(f'<rsp:Stream Name="stdout"{cid_attr}>{base64.b64encode(data).decode()}</rsp:Stream>')
+        parts += [f'<rsp:Stream Name="stdout"{cid_attr}>'.encode(), base64.b64encode(data), b"</rsp:Stream>"]
     if command_id:
         state = COMMAND_STATE_DONE if done else COMMAND_STATE_RUNNING
-        parts.append(f'<rsp:CommandState CommandId="{command_id}" State="{state}"/>')
-    parts.append("</rsp:ReceiveResponse>")
-    return envelope(_SHELL_ACTION + "ReceiveResponse", req.message_id, "".join(parts))
+        parts.append(f'<rsp:CommandState CommandId="{command_id}" State="{state}"/>'.encode())
+    parts += [b"</rsp:ReceiveResponse>", tail]
+    return b"".join(parts)
 
 
 def receive_overhead(command_id: str | None) -> int:
