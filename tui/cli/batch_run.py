@@ -25,6 +25,9 @@ from tui.tenant_ids import remember_tenant_id
 from tui.tenants import Tenant
 
 
+WORKERS_END_S = 3.0   # after a stop: how long the workers get to come back from an open under way
+
+
 class _ThroughProgress(io.TextIOBase):
     """stdout while Rich's live line is on the same terminal: each write goes above the line."""
 
@@ -140,6 +143,7 @@ def stop_and_close(batch: Batch, pool: Any) -> None:
     workers get a moment to end, and what they opened is closed too."""
     batch.stop()
     close_pool(pool, INTERRUPTED_CLOSE_S)
-    batch.wait(INTERRUPTED_CLOSE_S)
+    # An open the pool did not know of yet finishes within a round trip or two; a hung one is given up.
+    batch.wait(WORKERS_END_S)
     if pool.sessions():
         close_pool(pool, INTERRUPTED_CLOSE_S)
