@@ -133,6 +133,13 @@ class TenantConsole(Widget):
             self.console = console
             self.line = line
 
+    class Opened(Message):
+        """The console is mounted (the app then gives it what arrived for it before it existed)."""
+
+        def __init__(self, console: TenantConsole) -> None:
+            super().__init__()
+            self.console = console
+
     class StopRequested(Message):
         """Ctrl+C while a command runs."""
 
@@ -192,6 +199,7 @@ class TenantConsole(Widget):
     def on_mount(self) -> None:
         self._update_completion_data()
         self.input.focus()
+        self.post_message(self.Opened(self))
         # Made now, not in the middle of a first result.
         self.call_after_refresh(self._thread_console)
         self.call_after_refresh(_render_pool().submit, time.sleep, 0)  # starts the render thread
@@ -285,12 +293,13 @@ class TenantConsole(Widget):
             return ""
         return str(self.query_one("#import-label", Label).render())
 
-    def begin_run(self, line: str) -> None:
+    def begin_run(self, line: str, note: str = "") -> None:
+        """A command starts: its echo (with ``note``, dim, after it: "from batch …"), then its output."""
         if self._run is not None:
             self._finish_run()
             self._release_gc(self._run)
         self.scrollback.scroll_end(animate=False, immediate=True)  # a new command: follow its output
-        self._write_echo(line)
+        self._write_echo(line, note)
         self._run = _Run(line)
         self._run.gc_deferred = True
         _defer_full_gc()
@@ -328,6 +337,18 @@ class TenantConsole(Widget):
         self._release_gc(run)
         self._run = None
 
+    def abandon_run(self, message: str) -> None:
+        """End the current run (one ``begin_run`` started) with ``message`` in place of its summary: the
+        line never ran here, or its run ended without one (a batch's tenant that could not connect)."""
+        run = self._run
+        if run is None:
+            return
+        self._flush()
+        self._finish_run()
+        self._write(Text(visible_lines(message), style="yellow"))
+        self._release_gc(run)
+        self._run = None
+
     def on_unmount(self) -> None:
         if self._run is not None:
             self._release_gc(self._run)
@@ -360,10 +381,12 @@ class TenantConsole(Widget):
 
     # -- the run -------------------------------------------------------------------------------
 
-    def _write_echo(self, line: str) -> None:
+    def _write_echo(self, line: str, note: str = "") -> None:
         echo = Text()
         echo.append(f"{self.prompt}> ", style="bold")
         echo.append(visible(line))
+        if note:
+            echo.append(f"   ({visible(note)})", style="dim italic")
         self.scrollback.write(echo)
         self._last_line = line
         self._echo_is_last = True

@@ -1,0 +1,221 @@
+"""The batch view: one row per tenant (state, records, errors, time) over the merged result table.
+
+The merged table is the result viewer (sort, filter, export) with the batch's ``Tenant`` column
+first; it grows while the batch runs. The view reads the batch it shows from a ``BatchSource`` (the
+app's ``BatchFlow``), which calls ``update`` once per tick (every 100 ms) and ``finished`` at the end;
+closing the view leaves the batch running (Ctrl+G or the palette shows it again). Enter on a row opens
+that tenant's console, where the batch's output is in the scrollback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, ClassVar, Protocol
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Label
+
+from tui.console.tenant_filter import display_name
+from tui.console.widgets.result_view import ResultViewer
+from tui.shell.records import Record
+from tui.shell.safe_text import visible, visible_lines
+
+TENANT_COLUMN = "Tenant"
+
+# The engine's states (tui.remoting.batch) as the table says them, with their colour.
+STATE_LABELS = {
+    "queued": ("waiting", "grey50"), "connecting": ("connecting", "yellow"), "running": ("running", "magenta"),
+    "ok": ("ok", "green"), "errors": ("errors", "red"), "connect_failed": ("connect failed", "red"),
+    "skipped": ("skipped", "yellow"), "refused": ("refused", "yellow"), "stopped": ("stopped", "yellow"),
+}
+COLUMNS = (("tenant", "Tenant", None), ("domain", "Domain", None), ("state", "State", 14),
+           ("records", "Records", 9), ("errors", "Errors", 6), ("time", "Time", 8), ("note", "Note", None))
+
+
+class BatchSource(Protocol):
+    """What the view reads and asks of the batch it shows."""
+
+    @property
+    def batch(self) -> Any: ...        # tui.remoting.batch.Batch: runs, batch_id, line, stopping
+
+    @property
+    def records(self) -> list[Record]: ...   # the merged records so far (each with its Tenant first)
+
+    @property
+    def hint(self) -> Any: ...
+
+    @property
+    def running(self) -> bool: ...
+
+    @property
+    def summary(self) -> Any: ...      # BatchSummary once finished, else None
+
+    def stop(self) -> None: ...
+
+    def open_tenant(self, tenant: Any) -> None: ...
+
+    def view_closed(self, view: BatchScreen) -> None: ...
+
+
+def run_cells(run: Any) -> dict[str, Text]:
+    """One tenant's row, as Text (names and messages are made visible, never read as markup)."""
+    from tui.remoting.batch import describe
+
+    label, colour = STATE_LABELS.get(run.state, (run.state, ""))
+    said = describe(run)
+    note = "" if said in (label, "ok", "waiting", "connecting", "running") else said
+    started = run.started is not None
+    return {
+        "tenant": Text(visible(display_name(run.tenant))),
+        "domain": Text(visible(run.tenant.domain), style="dim"),
+        "state": Text(label, style=f"bold {colour}".strip()),
+        "records": Text(f"{run.records:,}", justify="right"),
+        "errors": Text(f"{run.errors:,}" if run.errors else "", style="red", justify="right"),
+        "time": Text(f"{run.duration_s:.1f} s" if started else "", justify="right"),
+        "note": Text(visible_lines(note).replace("\n", " ")),
+    }
+
+
+def live_summary(runs: Sequence[Any], stopping: bool) -> str:
+    """The line over the table while the batch runs: how far it is."""
+    done = sum(1 for r in runs if r.done)
+    running = sum(1 for r in runs if r.state in ("connecting", "running"))
+    records = sum(r.records for r in runs)
+    errors = sum(r.errors for r in runs)
+    parts = [f"{done} of {len(runs)} tenants done", f"{running} running", f"{records:,} records"]
+    if errors:
+        parts.append(f"{errors:,} errors")
+    text = " · ".join(parts)
+    return text + (" · stopping…" if stopping else " · Ctrl+C / Esc stops every tenant")
+
+
+class BatchRows(DataTable[Text]):
+    """The tenants' rows; Enter opens the tenant's console."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Open tenant", id="batch_open",
+                tooltip="open the tenant's console (the batch's output is in its scrollback)"),
+    ]
+
+
+class BatchScreen(ModalScreen[None]):
+    """The batch's rows and merged result; stays a view: closing it does not stop the batch."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+c", "stop", "Stop all", id="batch_stop", tooltip="stop every running pipeline of the batch"),
+        Binding("escape", "back", "Stop / close", id="batch_back",
+                tooltip="stop the batch while it runs, else close the view (Ctrl+G or the palette shows it again)"),
+    ]
+    DEFAULT_CSS = """
+    BatchScreen { align: center middle; }
+    BatchScreen > Vertical { width: 100%; height: 1fr; background: $surface; border: round $accent; }
+    BatchScreen #batch-title { height: 1; padding: 0 1; text-style: bold; }
+    BatchScreen #batch-summary { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }
+    BatchScreen BatchRows { height: auto; max-height: 40%; }
+    BatchScreen #batch-merged { height: 1; padding: 0 1; margin-top: 1; color: $text-muted; }
+    BatchScreen ResultViewer { height: 1fr; }
+    """
+
+    def __init__(self, source: BatchSource) -> None:
+        super().__init__()
+        self.source = source
+        self._shown: dict[str, dict[str, str]] = {}   # domain -> the cells' text as last drawn
+        batch = source.batch
+        words = batch.line.split()
+        command = re.sub(r"[^\w.-]", "", words[0]) if words else ""
+        self.viewer = ResultViewer(source.records, hint=source.hint, leading_columns=(TENANT_COLUMN,),
+                                   export_stem=f"batch-{command}" if command else "batch", id="batch-viewer")
+
+    def compose(self) -> ComposeResult:
+        batch = self.source.batch
+        with Vertical():
+            count = len(batch.runs)
+            yield Label(Text(visible(f"Batch {batch.batch_id} · {count} tenant{'s' if count != 1 else ''} › "
+                                     f"{batch.line}")), id="batch-title")
+            yield Label("", id="batch-summary")
+            table: BatchRows = BatchRows(id="batch-rows", cursor_type="row", zebra_stripes=True)
+            yield table
+            yield Label(Text("Merged result (Tenant first): s sort · / filter · e / j export · a all properties"),
+                        id="batch-merged")
+            yield self.viewer
+        yield Footer()
+
+    @property
+    def rows(self) -> BatchRows:
+        return self.query_one(BatchRows)
+
+    def on_mount(self) -> None:
+        table = self.rows
+        for key, title, width in COLUMNS:
+            table.add_column(Text(title), key=key, width=width)
+        for run in self.source.batch.runs:
+            cells = run_cells(run)
+            table.add_row(*(cells[key] for key, _, _ in COLUMNS), key=run.tenant.domain.lower())
+            self._shown[run.tenant.domain.lower()] = {k: v.plain for k, v in cells.items()}
+        self._show_summary()
+        table.focus()
+
+    # -- what the flow calls ---------------------------------------------------------------------
+
+    def update(self, new_records: Sequence[Record], hint: Any = None) -> None:
+        """Once per tick: the rows whose cells changed (a running tenant's time always does), the summary,
+        and the merged records that arrived."""
+        table = self.rows
+        for run in self.source.batch.runs:
+            key = run.tenant.domain.lower()
+            shown = self._shown.get(key)
+            if shown is None:
+                continue
+            for column, cell in run_cells(run).items():
+                if shown.get(column) != cell.plain:
+                    table.update_cell(key, column, cell, update_width=column == "note")
+                    shown[column] = cell.plain
+        self._show_summary()
+        if new_records:
+            self.viewer.append(new_records, hint)
+
+    def finished(self) -> None:
+        self.update(())
+
+    def _show_summary(self) -> None:
+        summary = self.source.summary
+        batch = self.source.batch
+        if summary is not None:
+            lines = summary.lines()
+            text = lines[0] + ("" if len(lines) == 1 else "  (the notes say why)") \
+                + " · Enter opens a tenant · Esc closes"
+        else:
+            text = live_summary(batch.runs, batch.stopping)
+        self.query_one("#batch-summary", Label).update(Text(visible(text)))
+
+    # -- keys --------------------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#batch-rows")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        domain = str(event.row_key.value)
+        run = next((r for r in self.source.batch.runs if r.tenant.domain.lower() == domain), None)
+        if run is not None:
+            self.source.open_tenant(run.tenant)
+
+    def action_stop(self) -> None:
+        if self.source.running:
+            self.source.stop()
+            self._show_summary()
+
+    def action_back(self) -> None:
+        if self.viewer.back():
+            return
+        if self.source.running and not self.source.batch.stopping:
+            self.action_stop()
+            return
+        self.dismiss(None)
+
+    def on_unmount(self) -> None:
+        self.source.view_closed(self)
