@@ -51,7 +51,7 @@ WELCOME = """Pick a customer tenant on the left.
   /        filter by name, domain or tag
   ↑ ↓      move       Enter  open it
   Ctrl+P   command palette
-  Ctrl+G   run one line in many tenants
+  Ctrl+G   run in many tenants at once
   F1       keys
   Ctrl+Q   disconnect every session and quit
 
@@ -80,7 +80,7 @@ class ExohopApp(App[int]):
                 tooltip="show or hide the tenant list (it hides by itself below 100 columns)"),
         Binding("ctrl+p", "command_palette", "palette", show=False, priority=True, id="palette",
                 tooltip="command palette: every action by name (tenant: Connect, result: Export CSV, …)"),
-        Binding("ctrl+g", "run_in_tenants", "Run in tenants", id="run_in_tenants",
+        Binding("ctrl+g", "run_in_tenants", "Batch", id="run_in_tenants",
                 tooltip="run one line in many tenants: mark them, type the line, see every tenant's result "
                         "(while a batch runs: its view)"),
         Binding("f1,question_mark", "help", "Keys", id="help", tooltip="key bindings"),

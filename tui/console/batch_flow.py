@@ -319,6 +319,7 @@ class BatchFlow:
     def tick(self) -> None:
         """Take what the batch reported since the last tick, and show it."""
         outputs = self._outputs[-1] if self._outputs else {}
+        result = self._result   # read before the queue: whatever the batch reported before its end is in it
         new_records: list[Record] = []
         hint = None
         changed = False
@@ -349,15 +350,19 @@ class BatchFlow:
         self.records.extend(new_records)
         if changed:
             self.app.refresh_marks()
-        finishing = self._result is not None and self.summary is None
+        finishing = result is not None and self.summary is None
         if finishing:
-            self.summary = self._result
+            self.summary = result
+            for run in self.batch.runs:   # a run the engine could not finish still ends in its console
+                output = outputs.get(run.tenant.domain.lower())
+                if output is not None and output.run is None:
+                    output.run = run
         if self.view is not None and self.view.is_attached:
             self.view.update(new_records, hint)
         self._deliver()
         if finishing:
             self._finished()
-        if self.summary is not None and not self._waiting_for_open_consoles():
+        if self.summary is not None and self._timer is not None and not self._waiting_for_open_consoles():
             self._timer.stop()
             self._timer = None
 

@@ -141,6 +141,9 @@ def test_three_tenants_reach_ok_and_the_merged_table_names_each_tenant(setup: Se
             assert viewer.table.row_count == 12
             await wait_for(pilot, lambda: "3 of 3 tenants succeeded (12 records" in "\n".join(screen_lines(app)),
                            timeout=10)
+            # no tenant waited for a shell: the three sessions stay open, marked ready in the sidebar
+            await wait_for(pilot, lambda: all(ctl.state(d).status is TenantStatus.READY for d in domains), timeout=10)
+            assert all(ctl.session(d) is not None for d in domains)
             # the merged table sorts and filters like any result
             viewer.sort_by("Tenant")
             assert [r["Tenant"] for r in viewer.visible_records()] == sorted(r["Tenant"] for r in viewer.records)
@@ -309,3 +312,26 @@ def test_a_password_is_asked_once_per_account_not_per_tenant(setup: Setup, sim: 
 
     asyncio.run(scenario())
     assert asked == [sim.accounts[0].upn]
+
+
+def test_five_tenants_of_one_account_share_its_three_shells(setup: Setup, sim: Simulator) -> None:
+    ctl = setup()
+    domains = _domains(sim, 5)
+    upn = sim.accounts[0].upn
+
+    async def scenario() -> None:
+        app = make_app(ctl)
+        async with app.run_test(size=SIZE) as pilot:
+            await _pick(app, pilot, domains, "Get-AcceptedDomain")
+            await wait_for(pilot, lambda: isinstance(app.screen, BatchScreen), timeout=10)
+            await wait_for(pilot, lambda: app.batches.summary is not None)
+            assert len(app.batches.summary.succeeded) == 5
+            assert sim.stats()["open_shells"].get(upn, 0) <= 3
+            # the sidebar says which stayed open: ready where a session is, not connected where the batch
+            # closed it for the next tenant
+            await wait_for(pilot, lambda: all((ctl.state(d).status is TenantStatus.READY) == (ctl.session(d) is not None)
+                                              for d in domains), timeout=10)
+            assert 1 <= sum(ctl.session(d) is not None for d in domains) <= 3
+            await quit_app(app, pilot)
+
+    asyncio.run(scenario())

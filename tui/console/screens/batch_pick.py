@@ -179,7 +179,8 @@ class BatchPickScreen(ModalScreen[BatchRequest | None]):
         with Vertical():
             yield Label(Text("Run in tenants…  mark the tenants, then type the line"), id="pick-title")
             with Horizontal(id="pick-bar"):
-                yield TypingInput(placeholder="/ filter: name, domain, tag (tag:X: tagged X)", id="pick-filter")
+                yield TypingInput(placeholder="/ filter: name, domain, tag (tag:X: tagged X)", id="pick-filter",
+                                  select_on_focus=False)
                 yield Label("", id="pick-favorites")
             yield self.rows
             yield Static("", id="pick-marked")

@@ -182,6 +182,12 @@ class BatchScreen(ModalScreen[None]):
 
     def finished(self) -> None:
         self.update(())
+        self.refresh_bindings()   # nothing to stop any more: the footer stops offering it
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return self.source.running
+        return True
 
     def _show_summary(self) -> None:
         summary = self.source.summary
