@@ -249,6 +249,7 @@ class ExohopApp(App[int]):
         domain = tenant.domain.lower()
         console = self.consoles.get(domain)
         switcher = self.query_one(ContentSwitcher)
+        made = console is None
         if console is None:
             from tui.console.widgets.console import TenantConsole
 
@@ -257,6 +258,8 @@ class ExohopApp(App[int]):
             switcher.mount(console)
         switcher.current = console.id
         self.active = domain
+        if not made:   # a new one takes it once mounted (on_tenant_console_opened)
+            self.batches.console_shown(console)   # a batch's output that waited for it to come to the front
         self.header.tenant = tenant
         self.ctl.touch(domain)
         self.workers_.save_recent()
@@ -272,7 +275,7 @@ class ExohopApp(App[int]):
         session = self.ctl.session(console.tenant.domain)
         if session is not None and len(session.catalog) and not len(console.input.catalog):
             console.set_catalog(session.catalog)
-        self.batches.console_opened(console)
+        self.batches.console_shown(console)
 
     def connect(self, tenant: Any, password: str | None = None, *, fresh_sign_in: bool = False) -> None:
         """Open ``tenant``'s session in a worker unless it is open or opening."""

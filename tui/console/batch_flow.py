@@ -10,8 +10,9 @@ second, not one per record.
 A password or a sign-in an account needs is asked once per account before the batch starts (the
 console's own dialogs), never once per tenant; an account whose dialog is cancelled has its tenants
 left out, each saying why. Each tenant's part is written into its console as if the line had been run
-there ("from batch <id>" after the echo); a tenant whose console is not open yet keeps it until the
-console opens (the last ``KEPT_BATCHES`` batches are kept so).
+there ("from batch <id>" after the echo): live for the console on screen, and for the others when they
+are next shown (30 hidden consoles each drawing its part at once would take the UI thread; the last
+``KEPT_BATCHES`` batches are kept so).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from tui.console.batch_run import (
 )
 from tui.console.controller import Controller, TenantStatus
 from tui.console.tenant_filter import display_name
+from tui.console.widgets.console import defer_full_gc, resume_full_gc
 from tui.console.workers import logged, message_of
 from tui.remoting.events import FormatEvent, RecordEvent
 from tui.shell.history import History
@@ -76,7 +78,7 @@ class TenantOutput:
     tenant: Any
     line: str
     note: str
-    pending: list[Any] = field(default_factory=list)
+    pending: list[Any] = field(default_factory=list)   # the batch's events (records with their Tenant)
     run: Any = None          # the TenantRun once it is final
     begun: bool = False      # its echo is in the console
     closed: bool = False     # and its end
@@ -91,8 +93,9 @@ class TenantOutput:
         if not self.begun:
             console.begin_run(self.line, self.note)
             self.begun = True
-        for event in self.pending:
-            console.append_event(event)
+        for event in self.pending:   # records as the tenant's own command gives them: without the Tenant
+            console.append_event(RecordEvent(without_tenant(event.record)) if isinstance(event, RecordEvent)
+                                 else event)
         self.pending = []
         if self.run is not None:
             if self.run.summary is not None:
@@ -122,6 +125,7 @@ class BatchFlow:
         self._to_store: dict[str, str] = {}   # upn -> a password to keep in the keyring once accepted
         self._stand_ins: dict[str, Any] = {}
         self._timer: Any = None
+        self._marks_stale = False
 
     @property
     def ctl(self) -> Controller:
@@ -249,14 +253,7 @@ class BatchFlow:
         except Exception as exc:   # the pool could not be made (a broken journal folder): said, not raised
             self.app.notify(message_of(logged("starting the batch", exc)), title="Run in tenants", severity="error")
             return
-        self.batch, self.plan = batch, plan
-        self.records, self.hint, self.summary, self._result = [], None, None, None
-        self._evicted = []
-        note = f"from batch {plan.batch_id}"
-        self._outputs.append({t.domain.lower(): TenantOutput(t, plan.line, note) for t in plan.tenants})
-        del self._outputs[:-KEPT_BATCHES]
-        self._ensure_timer()
-        self.show_view()
+        self.begin(batch, plan)
 
         def work() -> None:
             try:
@@ -266,6 +263,20 @@ class BatchFlow:
                 self._result = batch.summary()
 
         self.app.run_worker(work, thread=True, group="batch", name=f"batch {plan.batch_id}", exit_on_error=False)
+
+    def begin(self, batch: Any, plan: BatchPlan) -> None:
+        """``batch`` (reporting into this flow's queue) is about to start: its view, outputs and tick."""
+        self.batch, self.plan = batch, plan
+        self.records, self.hint, self.summary, self._result = [], None, None, None
+        self._evicted = []
+        note = f"from batch {plan.batch_id}"
+        self._outputs.append({t.domain.lower(): TenantOutput(t, plan.line, note) for t in plan.tenants})
+        del self._outputs[:-KEPT_BATCHES]
+        # Thousands of records a tenant make the heap old and big: CPython's full collections would stall
+        # every thread again and again meanwhile (as for a console's own large result; widgets.console).
+        defer_full_gc()
+        self._ensure_timer()
+        self.show_view()
 
     def _in_thread(self, what: str, call: Callable[[], None], title: str) -> None:
         def work() -> None:
@@ -292,6 +303,8 @@ class BatchFlow:
     def view_closed(self, view: Any) -> None:
         if self.view is view:
             self.view = None
+        self._marks_stale = True   # the marks and the console on screen catch up at the next tick
+        self._ensure_timer()
 
     def open_tenant(self, tenant: Any) -> None:
         """A row of the view: that tenant's console, the batch's output in its scrollback."""
@@ -308,7 +321,7 @@ class BatchFlow:
             return
         batch.stop()   # returns at once: each session's stop signal is sent from a thread of its own
         if self.view is not None and self.view.is_attached:
-            self.view.update(())
+            self.view.update(now=True)
 
     # -- the tick (UI thread) --------------------------------------------------------------------
 
@@ -321,7 +334,6 @@ class BatchFlow:
         outputs = self._outputs[-1] if self._outputs else {}
         result = self._result   # read before the queue: whatever the batch reported before its end is in it
         new_records: list[Record] = []
-        hint = None
         changed = False
         for item in self._inbox.drain():
             kind, rest = item[0], item[1:]
@@ -330,13 +342,10 @@ class BatchFlow:
                 output = outputs.get(run.tenant.domain.lower())
                 if isinstance(event, RecordEvent):
                     new_records.append(event.record)
-                    if output is not None:
-                        output.pending.append(RecordEvent(without_tenant(event.record)))
-                    continue
-                if isinstance(event, FormatEvent) and self.hint is None:
-                    hint = self.hint = event.hint
+                elif isinstance(event, FormatEvent) and self.hint is None:
+                    self.hint = event.hint
                 if output is not None:
-                    output.pending.append(event)
+                    output.pending.append(event)   # as it came: made the console's own when delivered
             elif kind == "change":
                 (run,) = rest
                 changed = True
@@ -348,7 +357,10 @@ class BatchFlow:
                 self._evicted_session(domain)
                 changed = True
         self.records.extend(new_records)
-        if changed:
+        self._marks_stale |= changed
+        if self._marks_stale and self._console_screen_in_front():
+            # Not under the view: a screen under another is still drawn when it changes, for nothing.
+            self._marks_stale = False
             self.app.refresh_marks()
         finishing = result is not None and self.summary is None
         if finishing:
@@ -357,12 +369,16 @@ class BatchFlow:
                 output = outputs.get(run.tenant.domain.lower())
                 if output is not None and output.run is None:
                     output.run = run
-        if self.view is not None and self.view.is_attached:
-            self.view.update(new_records, hint)
+        if self.view is not None and self.view.is_attached and (self.running or finishing):
+            self.view.update()
         self._deliver()
         if finishing:
             self._finished()
-        if self.summary is not None and self._timer is not None and not self._waiting_for_open_consoles():
+        # Done ticking once the batch is over, unless the marks or the console on screen still wait (while
+        # the view is up, closing it starts the tick again).
+        catching_up = self._marks_stale and self.view is None
+        if self.summary is not None and self._timer is not None and not catching_up \
+                and not self._waiting_for_shown_console():
             self._timer.stop()
             self._timer = None
 
@@ -384,9 +400,12 @@ class BatchFlow:
             self._touched.discard(domain)
             session = ctl.session(domain)
             if session is not None:
-                # As a connect from the console ends: ready, the console's catalog, a line waiting to run.
-                self.app.post_message(m.SessionOpened(domain, session))
                 self._store_password(run)
+                if self.app.console_for(domain) is not None or domain in self.app.pending:
+                    # As a connect from the console ends: ready, the console's catalog, a line waiting to run.
+                    self.app.post_message(m.SessionOpened(domain, session))
+                else:   # no console yet: it takes the catalog when it is made (app.on_tenant_console_opened)
+                    ctl.set_status(domain, TenantStatus.READY)
             elif run.state == "connect_failed":
                 ctl.set_status(domain, TenantStatus.ERROR, run.message or "")
             else:
@@ -407,6 +426,7 @@ class BatchFlow:
         self._evicted.append(self.app.tenant_name(domain))
 
     def _finished(self) -> None:
+        resume_full_gc()
         summary = self.summary
         if self._evicted:
             self.app.notify(visible(f"To make room for the batch, the idle sessions of {', '.join(self._evicted)} "
@@ -418,29 +438,41 @@ class BatchFlow:
                             severity="information" if not summary.failed else "warning", timeout=10)
 
     def _deliver(self) -> None:
-        for outputs in self._outputs:
-            for domain, output in outputs.items():
-                console = self.app.console_for(domain)
-                if console is not None and output.ready_for(console):
-                    output.deliver(console)
+        """The tenant on screen gets its part as it arrives; the others when they are next shown (30 hidden
+        consoles drawing 30 results at once would take the UI thread from the engineer)."""
+        console = self._shown_console()
+        if console is not None:
+            self.console_shown(console)
 
-    def _waiting_for_open_consoles(self) -> bool:
-        """Output waits for a console that is open but busy with its own command (the tick goes on)."""
-        for outputs in self._outputs:
-            for domain, output in outputs.items():
-                console = self.app.console_for(domain)
-                if console is not None and not output.closed and (output.pending or output.run is not None):
-                    return True
-        return False
+    def _console_screen_in_front(self) -> bool:
+        stack = self.app.screen_stack
+        return bool(stack) and self.app.screen is stack[0]
 
-    def console_opened(self, console: Any) -> None:
-        """A tenant's console was just made: the batches' output that waited for it goes in."""
+    def _shown_console(self) -> Any:
+        if not self._console_screen_in_front():
+            return None
+        active = self.app.active
+        console = self.app.console_for(active) if active else None
+        return console if console is not None and console.is_attached else None
+
+    def _waiting_for_shown_console(self) -> bool:
+        """Output waits for the console on screen while it runs a command of its own (the tick goes on)."""
+        console = self._shown_console()
+        if console is None:
+            return False
+        domain = console.tenant.domain.lower()
+        return any((output := outputs.get(domain)) is not None and not output.closed
+                   and (output.pending or output.run is not None) for outputs in self._outputs)
+
+    def console_shown(self, console: Any) -> None:
+        """A tenant's console came to the front (or was just made): the batches' output that waited for it
+        goes in, oldest batch first."""
         domain = console.tenant.domain.lower()
         for outputs in self._outputs:
             output = outputs.get(domain)
             if output is not None and output.ready_for(console):
                 output.deliver(console)
-        if self._waiting_for_open_consoles():
+        if self._waiting_for_shown_console():
             self._ensure_timer()
 
 

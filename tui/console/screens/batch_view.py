@@ -1,8 +1,12 @@
 """The batch view: one row per tenant (state, records, errors, time) over the merged result table.
 
 The merged table is the result viewer (sort, filter, export) with the batch's ``Tenant`` column
-first; it grows while the batch runs. The view reads the batch it shows from a ``BatchSource`` (the
-app's ``BatchFlow``), which calls ``update`` once per tick (every 100 ms) and ``finished`` at the end;
+first. It grows while the batch runs up to ``LIVE_ROWS`` rows and takes the rest when the batch ends,
+listing at most ``LISTED_ROWS`` of them (a DataTable measures every cell it is given and walks all its
+rows on each growth: 30 tenants × thousands of rows fed in live would take the UI thread); the filter,
+the sort and the exports work on every record. The view reads the batch it shows from a
+``BatchSource`` (the app's ``BatchFlow``), which calls ``update`` once per tick (every 100 ms) and
+``finished`` at the end;
 closing the view leaves the batch running (Ctrl+G or the palette shows it again). Enter on a row opens
 that tenant's console, where the batch's output is in the scrollback.
 """
@@ -10,6 +14,7 @@ that tenant's console, where the batch's output is in the scrollback.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol
 
@@ -19,6 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Label
 
 from tui.console.tenant_filter import display_name
@@ -27,6 +33,11 @@ from tui.shell.records import Record
 from tui.shell.safe_text import visible, visible_lines
 
 TENANT_COLUMN = "Tenant"
+LIVE_ROWS = 1_000   # merged rows shown while the batch runs; the rest when it ends…
+LISTED_ROWS = 10_000   # …up to this many in the table (filter, sort and export take every record)
+ROWS_EVERY_S = 0.5    # while it runs, the rows' counts and times are redrawn this often (a DataTable redraws whole)
+MERGE_EVERY_S = 1.0   # while it runs, new merged rows join the table at most this often (each growth re-lays it out)
+MERGED_KEYS = "s sort · / filter · e / j export · a all properties"
 
 # The engine's states (tui.remoting.batch) as the table says them, with their colour.
 STATE_LABELS = {
@@ -95,6 +106,25 @@ def live_summary(runs: Sequence[Any], stopping: bool) -> str:
     return text + (" · stopping…" if stopping else " · Ctrl+C / Esc stops every tenant")
 
 
+class LiveLine(Widget):
+    """One line of text redrawn in place: no layout of the screen for each change (a Label's update has one,
+    and the screen under the view's tables is far from free to lay out ten times a second)."""
+
+    DEFAULT_CSS = "LiveLine { height: 1; }"
+
+    def __init__(self, text: str = "", *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.text = text
+
+    def show(self, text: str) -> None:
+        if text != self.text:
+            self.text = text
+            self.refresh()
+
+    def render(self) -> Text:
+        return Text(visible(self.text), no_wrap=True, overflow="ellipsis")
+
+
 class BatchRows(DataTable[Text]):
     """The tenants' rows; Enter opens the tenant's console."""
 
@@ -113,10 +143,10 @@ class BatchScreen(ModalScreen[None]):
                 tooltip="stop the batch while it runs, else close the view (Ctrl+G or the palette shows it again)"),
     ]
     DEFAULT_CSS = """
-    BatchScreen { align: center middle; }
+    BatchScreen { align: center middle; background: $background; }   /* opaque: nothing under it shows */
     BatchScreen > Vertical { width: 100%; height: 1fr; background: $surface; border: round $accent; }
     BatchScreen #batch-title { height: 1; padding: 0 1; text-style: bold; }
-    BatchScreen #batch-summary { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }
+    BatchScreen #batch-summary { padding: 0 1; color: $text-muted; }
     BatchScreen BatchRows { height: auto; max-height: 40%; }
     BatchScreen #batch-merged { height: 1; padding: 0 1; margin-top: 1; color: $text-muted; }
     BatchScreen ResultViewer { height: 1fr; }
@@ -129,8 +159,16 @@ class BatchScreen(ModalScreen[None]):
         batch = source.batch
         words = batch.line.split()
         command = re.sub(r"[^\w.-]", "", words[0]) if words else ""
-        self.viewer = ResultViewer(source.records, hint=source.hint, leading_columns=(TENANT_COLUMN,),
+        first = source.records if not source.running else source.records[:LIVE_ROWS]
+        self._taken = len(first)   # of source.records, in the viewer
+        self.viewer = ResultViewer(first, hint=source.hint, leading_columns=(TENANT_COLUMN,), max_rows=LISTED_ROWS,
                                    export_stem=f"batch-{command}" if command else "batch", id="batch-viewer")
+        # Kept, not queried: a tick may come while the screen is being taken down.
+        self.rows = BatchRows(id="batch-rows", cursor_type="row", zebra_stripes=True)
+        self._summary = LiveLine(id="batch-summary")
+        self._merged = LiveLine(f"Merged result (Tenant first): {MERGED_KEYS}", id="batch-merged")
+        self._merged_at = 0.0   # monotonic, when rows last joined the table
+        self._updated_at = 0.0  # …and when the rows were last redrawn
 
     def compose(self) -> ComposeResult:
         batch = self.source.batch
@@ -138,17 +176,11 @@ class BatchScreen(ModalScreen[None]):
             count = len(batch.runs)
             yield Label(Text(visible(f"Batch {batch.batch_id} · {count} tenant{'s' if count != 1 else ''} › "
                                      f"{batch.line}")), id="batch-title")
-            yield Label("", id="batch-summary")
-            table: BatchRows = BatchRows(id="batch-rows", cursor_type="row", zebra_stripes=True)
-            yield table
-            yield Label(Text("Merged result (Tenant first): s sort · / filter · e / j export · a all properties"),
-                        id="batch-merged")
+            yield self._summary
+            yield self.rows
+            yield self._merged
             yield self.viewer
         yield Footer()
-
-    @property
-    def rows(self) -> BatchRows:
-        return self.query_one(BatchRows)
 
     def on_mount(self) -> None:
         table = self.rows
@@ -163,9 +195,14 @@ class BatchScreen(ModalScreen[None]):
 
     # -- what the flow calls ---------------------------------------------------------------------
 
-    def update(self, new_records: Sequence[Record], hint: Any = None) -> None:
-        """Once per tick: the rows whose cells changed (a running tenant's time always does), the summary,
-        and the merged records that arrived."""
+    def update(self, *, now: bool = False) -> None:
+        """Each tick (while running, at most every ROWS_EVERY_S; ``now``: at once): the rows whose cells
+        changed (a running tenant's time always does), the summary, and the merged records that arrived
+        (while running, up to LIVE_ROWS)."""
+        at = time.monotonic()
+        if not now and self.source.running and at - self._updated_at < ROWS_EVERY_S:
+            return
+        self._updated_at = at
         table = self.rows
         for run in self.source.batch.runs:
             key = run.tenant.domain.lower()
@@ -177,11 +214,25 @@ class BatchScreen(ModalScreen[None]):
                     table.update_cell(key, column, cell, update_width=column == "note")
                     shown[column] = cell.plain
         self._show_summary()
-        if new_records:
-            self.viewer.append(new_records, hint)
+        self._take_records()
+
+    def _take_records(self) -> None:
+        records = self.source.records
+        running = self.source.running
+        end = len(records) if not running else max(self._taken, min(len(records), LIVE_ROWS))
+        now = time.monotonic()
+        if end > self._taken and (not running or now - self._merged_at >= MERGE_EVERY_S):
+            self.viewer.append(records[self._taken:end], self.source.hint)
+            self._taken = end
+            self._merged_at = now
+        if running and len(records) > LIVE_ROWS:
+            self._merged.show(f"Merged result (Tenant first): the first {self._taken:,} of {len(records):,} rows so "
+                              f"far; the rest join when the batch ends · {MERGED_KEYS}")
+        else:
+            self._merged.show(f"Merged result (Tenant first): {MERGED_KEYS}")
 
     def finished(self) -> None:
-        self.update(())
+        self.update(now=True)
         self.refresh_bindings()   # nothing to stop any more: the footer stops offering it
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -198,7 +249,7 @@ class BatchScreen(ModalScreen[None]):
                 + " · Enter opens a tenant · Esc closes"
         else:
             text = live_summary(batch.runs, batch.stopping)
-        self.query_one("#batch-summary", Label).update(Text(visible(text)))
+        self._summary.show(text)
 
     # -- keys --------------------------------------------------------------------------------------
 
@@ -213,7 +264,7 @@ class BatchScreen(ModalScreen[None]):
     def action_stop(self) -> None:
         if self.source.running:
             self.source.stop()
-            self._show_summary()
+            self.update(now=True)
 
     def action_back(self) -> None:
         if self.viewer.back():

@@ -91,7 +91,7 @@ class _Run:
         self.progress: dict[int, ProgressEvent] = {}
         self.pending: list[Any] = []
         self.stopping = False  # Ctrl+C sent a stop; the summary will say "stopped"
-        self.gc_deferred = False  # holds a _defer_full_gc() until the run ends
+        self.gc_deferred = False  # holds a defer_full_gc() until the run ends
         # Tables of one run share a formatter: a table continued after a warning (or after the
         # frozen part) keeps its columns and widths and has no second header.
         self.formatter: RichFormatter | None = None
@@ -302,7 +302,7 @@ class TenantConsole(Widget):
         self._write_echo(line, note)
         self._run = _Run(line)
         self._run.gc_deferred = True
-        _defer_full_gc()
+        defer_full_gc()
         self._error_shown = False
         self._flush_interval = FLUSH_S
 
@@ -357,7 +357,7 @@ class TenantConsole(Widget):
     def _release_gc(run: _Run) -> None:
         if run.gc_deferred:
             run.gc_deferred = False
-            _resume_full_gc()
+            resume_full_gc()
 
     def show_error(self, message: str, column: int | None = None, line: str | None = None) -> None:
         """An error for the line: with ``column`` (0-based) a caret is drawn under that character.
@@ -740,7 +740,7 @@ _SAVED_THRESHOLD: tuple[int, int, int] | None = None
 FULL_GC_DEFERRED_THRESHOLD = 1_000_000  # young collections before a full one (default 10)
 
 
-def _defer_full_gc() -> None:
+def defer_full_gc() -> None:
     global _DEFERRED_RUNS, _SAVED_THRESHOLD
     if _DEFERRED_RUNS == 0:
         _SAVED_THRESHOLD = gc.get_threshold()
@@ -749,7 +749,7 @@ def _defer_full_gc() -> None:
     _DEFERRED_RUNS += 1
 
 
-def _resume_full_gc() -> None:
+def resume_full_gc() -> None:
     global _DEFERRED_RUNS, _SAVED_THRESHOLD
     _DEFERRED_RUNS = max(0, _DEFERRED_RUNS - 1)
     if _DEFERRED_RUNS == 0 and _SAVED_THRESHOLD is not None:

@@ -119,7 +119,7 @@ class ResultViewer(Widget):
             self.rows = rows
 
     def __init__(self, records: Sequence[Record], *, hint: Any = None, export_stem: str = "result",
-                 leading_columns: Sequence[str] = (), id: str | None = None) -> None:
+                 leading_columns: Sequence[str] = (), max_rows: int | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self.records = list(records)
         self.export_stem = export_stem  # default file name for exports, e.g. "contoso-Get-Mailbox"
@@ -127,6 +127,9 @@ class ResultViewer(Widget):
         self.hint = hint
         self.all_properties = False
         self.leading_columns = tuple(leading_columns)
+        # At most this many rows of the view go into the DataTable (it measures every cell and walks all its
+        # rows on each growth); the filter, the sort and the exports still take every record.
+        self.max_rows = max_rows
         self.columns = viewer_columns(self.records, hint, leading=self.leading_columns)
         self._texts: list[tuple[str, ...] | None] | None = None  # cell texts per record, built lazily
         self._search: list[str] | None = None
@@ -206,8 +209,17 @@ class ResultViewer(Widget):
         return self._loaded
 
     @property
+    def limit(self) -> int:
+        """Rows of the view the table holds once loaded: all of them, or ``max_rows``."""
+        return len(self.view) if self.max_rows is None else min(len(self.view), self.max_rows)
+
+    @property
+    def capped(self) -> bool:
+        return self.limit < len(self.view)
+
+    @property
     def complete(self) -> bool:
-        return self._loaded >= len(self.view)
+        return self._loaded >= self.limit
 
     def reload(self) -> None:
         """Refill the table with ``view`` in chunks (one per frame)."""
@@ -255,7 +267,7 @@ class ResultViewer(Widget):
         was_complete = self.complete
         if self.sorted_by is not None:
             self.view = self._ordered(self.view + new)
-            if was_complete:
+            if was_complete and not self.capped:
                 # Every row was in the table: add the new ones and reorder in place (no re-measuring).
                 self.table.add_rows(self.row_cells(i) for i in new)
                 self._loaded += len(new)
@@ -275,19 +287,21 @@ class ResultViewer(Widget):
         if generation != self._generation:
             return
         size = FIRST_CHUNK if self._loaded == 0 else CHUNK_ROWS
-        chunk = self.view[self._loaded:self._loaded + size]
+        chunk = self.view[self._loaded:min(self._loaded + size, self.limit)]
         if chunk:
             self.table.add_rows(self.row_cells(i) for i in chunk)
             self._loaded += len(chunk)
         self._update_status()
-        if self._loaded < len(self.view):
+        if self._loaded < self.limit:
             self.call_after_refresh(self._add_chunk, generation)
 
     def _update_status(self) -> None:
         total = len(self.records)
         shown = len(self.view)
         parts = [f"{shown:,} of {total:,} rows" if shown != total else f"{total:,} rows"]
-        if self._loaded < shown:
+        if self.capped:
+            parts.append(f"the first {self.limit:,} listed (filter to narrow; exports write all {shown:,})")
+        if self._loaded < self.limit:
             parts.append(f"loading {self._loaded:,}…")
         if self.sorted_by:
             parts.append(f"sorted by {self.sorted_by[0]}{' ↓' if self.sorted_by[1] else ' ↑'}")
@@ -311,7 +325,7 @@ class ResultViewer(Widget):
             descending = self.sorted_by is not None and self.sorted_by[0] == column and not self.sorted_by[1]
         self.sorted_by = (column, descending)
         self.view = self._ordered(self.view)
-        if not self.complete or not self.view:
+        if not self.complete or not self.view or self.capped:   # capped: other rows come first now
             self.reload()
             return
         # Every row is in the table: reorder it in place instead of re-adding (and re-measuring) rows.
