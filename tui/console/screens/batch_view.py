@@ -74,13 +74,22 @@ class BatchSource(Protocol):
     def view_closed(self, view: BatchScreen) -> None: ...
 
 
-def run_cells(run: Any) -> dict[str, Text]:
-    """One tenant's row, as Text (names and messages are made visible, never read as markup)."""
+def run_note(run: Any) -> str:
+    """Why a tenant did not simply succeed, in a few words ('' when the state and counts say it all)."""
     from tui.remoting.batch import describe
 
-    label, colour = STATE_LABELS.get(run.state, (run.state, ""))
+    label, _ = STATE_LABELS.get(run.state, (run.state, ""))
     said = describe(run)
-    note = "" if said in (label, "ok", "waiting", "connecting", "running") else said
+    counted = f"{run.errors} error{'s' if run.errors != 1 else ''}"
+    if said in (label, counted, "ok", "waiting", "connecting", "running"):
+        return ""
+    return visible_lines(said).replace("\n", " ")
+
+
+def run_cells(run: Any) -> dict[str, Text]:
+    """One tenant's row, as Text (names and messages are made visible, never read as markup)."""
+    label, colour = STATE_LABELS.get(run.state, (run.state, ""))
+    note = run_note(run)
     started = run.started is not None
     return {
         "tenant": Text(visible(display_name(run.tenant))),
@@ -89,7 +98,7 @@ def run_cells(run: Any) -> dict[str, Text]:
         "records": Text(f"{run.records:,}", justify="right"),
         "errors": Text(f"{run.errors:,}" if run.errors else "", style="red", justify="right"),
         "time": Text(f"{run.duration_s:.1f} s" if started else "", justify="right"),
-        "note": Text(visible_lines(note).replace("\n", " ")),
+        "note": Text(note, no_wrap=True, overflow="ellipsis"),
     }
 
 
@@ -112,9 +121,10 @@ class LiveLine(Widget):
 
     DEFAULT_CSS = "LiveLine { height: 1; }"
 
-    def __init__(self, text: str = "", *, id: str | None = None) -> None:
+    def __init__(self, text: str = "", *, wrap: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self.text = text
+        self.wrap = wrap   # onto the lines its CSS height gives it
 
     def show(self, text: str) -> None:
         if text != self.text:
@@ -122,7 +132,7 @@ class LiveLine(Widget):
             self.refresh()
 
     def render(self) -> Text:
-        return Text(visible(self.text), no_wrap=True, overflow="ellipsis")
+        return Text(visible(self.text), no_wrap=not self.wrap, overflow="ellipsis")
 
 
 class BatchRows(DataTable[Text]):
@@ -148,6 +158,7 @@ class BatchScreen(ModalScreen[None]):
     BatchScreen #batch-title { height: 1; padding: 0 1; text-style: bold; }
     BatchScreen #batch-summary { padding: 0 1; color: $text-muted; }
     BatchScreen BatchRows { height: auto; max-height: 40%; }
+    BatchScreen #batch-detail { height: 2; padding: 0 1; color: $warning; }
     BatchScreen #batch-merged { height: 1; padding: 0 1; margin-top: 1; color: $text-muted; }
     BatchScreen ResultViewer { height: 1fr; }
     """
@@ -166,6 +177,7 @@ class BatchScreen(ModalScreen[None]):
         # Kept, not queried: a tick may come while the screen is being taken down.
         self.rows = BatchRows(id="batch-rows", cursor_type="row", zebra_stripes=True)
         self._summary = LiveLine(id="batch-summary")
+        self._detail = LiveLine(wrap=True, id="batch-detail")   # the highlighted tenant's note, whole
         self._merged = LiveLine(f"Merged result (Tenant first): {MERGED_KEYS}", id="batch-merged")
         self._merged_at = 0.0   # monotonic, when rows last joined the table
         self._updated_at = 0.0  # …and when the rows were last redrawn
@@ -178,6 +190,7 @@ class BatchScreen(ModalScreen[None]):
                                      f"{batch.line}")), id="batch-title")
             yield self._summary
             yield self.rows
+            yield self._detail
             yield self._merged
             yield self.viewer
         yield Footer()
@@ -185,13 +198,25 @@ class BatchScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         table = self.rows
         for key, title, width in COLUMNS:
-            table.add_column(Text(title), key=key, width=width)
+            table.add_column(Text(title), key=key, width=width or self._width_of(key, title))
         for run in self.source.batch.runs:
             cells = run_cells(run)
             table.add_row(*(cells[key] for key, _, _ in COLUMNS), key=run.tenant.domain.lower())
             self._shown[run.tenant.domain.lower()] = {k: v.plain for k, v in cells.items()}
         self._show_summary()
+        self._show_detail()
         table.focus()
+
+    def _width_of(self, key: str, title: str) -> int:
+        """The names' and domains' longest (at most 40); the note gets what is left of the screen's width,
+        so the table never scrolls sideways (a note cut short is whole on the line under the table)."""
+        runs = self.source.batch.runs
+        if key == "tenant":
+            return min(40, max([len(title), *(len(visible(display_name(r.tenant))) for r in runs)]))
+        if key == "domain":
+            return min(40, max([len(title), *(len(visible(r.tenant.domain)) for r in runs)]))
+        used = sum(w or self._width_of(k, t) for k, t, w in COLUMNS if k != key) + 2 * len(COLUMNS)
+        return max(12, self.app.size.width - 4 - used)   # the border, the scrollbar
 
     # -- what the flow calls ---------------------------------------------------------------------
 
@@ -211,8 +236,9 @@ class BatchScreen(ModalScreen[None]):
                 continue
             for column, cell in run_cells(run).items():
                 if shown.get(column) != cell.plain:
-                    table.update_cell(key, column, cell, update_width=column == "note")
+                    table.update_cell(key, column, cell)
                     shown[column] = cell.plain
+        self._show_detail()
         self._show_summary()
         self._take_records()
 
@@ -245,13 +271,32 @@ class BatchScreen(ModalScreen[None]):
         batch = self.source.batch
         if summary is not None:
             lines = summary.lines()
-            text = lines[0] + ("" if len(lines) == 1 else "  (the notes say why)") \
-                + " · Enter opens a tenant · Esc closes"
+            text = lines[0]
         else:
             text = live_summary(batch.runs, batch.stopping)
         self._summary.show(text)
 
     # -- keys --------------------------------------------------------------------------------------
+
+    def _highlighted_run(self) -> Any:
+        table = self.rows
+        if not table.row_count:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except Exception:   # the cursor off the rows (none yet): nothing highlighted
+            return None
+        return next((r for r in self.source.batch.runs if r.tenant.domain.lower() == key), None)
+
+    def _show_detail(self) -> None:
+        run = self._highlighted_run()
+        note = run_note(run) if run is not None else ""
+        self._detail.show(f"{display_name(run.tenant)}: {note}" if note else "")
+
+    @on(DataTable.RowHighlighted, "#batch-rows")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_detail()
 
     @on(DataTable.RowSelected, "#batch-rows")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
