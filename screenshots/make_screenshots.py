@@ -181,11 +181,45 @@ async def console_small() -> None:
         _save(app, "console-80x24")
 
 
+async def batch() -> None:
+    """Run in tenants… (Ctrl+G): the picker with the EU tenants marked, then the batch view with their rows
+    over the merged result (the sign-in is asked once for the account, before the batch starts)."""
+    from tui.console.screens.batch_pick import BatchPickScreen
+    from tui.console.screens.batch_view import BatchScreen
+
+    async with _demo_app() as (demo, _ctl, app, pilot):
+        await pilot.press("ctrl+g")
+        await _wait(pilot, lambda: isinstance(app.screen, BatchPickScreen))
+        picker = app.screen
+        assert isinstance(picker, BatchPickScreen)
+        picker.filter_input.value = "tag:eu"
+        await pilot.pause(0.2)
+        picker.rows.focus()
+        await pilot.press("ctrl+a")   # every tenant the filter shows
+        line = "Get-Mailbox -ResultSize 3 | Select-Object DisplayName,PrimarySmtpAddress,RecipientTypeDetails"
+        picker.input.value = line
+        picker.input.cursor_position = len(line)
+        picker.input.focus()
+        picker.input.cursor_blink = False
+        await pilot.pause(0.5)
+        _save(app, "batch-pick")
+        await pilot.press("enter")
+        await _wait(pilot, lambda: isinstance(app.screen, SignInScreen) and app.screen.prompt is not None)
+        screen = app.screen
+        assert isinstance(screen, SignInScreen) and screen.prompt is not None
+        demo.sim.approve_device_code(screen.prompt.user_code, demo.config.accounts[0].upn)
+        await _wait(pilot, lambda: isinstance(app.screen, BatchScreen) and app.batches.summary is not None)
+        await pilot.pause(1.5)   # the merged rows and the last tick
+        _save(app, "batch-view")
+        await pilot.press("escape")
+
+
 async def main() -> int:
     await import_progress()
     await over_rest()
     await sign_in_small()
     await console_small()
+    await batch()
     return 0
 
 

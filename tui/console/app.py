@@ -25,6 +25,7 @@ from textual.widgets import ContentSwitcher, Footer
 
 from tui.config import KeyEntry
 from tui.console import messages as m
+from tui.console.batch_flow import BatchFlow
 from tui.console.controller import Controller, TenantStatus
 from tui.console.keys import (
     APP_AREA,
@@ -50,6 +51,7 @@ WELCOME = """Pick a customer tenant on the left.
   /        filter by name, domain or tag
   ↑ ↓      move       Enter  open it
   Ctrl+P   command palette
+  Ctrl+G   run in many tenants at once
   F1       keys
   Ctrl+Q   disconnect every session and quit
 
@@ -78,6 +80,9 @@ class ExohopApp(App[int]):
                 tooltip="show or hide the tenant list (it hides by itself below 100 columns)"),
         Binding("ctrl+p", "command_palette", "palette", show=False, priority=True, id="palette",
                 tooltip="command palette: every action by name (tenant: Connect, result: Export CSV, …)"),
+        Binding("ctrl+g", "run_in_tenants", "Batch", id="run_in_tenants",
+                tooltip="run one line in many tenants: mark them, type the line, see every tenant's result "
+                        "(while a batch runs: its view)"),
         Binding("f1,question_mark", "help", "Keys", id="help", tooltip="key bindings"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit", tooltip="disconnect every session and quit"),
     ]
@@ -95,6 +100,7 @@ class ExohopApp(App[int]):
         self._to_remember: dict[str, str] = {}  # upn -> password to store once it has been accepted
         self.quitting = False
         self.workers_ = Workers(self)
+        self.batches = BatchFlow(self)   # "Run in tenants…" (Ctrl+G)
         self.keys_in_use: dict[str, str] = {}   # the [keys] remappings in effect (binding id -> keys)
         self.character_keys = character_keys(Binding.make_bindings(self.BINDINGS), {})
         self.sidebar_rule = SidebarRule()
@@ -243,6 +249,7 @@ class ExohopApp(App[int]):
         domain = tenant.domain.lower()
         console = self.consoles.get(domain)
         switcher = self.query_one(ContentSwitcher)
+        made = console is None
         if console is None:
             from tui.console.widgets.console import TenantConsole
 
@@ -251,12 +258,24 @@ class ExohopApp(App[int]):
             switcher.mount(console)
         switcher.current = console.id
         self.active = domain
+        if not made:   # a new one takes it once mounted (on_tenant_console_opened)
+            self.batches.console_shown(console)   # a batch's output that waited for it to come to the front
         self.header.tenant = tenant
         self.ctl.touch(domain)
         self.workers_.save_recent()
         self.refresh_marks()
         self.sync_sidebar(leaving=True)   # collapsed now if it will be: the console lays out once, at its width
         self.call_after_refresh(console.focus)
+
+    def on_tenant_console_opened(self, event: Any) -> None:
+        """A new console is mounted: a session a batch opened gives it its catalog, and the batches' output
+        that waited for it goes into its scrollback."""
+        event.stop()
+        console = event.console
+        session = self.ctl.session(console.tenant.domain)
+        if session is not None and len(session.catalog) and not len(console.input.catalog):
+            console.set_catalog(session.catalog)
+        self.batches.console_shown(console)
 
     def connect(self, tenant: Any, password: str | None = None, *, fresh_sign_in: bool = False) -> None:
         """Open ``tenant``'s session in a worker unless it is open or opening."""
@@ -457,7 +476,7 @@ class ExohopApp(App[int]):
     def on_tenant_console_stop_requested(self, event: Any) -> None:
         event.stop()
         domain = event.console.tenant.domain.lower()
-        if domain in self.ctl.runs:
+        if domain in self.ctl.runs or self.batches.running_in(domain):   # the batch's line there, too
             self.workers_.stop(domain)
 
     def start_run(self, domain: str, line: str) -> None:
@@ -535,7 +554,13 @@ class ExohopApp(App[int]):
                          self.action_refresh_commands),
             PaletteEntry("tenant: Filter the list", f"focus the tenant filter ({key('filter')})",
                          self.action_focus_filter),
+            PaletteEntry("batch: Run in tenants…", f"mark tenants, type one line, run it in all of them "
+                         f"({key('run_in_tenants')})", self.action_run_in_tenants),
         ]
+        if self.batches.batch is not None:
+            entries.append(PaletteEntry("batch: Show the last batch",
+                                        "its tenants' states and the merged result (running: stop it there)",
+                                        self.batches.show_view))
         if self.active_console is not None:
             entries += [
                 PaletteEntry("result: Export CSV", "save the last result as CSV (from the result viewer)",
@@ -648,6 +673,9 @@ class ExohopApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(key_rows(key_areas(), self.keys_in_use)))
 
+    def action_run_in_tenants(self) -> None:
+        self.batches.open()
+
     def action_toggle_read_only(self) -> None:
         if self.controller is None:
             return
@@ -693,11 +721,15 @@ class ExohopApp(App[int]):
             self.exit(0)
             return
         running = self.ctl.running()
-        if running:
+        if running or self.batches.running:
             from tui.console.screens.confirm import ConfirmScreen
 
             names = ", ".join(visible(display_name(t)) for d in running if (t := self.tenant(d)) is not None)
-            body = Text(f"{len(running)} command(s) still running ({names}). Stop them, disconnect and quit?")
+            said = [f"{len(running)} command(s) still running ({names})"] if running else []
+            if self.batches.running:
+                said.append(f"a batch still running in {len(self.batches.batch.runs)} tenants")
+            body = Text(f"{' and '.join(said)}. Stop {'them' if len(said) > 1 or running else 'it'}, "
+                        "disconnect and quit?")
 
             def answered(ok: bool | None) -> None:
                 if ok:
@@ -715,8 +747,9 @@ class ExohopApp(App[int]):
         if ctl is None:
             self.exit(0)
             return
+        self.batches.stop()   # no tenant of a batch starts after this
         count = sum(1 for d in ctl.states if ctl.session(d) is not None) + ctl.opening
-        if count == 0 and not ctl.running():
+        if count == 0 and not ctl.running() and not self.batches.running:
             self.exit(0)
             return
         text = f"Disconnecting {count} session{'s' if count != 1 else ''}…"
@@ -755,6 +788,8 @@ def _dialog_label(tenant: Any) -> str:
 def key_areas() -> Areas:
     """Every class that declares key bindings, with the area of the UI they work in: what F1, the README's
     key table and the ids of config.toml's [keys] are read from (tui.console.keys)."""
+    from tui.console.screens.batch_pick import BatchPickScreen, MarkRows
+    from tui.console.screens.batch_view import BatchRows, BatchScreen
     from tui.console.screens.confirm import ConfirmScreen
     from tui.console.screens.help import HelpScreen
     from tui.console.screens.login import LoginScreen
@@ -768,7 +803,8 @@ def key_areas() -> Areas:
     classes: list[tuple[str, type]] = [
         (APP_AREA, ExohopApp), ("tenant list", TenantRows), ("input", CommandInput),
         ("history search", HistorySearchInput), ("console", TenantConsole), ("viewer", ResultViewer),
-        ("viewer", ResultScreen), ("sign-in", SignInScreen), ("dialogs", ConfirmScreen),
+        ("viewer", ResultScreen), ("batch picker", BatchPickScreen), ("batch picker", MarkRows),
+        ("batch view", BatchScreen), ("batch view", BatchRows), ("sign-in", SignInScreen), ("dialogs", ConfirmScreen),
         ("dialogs", LoginScreen), ("help", HelpScreen),
     ]
     return [(area, own_bindings(cls)) for area, cls in classes]

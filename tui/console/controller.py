@@ -466,15 +466,18 @@ class Controller:
 
     def open_session(self, tenant: Any, password: Any,
                      on_progress: Callable[[Any], None] | None = None,
-                     on_evict: Callable[[Any], None] | None = None) -> Any:
-        """Acquire ``tenant``'s session from the pool (opening and importing it if needed)."""
+                     on_evict: Callable[[Any], None] | None = None,
+                     on_event: Callable[[Any], None] | None = None) -> Any:
+        """Acquire ``tenant``'s session from the pool (opening and importing it if needed); ``on_event``
+        gets what the open itself reports (a redirect followed, a warning)."""
         account = self.account_for(tenant)
         with self._opens_lock:
             self._opens_in_flight += 1
         try:
             if self.closing:
                 raise LookupError("exohop is quitting: not opening another session")
-            session = self.pool.acquire(tenant, account, password, on_progress=on_progress, on_evict=on_evict)
+            session = self.pool.acquire(tenant, account, password, on_progress=on_progress, on_evict=on_evict,
+                                        on_event=on_event)
             session.set_read_only(self.read_only_for(account), LEAVE_READ_ONLY)   # before its first command
             return session
         finally:

@@ -24,7 +24,7 @@ PROGRESS_INTERVAL_S = 0.05
 UNEXPECTED = "an unexpected error (the details are in exohop.log)"
 
 
-def _message_of(exc: BaseException) -> str:
+def message_of(exc: BaseException) -> str:
     """What the engineer reads: exohop's own sentence (``.message``), never a library's text or class name."""
     text = getattr(exc, "message", None)
     if isinstance(text, str) and text:
@@ -34,7 +34,7 @@ def _message_of(exc: BaseException) -> str:
     return UNEXPECTED
 
 
-def _logged(what: str, exc: BaseException) -> BaseException:
+def logged(what: str, exc: BaseException) -> BaseException:
     """Log a worker's failure with its traceback before it becomes a message (the log filter redacts it).
 
     exohop's own errors (they carry ``kind`` or ``message``) are conditions, logged as warnings; anything
@@ -77,7 +77,7 @@ class Workers:
             try:
                 result = call()
             except Exception as exc:
-                self._post(failed(_logged(what, exc)))
+                self._post(failed(logged(what, exc)))
                 return
             if done is not None:
                 self._post(done(result))
@@ -88,7 +88,7 @@ class Workers:
 
     def setup(self, factory: Callable[[], Controller]) -> None:
         self._guarded("starting the demo", factory,
-                      lambda exc: m.SetupFailed(f"exohop: could not start: {_message_of(exc)}"),
+                      lambda exc: m.SetupFailed(f"exohop: could not start: {message_of(exc)}"),
                       m.ControllerReady, group="setup", name="setup")
 
     # -- sessions ----------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ class Workers:
             try:
                 account = ctl.account_for(tenant)
             except LookupError as exc:
-                self._post(m.SessionFailed(domain, _message_of(exc), "No partner account"))
+                self._post(m.SessionFailed(domain, message_of(exc), "No partner account"))
                 return
             pw: Any = password
             if not ctl.uses_password(account):      # OAuth or an app: a token source, not a password
@@ -114,15 +114,15 @@ class Workers:
                         self._post(m.SignInNeeded(tenant, account.upn))
                         return
                 except Exception as exc:  # the keyring, a certificate, the config: a message, never a traceback
-                    _logged(f"preparing the sign-in of {account.upn}", exc)
-                    self._post(m.SessionFailed(domain, _message_of(exc), "Sign-in"))
+                    logged(f"preparing the sign-in of {account.upn}", exc)
+                    self._post(m.SessionFailed(domain, message_of(exc), "Sign-in"))
                     return
             elif pw is None:
                 reason = ""
                 try:
                     pw = ctl.password(account.upn)
                 except Exception as exc:  # KeyringUnavailable: ask instead, saying why
-                    reason = _message_of(_logged(f"reading the password of {account.upn}", exc))
+                    reason = message_of(logged(f"reading the password of {account.upn}", exc))
                     pw = None
                 if not pw:
                     self._post(m.PasswordNeeded(tenant, account.upn, reason))
@@ -148,23 +148,23 @@ class Workers:
                 else:
                     session = ctl.open_session(tenant, pw, on_progress, on_evict)
             except Exception as exc:  # any failure becomes a message, never a traceback
-                _logged(f"{'refreshing' if refresh else 'opening'} {domain}", exc)
+                logged(f"{'refreshing' if refresh else 'opening'} {domain}", exc)
                 kind = getattr(exc, "kind", "")
                 if refresh and kind == "busy":   # the session is fine: say why, change nothing
-                    self._post(m.Notice(_message_of(exc), "Refresh commands", "warning"))
+                    self._post(m.Notice(message_of(exc), "Refresh commands", "warning"))
                     current = ctl.session(domain)
                     if current is not None:
                         self._post(m.SessionOpened(domain, current))   # back from "connecting" to connected
                     return
                 if kind == "sign_in" and not fresh_sign_in and not refresh and ctl.can_sign_in(account):
                     # expired, MFA, logged out: a sign-in fixes it
-                    self._post(m.SignInNeeded(tenant, account.upn, _message_of(exc)))
+                    self._post(m.SignInNeeded(tenant, account.upn, message_of(exc)))
                     return
                 if kind == "auth":
                     ctl.forget_password(account.upn)
-                    self._post(m.PasswordNeeded(tenant, account.upn, _message_of(exc)))
+                    self._post(m.PasswordNeeded(tenant, account.upn, message_of(exc)))
                     return
-                self._post(m.SessionFailed(domain, _message_of(exc), "Connection failed"))
+                self._post(m.SessionFailed(domain, message_of(exc), "Connection failed"))
                 return
             if not ctl.uses_password(account):
                 ctl.mark_signed_in(account.upn)
@@ -186,13 +186,13 @@ class Workers:
         if persist:
             self._guarded(f"storing the password of {upn}",
                           partial(ctl.remember_password, upn, password, persist=True),
-                          lambda exc: m.Notice(f"The password is kept for this run only: {_message_of(exc)}",
+                          lambda exc: m.Notice(f"The password is kept for this run only: {message_of(exc)}",
                                                "Keyring", "warning"),
                           group="keyring", name="keyring")
 
     def close(self, domain: str) -> None:
         self._guarded(f"closing {domain}", partial(self.ctl.close, domain),
-                      lambda exc: m.SessionFailed(domain, _message_of(exc), "Disconnect failed"),
+                      lambda exc: m.SessionFailed(domain, message_of(exc), "Disconnect failed"),
                       lambda _: m.SessionClosed(domain), group=f"open:{domain}", name=f"close {domain}")
 
     def refresh_catalog(self, tenant: Any) -> None:
@@ -253,15 +253,15 @@ class Workers:
                 self._post(m.RunEventsPending(domain))
 
         self._guarded(f"running a command in {domain}", lambda: session.run(handle.line, on_event),
-                      lambda exc: m.RunFinished(domain, None, _message_of(exc), getattr(exc, "column", None)),
+                      lambda exc: m.RunFinished(domain, None, message_of(exc), getattr(exc, "column", None)),
                       partial(m.RunFinished, domain), group=f"run:{domain}", name=f"run {domain}")
 
     def stop(self, domain: str) -> None:
         self._guarded(f"stopping the command in {domain}", partial(self.ctl.stop, domain),
-                      lambda exc: m.Notice(f"Could not stop the command: {_message_of(exc)}", "Stop", "error"),
+                      lambda exc: m.Notice(f"Could not stop the command: {message_of(exc)}", "Stop", "error"),
                       group=f"stop:{domain}", name=f"stop {domain}")
 
     def close_all(self, deadline_s: float) -> None:
         self._guarded("disconnecting every session", partial(self.ctl.close_all, deadline_s),
-                      lambda exc: m.Disconnected([_message_of(exc)]), m.Disconnected, group="quit",
+                      lambda exc: m.Disconnected([message_of(exc)]), m.Disconnected, group="quit",
                       name="disconnect all")

@@ -281,12 +281,11 @@ class Batch:
                     if not queue:
                         return
                     run = queue.popleft()
-                    more_waiting = bool(queue)
                 if self._stopping.is_set():
                     self._set(run, STOPPED)
                     continue
                 try:
-                    self._one(run, close_after=more_waiting)
+                    self._one(run, queue)
                 except Exception as exc:   # a bug must cost one tenant, never the batch or its threads
                     log.error("the batch's run in %s failed", run.tenant.domain, exc_info=exc)
                     self._set(run, ERRORS, "exohop failed here (the details are in exohop.log)")
@@ -312,16 +311,16 @@ class Batch:
             pass
         return False
 
-    def _one(self, run: TenantRun, *, close_after: bool) -> None:
+    def _one(self, run: TenantRun, queue: deque[TenantRun]) -> None:
         upn = run.account.upn.lower()
         first = self._wait_for_first_connect(upn)
         try:
-            self._connect_and_run(run, upn, close_after=close_after)
+            self._connect_and_run(run, upn, queue)
         finally:
             if first:
                 self._first_connect[upn].set()
 
-    def _connect_and_run(self, run: TenantRun, upn: str, *, close_after: bool) -> None:
+    def _connect_and_run(self, run: TenantRun, upn: str, queue: deque[TenantRun]) -> None:
         if self._stopping.is_set():
             self._set(run, STOPPED)
             return
@@ -396,7 +395,9 @@ class Batch:
             self._set(run, OK)
         else:
             self._set(run, ERRORS)
-        if close_after and not self._stopping.is_set():
+        with self._lock:
+            waiting = bool(queue)   # asked now, not when this tenant started: its siblings may all be taken
+        if waiting and not self._stopping.is_set():
             # Its shell is the slot the account's next tenant needs; a REST session is only memory.
             self.pool.close(run.tenant.domain, run.account.upn)
 

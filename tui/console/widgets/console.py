@@ -91,7 +91,7 @@ class _Run:
         self.progress: dict[int, ProgressEvent] = {}
         self.pending: list[Any] = []
         self.stopping = False  # Ctrl+C sent a stop; the summary will say "stopped"
-        self.gc_deferred = False  # holds a _defer_full_gc() until the run ends
+        self.gc_deferred = False  # holds a defer_full_gc() until the run ends
         # Tables of one run share a formatter: a table continued after a warning (or after the
         # frozen part) keeps its columns and widths and has no second header.
         self.formatter: RichFormatter | None = None
@@ -132,6 +132,13 @@ class TenantConsole(Widget):
             super().__init__()
             self.console = console
             self.line = line
+
+    class Opened(Message):
+        """The console is mounted (the app then gives it what arrived for it before it existed)."""
+
+        def __init__(self, console: TenantConsole) -> None:
+            super().__init__()
+            self.console = console
 
     class StopRequested(Message):
         """Ctrl+C while a command runs."""
@@ -192,6 +199,7 @@ class TenantConsole(Widget):
     def on_mount(self) -> None:
         self._update_completion_data()
         self.input.focus()
+        self.post_message(self.Opened(self))
         # Made now, not in the middle of a first result.
         self.call_after_refresh(self._thread_console)
         self.call_after_refresh(_render_pool().submit, time.sleep, 0)  # starts the render thread
@@ -285,15 +293,16 @@ class TenantConsole(Widget):
             return ""
         return str(self.query_one("#import-label", Label).render())
 
-    def begin_run(self, line: str) -> None:
+    def begin_run(self, line: str, note: str = "") -> None:
+        """A command starts: its echo (with ``note``, dim, after it: "from batch …"), then its output."""
         if self._run is not None:
             self._finish_run()
             self._release_gc(self._run)
         self.scrollback.scroll_end(animate=False, immediate=True)  # a new command: follow its output
-        self._write_echo(line)
+        self._write_echo(line, note)
         self._run = _Run(line)
         self._run.gc_deferred = True
-        _defer_full_gc()
+        defer_full_gc()
         self._error_shown = False
         self._flush_interval = FLUSH_S
 
@@ -328,6 +337,18 @@ class TenantConsole(Widget):
         self._release_gc(run)
         self._run = None
 
+    def abandon_run(self, message: str) -> None:
+        """End the current run (one ``begin_run`` started) with ``message`` in place of its summary: the
+        line never ran here, or its run ended without one (a batch's tenant that could not connect)."""
+        run = self._run
+        if run is None:
+            return
+        self._flush()
+        self._finish_run()
+        self._write(Text(visible_lines(message), style="yellow"))
+        self._release_gc(run)
+        self._run = None
+
     def on_unmount(self) -> None:
         if self._run is not None:
             self._release_gc(self._run)
@@ -336,7 +357,7 @@ class TenantConsole(Widget):
     def _release_gc(run: _Run) -> None:
         if run.gc_deferred:
             run.gc_deferred = False
-            _resume_full_gc()
+            resume_full_gc()
 
     def show_error(self, message: str, column: int | None = None, line: str | None = None) -> None:
         """An error for the line: with ``column`` (0-based) a caret is drawn under that character.
@@ -360,10 +381,12 @@ class TenantConsole(Widget):
 
     # -- the run -------------------------------------------------------------------------------
 
-    def _write_echo(self, line: str) -> None:
+    def _write_echo(self, line: str, note: str = "") -> None:
         echo = Text()
         echo.append(f"{self.prompt}> ", style="bold")
         echo.append(visible(line))
+        if note:
+            echo.append(f"   ({visible(note)})", style="dim italic")
         self.scrollback.write(echo)
         self._last_line = line
         self._echo_is_last = True
@@ -717,7 +740,7 @@ _SAVED_THRESHOLD: tuple[int, int, int] | None = None
 FULL_GC_DEFERRED_THRESHOLD = 1_000_000  # young collections before a full one (default 10)
 
 
-def _defer_full_gc() -> None:
+def defer_full_gc() -> None:
     global _DEFERRED_RUNS, _SAVED_THRESHOLD
     if _DEFERRED_RUNS == 0:
         _SAVED_THRESHOLD = gc.get_threshold()
@@ -726,7 +749,7 @@ def _defer_full_gc() -> None:
     _DEFERRED_RUNS += 1
 
 
-def _resume_full_gc() -> None:
+def resume_full_gc() -> None:
     global _DEFERRED_RUNS, _SAVED_THRESHOLD
     _DEFERRED_RUNS = max(0, _DEFERRED_RUNS - 1)
     if _DEFERRED_RUNS == 0 and _SAVED_THRESHOLD is not None:

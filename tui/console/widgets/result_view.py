@@ -2,7 +2,8 @@
 
 Rows are added in chunks between frames, so opening 50,000 records never freezes the input.
 Sorting uses the shell's natural order (sizes by bytes, dates as dates); the filter matches any
-cell, case-insensitive. Exports are written atomically (``tui.files.atomic_write_text``).
+cell, case-insensitive. Exports are written atomically (``tui.files.atomic_write_text``). A result
+still arriving (a batch's merged table) grows with ``append``: new rows join the filter and the sort.
 """
 
 from __future__ import annotations
@@ -35,12 +36,20 @@ FILTER_DELAY_S = 0.12  # the filter applies once typing pauses
 MAX_COLUMNS = 60  # a viewer with more columns than that is unusable anyway, and slow to measure
 
 
-def viewer_columns(records: Sequence[Any], hint: Any = None, all_properties: bool = False) -> list[str]:
+def viewer_columns(records: Sequence[Any], hint: Any = None, all_properties: bool = False,
+                   leading: Sequence[str] = ()) -> list[str]:
     """The columns to show: Format-Table's properties when given, else the type's view (as in the
-    console), or with ``all_properties`` every property in first-seen order."""
+    console), or with ``all_properties`` every property in first-seen order. ``leading`` columns come
+    first whatever the view says (a batch's ``Tenant``)."""
+    return _with_leading(_columns(records, hint, all_properties), leading)
+
+
+def _columns(records: Sequence[Any], hint: Any, all_properties: bool) -> list[str]:
     props = getattr(hint, "properties", None)
     if props and not all_properties:
         return [str(p) for p in props][:MAX_COLUMNS]
+    if not records:
+        return []
     if not any(isinstance(r, Record) for r in records[:1]):
         return ["Value"]  # scalars (Select-Object -ExpandProperty …)
     if not all_properties:
@@ -53,6 +62,13 @@ def viewer_columns(records: Sequence[Any], hint: Any = None, all_properties: boo
             for name in rec.properties:
                 seen.setdefault(name, None)
     return list(seen)[:MAX_COLUMNS]
+
+
+def _with_leading(columns: list[str], leading: Sequence[str]) -> list[str]:
+    if not leading or not columns:
+        return columns
+    lead = [c.lower() for c in leading]
+    return [*leading, *(c for c in columns if c.lower() not in lead)][:MAX_COLUMNS]
 
 
 def value_of(item: Any, column: str) -> Any:
@@ -103,14 +119,18 @@ class ResultViewer(Widget):
             self.rows = rows
 
     def __init__(self, records: Sequence[Record], *, hint: Any = None, export_stem: str = "result",
-                 id: str | None = None) -> None:
+                 leading_columns: Sequence[str] = (), max_rows: int | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self.records = list(records)
         self.export_stem = export_stem  # default file name for exports, e.g. "contoso-Get-Mailbox"
         self._overwrite_ok: Path | None = None  # the existing file the user agreed to replace
         self.hint = hint
         self.all_properties = False
-        self.columns = viewer_columns(self.records, hint)
+        self.leading_columns = tuple(leading_columns)
+        # At most this many rows of the view go into the DataTable (it measures every cell and walks all its
+        # rows on each growth); the filter, the sort and the exports still take every record.
+        self.max_rows = max_rows
+        self.columns = viewer_columns(self.records, hint, leading=self.leading_columns)
         self._texts: list[tuple[str, ...] | None] | None = None  # cell texts per record, built lazily
         self._search: list[str] | None = None
         self._cells: list[tuple[Text, ...] | None] | None = None  # the DataTable's cell objects per record
@@ -148,7 +168,7 @@ class ResultViewer(Widget):
     def show_all_properties(self, on: bool) -> None:
         """Switch between the view's columns and every property of the objects."""
         self.all_properties = on
-        self.columns = viewer_columns(self.records, self.hint, all_properties=on)
+        self.columns = viewer_columns(self.records, self.hint, all_properties=on, leading=self.leading_columns)
         self._texts = self._search = self._cells = None
         if self.sorted_by is not None and self.sorted_by[0] not in self.columns:
             self.sorted_by = None
@@ -189,8 +209,17 @@ class ResultViewer(Widget):
         return self._loaded
 
     @property
+    def limit(self) -> int:
+        """Rows of the view the table holds once loaded: all of them, or ``max_rows``."""
+        return len(self.view) if self.max_rows is None else min(len(self.view), self.max_rows)
+
+    @property
+    def capped(self) -> bool:
+        return self.limit < len(self.view)
+
+    @property
     def complete(self) -> bool:
-        return self._loaded >= len(self.view)
+        return self._loaded >= self.limit
 
     def reload(self) -> None:
         """Refill the table with ``view`` in chunks (one per frame)."""
@@ -199,23 +228,80 @@ class ResultViewer(Widget):
         self.table.clear()
         self._add_chunk(self._generation)
 
+    def append(self, records: Sequence[Record], hint: Any = None) -> None:
+        """Add records that arrived since (a result still streaming): they are matched against the
+        filter and, while a sort is on, put in their place; otherwise they join the end of the table.
+        ``hint`` (a Format-Table's) is taken while the viewer has no columns yet."""
+        if not records:
+            return
+        first = len(self.records)
+        self.records.extend(records)
+        added = len(records)
+        if not self.is_mounted:   # on_mount lays out whatever is there by then
+            if hint is not None and not self.columns:
+                self.hint = hint
+            self.columns = self.columns or viewer_columns(self.records, self.hint, self.all_properties,
+                                                          self.leading_columns)
+            self.view.extend(range(first, first + added))
+            return
+        for cache in (self._texts, self._cells):
+            if cache is not None:
+                cache.extend([None] * added)
+        if not self.columns:   # opened before any record arrived: the first ones decide the columns
+            if hint is not None:
+                self.hint = hint
+            self.columns = viewer_columns(self.records, self.hint, self.all_properties, self.leading_columns)
+            self._texts = self._search = self._cells = None
+            self._add_columns()
+        new = list(range(first, first + added))
+        if self._search is not None:   # the filter's text of every row: the new rows' too
+            self._search.extend("\t".join(self.row_text(i)).casefold() for i in new)
+        needle = self.filter_text.strip().casefold()
+        if needle:
+            search = self._search
+            new = [i for i in new if needle in (search[i] if search is not None
+                                                 else "\t".join(self.row_text(i)).casefold())]
+        if not new:
+            self._update_status()
+            return
+        was_complete = self.complete
+        if self.sorted_by is not None:
+            self.view = self._ordered(self.view + new)
+            if was_complete and not self.capped:
+                # Every row was in the table: add the new ones and reorder in place (no re-measuring).
+                self.table.add_rows(self.row_cells(i) for i in new)
+                self._loaded += len(new)
+                rank = {id(self.row_cells(i)[0]): pos for pos, i in enumerate(self.view)}
+                self.table.sort(self.columns[0], key=lambda cell: rank[id(cell)])
+                self._update_status()
+                return
+            self.reload()
+            return
+        self.view.extend(new)
+        if was_complete:
+            self._add_chunk(self._generation)   # the chunked load picks up where it stopped
+        else:
+            self._update_status()   # a load in progress reaches the new rows by itself
+
     def _add_chunk(self, generation: int) -> None:
         if generation != self._generation:
             return
         size = FIRST_CHUNK if self._loaded == 0 else CHUNK_ROWS
-        chunk = self.view[self._loaded:self._loaded + size]
+        chunk = self.view[self._loaded:min(self._loaded + size, self.limit)]
         if chunk:
             self.table.add_rows(self.row_cells(i) for i in chunk)
             self._loaded += len(chunk)
         self._update_status()
-        if self._loaded < len(self.view):
+        if self._loaded < self.limit:
             self.call_after_refresh(self._add_chunk, generation)
 
     def _update_status(self) -> None:
         total = len(self.records)
         shown = len(self.view)
         parts = [f"{shown:,} of {total:,} rows" if shown != total else f"{total:,} rows"]
-        if self._loaded < shown:
+        if self.capped:
+            parts.append(f"the first {self.limit:,} listed (filter to narrow; exports write all {shown:,})")
+        if self._loaded < self.limit:
             parts.append(f"loading {self._loaded:,}…")
         if self.sorted_by:
             parts.append(f"sorted by {self.sorted_by[0]}{' ↓' if self.sorted_by[1] else ' ↑'}")
@@ -239,7 +325,7 @@ class ResultViewer(Widget):
             descending = self.sorted_by is not None and self.sorted_by[0] == column and not self.sorted_by[1]
         self.sorted_by = (column, descending)
         self.view = self._ordered(self.view)
-        if not self.complete or not self.view:
+        if not self.complete or not self.view or self.capped:   # capped: other rows come first now
             self.reload()
             return
         # Every row is in the table: reorder it in place instead of re-adding (and re-measuring) rows.

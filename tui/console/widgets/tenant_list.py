@@ -39,7 +39,7 @@ ROW_HEIGHT = 2  # name line + domain line
 # ranked in a thread, and the list keeps its rows until the ranking lands (typing never waits).
 RANK_IN_BACKGROUND_AT = 2_000
 
-_MARK_STYLES = {
+MARK_STYLES = {
     TenantStatus.IDLE: Style(color="grey50"),
     TenantStatus.CONNECTING: Style(color="yellow", bold=True),
     TenantStatus.IMPORTING: Style(color="cyan", bold=True),
@@ -189,7 +189,7 @@ class TenantRows(ScrollView, can_focus=True):
             state = self.states.get(tenant.domain.lower())
             status = state.status if state else TenantStatus.IDLE
             name_style = style + Style(bold=tenant.domain == self.active)
-            segments = [bar, Segment(status.value, style + _MARK_STYLES[status]), Segment(" "),
+            segments = [bar, Segment(status.value, style + MARK_STYLES[status]), Segment(" "),
                         Segment(visible(display_name(tenant)), name_style)]  # a CSV's name: text only
             if getattr(tenant, "favorite", False):
                 segments += [Segment(" "), Segment("♥", style + Style(color="yellow"))]
