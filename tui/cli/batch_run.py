@@ -24,7 +24,6 @@ from tui.remoting.batch import CONNECT_FAILED, ERRORS, REFUSED, SKIPPED, Batch, 
 from tui.tenant_ids import remember_tenant_id
 from tui.tenants import Tenant
 
-
 WORKERS_END_S = 3.0   # after a stop: how long the workers get to come back from an open under way
 
 
