@@ -156,7 +156,21 @@ class BatchFlow:
 
         ctl = self.ctl
         self.app.push_screen(BatchPickScreen(ctl.tenants, states=ctl.states, recent=ctl.recent(),
-                                             history=self.history, catalog_for=self._catalog_for), self._picked)
+                                             history=self.history, catalog_for=self._catalog_for,
+                                             group_members=self._group_members), self._picked)
+
+    def _group_members(self, name: str) -> list[str]:
+        """The domains of group ``name`` of tenants.toml (none when it has no such group or it is broken)."""
+        from tui.tenant_selection import group_members
+        from tui.tenants import TenantDirectory, TenantLookupError
+
+        directory = self.ctl.directory
+        if not isinstance(directory, TenantDirectory):
+            return []
+        try:
+            return [t.domain for t in group_members(directory, name)]
+        except TenantLookupError:
+            return []
 
     def _catalog_for(self, tenants: Any) -> Any:
         return completion_catalog(self.ctl, tenants, self._stand_ins)

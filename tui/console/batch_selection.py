@@ -1,18 +1,19 @@
 """Which tenants the "Run in tenants…" picker lists for its filter (pure, no Textual).
 
 The filter is the sidebar's (name, domain or tag, fuzzy: ``tui.console.tenant_filter``) plus exact
-selectors: ``tag:X`` keeps the tenants tagged X (any case). ``narrow`` is the one place a selector
-turns into tenants, so named selections (``@group`` from tenants.toml's ``[groups]``) join there as
-one more kind of term, beside ``tag:``, without the picker changing.
+selectors: ``tag:X`` keeps the tenants tagged X (any case), ``@group`` the members of a group of
+tenants.toml's ``[groups]`` (as ``exohop run -t @group`` reaches them). ``narrow`` is the one place a
+selector turns into tenants.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 TAG_PREFIX = "tag:"
+GROUP_PREFIX = "@"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,11 +22,12 @@ class PickerQuery:
 
     text: str
     tags: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
 
     @property
     def selectors(self) -> tuple[str, ...]:
         """What narrows the list before the fuzzy text ranks it (a change rebuilds the matcher)."""
-        return tuple(TAG_PREFIX + t for t in self.tags)
+        return tuple(TAG_PREFIX + t for t in self.tags) + tuple(GROUP_PREFIX + g for g in self.groups)
 
 
 def parse_query(query: str) -> PickerQuery:
@@ -33,18 +35,29 @@ def parse_query(query: str) -> PickerQuery:
     it selects nothing yet."""
     text: list[str] = []
     tags: list[str] = []
+    groups: list[str] = []
     for term in query.lstrip("/").split():
         if term.lower().startswith(TAG_PREFIX):
             if term[len(TAG_PREFIX):]:
                 tags.append(term[len(TAG_PREFIX):].lower())
+        elif term.startswith(GROUP_PREFIX):
+            if term[len(GROUP_PREFIX):]:
+                groups.append(term[len(GROUP_PREFIX):])
         else:
             text.append(term)
-    return PickerQuery(" ".join(text), tuple(tags))
+    return PickerQuery(" ".join(text), tuple(tags), tuple(groups))
 
 
-def narrow(tenants: Sequence[Any], query: PickerQuery, *, favorites_only: bool = False) -> list[Any]:
-    """The tenants ``query``'s selectors (and the favorites toggle) leave, in their order."""
+def narrow(tenants: Sequence[Any], query: PickerQuery, *, favorites_only: bool = False,
+           members: Callable[[str], Iterable[str]] | None = None) -> list[Any]:
+    """The tenants ``query``'s selectors (and the favorites toggle) leave, in their order.
+
+    ``members(name)``: the domains of group ``name`` (an unknown group, or none given, keeps nothing:
+    the list shows what the run would reach)."""
     kept: Iterable[Any] = tenants
+    for group in query.groups:
+        domains = {d.lower() for d in members(group)} if members is not None else set()
+        kept = [t for t in kept if t.domain.lower() in domains]
     if favorites_only:
         kept = (t for t in kept if getattr(t, "favorite", False))
     if query.tags:

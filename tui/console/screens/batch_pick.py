@@ -10,7 +10,7 @@ marked), built in a thread after the marks settle. Enter on the line dismisses t
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -158,9 +158,11 @@ class BatchPickScreen(ModalScreen[BatchRequest | None]):
     """
 
     def __init__(self, tenants: Sequence[Any], *, states: Mapping[str, TenantState], recent: Mapping[str, float],
-                 history: History, catalog_for: CatalogFor) -> None:
+                 history: History, catalog_for: CatalogFor,
+                 group_members: Callable[[str], Iterable[str]] | None = None) -> None:
         super().__init__()
         self.tenants = list(tenants)
+        self.group_members = group_members   # "@retail" in the filter: the domains of tenants.toml's group
         self.states = dict(states)
         self.recent = dict(recent)
         self.catalog_for = catalog_for   # blocking: run in a thread
@@ -212,7 +214,8 @@ class BatchPickScreen(ModalScreen[BatchRequest | None]):
         query = parse_query(self._query)
         key = (query.selectors, self.favorites_only)
         if self._matcher is None or key != self._matcher_key:
-            self._matcher = TenantMatcher(narrow(self.tenants, query, favorites_only=self.favorites_only),
+            self._matcher = TenantMatcher(narrow(self.tenants, query, favorites_only=self.favorites_only,
+                                                 members=self.group_members),
                                           self.recent)
             self._matcher_key = key
         matcher = self._matcher
