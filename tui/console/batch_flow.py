@@ -18,7 +18,6 @@ are next shown (30 hidden consoles each drawing its part at once would take the 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +26,7 @@ from rich.text import Text
 
 from tui.console import messages as m
 from tui.console.batch_run import (
-    PASSWORD,
+    NEEDS_PASSWORD,
     SIGN_IN,
     BatchPlan,
     CredentialNeed,
@@ -38,7 +37,7 @@ from tui.console.batch_run import (
     record_declined,
     without_tenant,
 )
-from tui.console.controller import Controller, TenantStatus
+from tui.console.controller import Controller, EventBuffer, TenantStatus
 from tui.console.tenant_filter import display_name
 from tui.console.widgets.console import defer_full_gc, resume_full_gc
 from tui.console.workers import logged, message_of
@@ -52,23 +51,6 @@ log = logging.getLogger(__name__)
 TICK_S = 0.1          # the UI takes the batch's progress this often
 KEPT_BATCHES = 5      # batches whose output still waits for a tenant's console to open
 NAMED_IN_DIALOG = 6   # tenants named in the confirmation before "and N more"
-
-
-class _Inbox:
-    """What the batch's threads report, in order, until the UI thread takes it."""
-
-    def __init__(self) -> None:
-        self._items: list[tuple[Any, ...]] = []
-        self._lock = threading.Lock()
-
-    def push(self, *item: Any) -> None:
-        with self._lock:
-            self._items.append(item)
-
-    def drain(self) -> list[tuple[Any, ...]]:
-        with self._lock:
-            items, self._items = self._items, []
-        return items
 
 
 @dataclass
@@ -118,7 +100,7 @@ class BatchFlow:
         self.summary: Any = None
         self.view: Any = None                 # the BatchScreen while it is shown
         self._result: Any = None              # set by the thread that waits for the batch
-        self._inbox = _Inbox()
+        self._inbox = EventBuffer()   # what the batch's threads report, in order, until the UI tick takes it
         self._outputs: list[dict[str, TenantOutput]] = []   # per batch, oldest first
         self._touched: set[str] = set()        # domains whose sidebar mark the batch changed
         self._evicted: list[str] = []
@@ -224,7 +206,7 @@ class BatchFlow:
             left_out[upn.lower()] = f"not run: {why}"
             self._ask(plan, rest, left_out)
 
-        if need.kind == PASSWORD:
+        if need.kind == NEEDS_PASSWORD:
             from tui.console.screens.login import LoginResult, LoginScreen
 
             def entered(result: LoginResult | None) -> None:
@@ -259,11 +241,14 @@ class BatchFlow:
         leave_out(need.reason or f"{upn} cannot sign in here")
 
     def _start(self, plan: BatchPlan, left_out: dict[str, str]) -> None:
-        inbox = self._inbox = _Inbox()
+        inbox = self._inbox = EventBuffer()
+
+        def report(*item: Any) -> None:
+            inbox.push(item)
         try:
-            batch = make_batch(self.ctl, plan, on_event=lambda run, event: inbox.push("event", run, event),
-                               on_change=lambda run: inbox.push("change", run),
-                               on_evict=lambda domain: inbox.push("evicted", domain), left_out=left_out)
+            batch = make_batch(self.ctl, plan, on_event=lambda run, event: report("event", run, event),
+                               on_change=lambda run: report("change", run),
+                               on_evict=lambda domain: report("evicted", domain), left_out=left_out)
         except Exception as exc:   # the pool could not be made (a broken journal folder): said, not raised
             self.app.notify(message_of(logged("starting the batch", exc)), title="Run in tenants", severity="error")
             return

@@ -29,7 +29,7 @@ from tui.shell.safety import needs_confirmation, read_only_refusal, state_change
 
 log = logging.getLogger(__name__)
 
-PASSWORD = "password"      # a Basic account the keyring has no password for
+NEEDS_PASSWORD = "needs_password"   # a Basic account the keyring has no password for
 SIGN_IN = "sign_in"        # an OAuth account with no usable sign-in
 UNAVAILABLE = "unavailable"   # the account cannot sign in here at all (the reason says why)
 
@@ -90,7 +90,7 @@ def plan_batch(ctl: Controller, tenants: Sequence[Any], line: str) -> BatchPlan:
 @dataclass(frozen=True)
 class CredentialNeed:
     account: Any
-    kind: str          # PASSWORD | SIGN_IN | UNAVAILABLE
+    kind: str          # NEEDS_PASSWORD | SIGN_IN | UNAVAILABLE
     reason: str = ""   # why (the keyring failed, the account cannot sign in here)
 
 
@@ -106,7 +106,7 @@ def credential_needs(ctl: Controller, accounts: Sequence[Any]) -> list[Credentia
                 reason = message_of(logged(f"reading the password of {account.upn}", exc))
                 found = None
             if not found:
-                needs.append(CredentialNeed(account, PASSWORD, reason))
+                needs.append(CredentialNeed(account, NEEDS_PASSWORD, reason))
             continue
         try:
             ctl.token_source(account)

@@ -33,7 +33,13 @@ from tui.console.controller import TenantState, TenantStatus
 from tui.console.tenant_filter import TenantMatcher, display_name
 from tui.console.textual_compat import TypingInput
 from tui.console.widgets.command_input import CommandInput, CommandLine, ScrollRequested
-from tui.console.widgets.tenant_list import MARK_STYLES, RANK_IN_BACKGROUND_AT, ROW_HEIGHT, TenantRows
+from tui.console.widgets.tenant_list import (
+    MARK_STYLES,
+    RANK_IN_BACKGROUND_AT,
+    ROW_HEIGHT,
+    TenantRows,
+    cursor_keys_from_filter,
+)
 from tui.shell.accent import accent_color
 from tui.shell.history import History
 from tui.shell.safe_text import visible
@@ -262,14 +268,7 @@ class BatchPickScreen(ModalScreen[BatchRequest | None]):
             box.cursor_position = len(box.value)
             box.focus()
             return
-        # Arrow keys in the filter move the list's cursor: the user never has to leave the box.
-        if self.filter_input.has_focus and event.key in ("down", "up", "pagedown", "pageup"):
-            event.stop()
-            event.prevent_default()
-            if event.key in ("down", "up"):
-                self.rows.action_cursor(1 if event.key == "down" else -1)
-            else:
-                self.rows.action_page(1 if event.key == "pagedown" else -1)
+        cursor_keys_from_filter(event, self.filter_input, self.rows)
 
     @on(TenantRows.Picked)
     def _picked(self, event: TenantRows.Picked) -> None:

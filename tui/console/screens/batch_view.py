@@ -26,6 +26,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Label
+from textual.widgets.data_table import CellDoesNotExist
 
 from tui.console.tenant_filter import display_name
 from tui.console.widgets.result_view import ResultViewer
@@ -284,7 +285,7 @@ class BatchScreen(ModalScreen[None]):
             return None
         try:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        except Exception:   # the cursor off the rows (none yet): nothing highlighted
+        except CellDoesNotExist:   # the cursor off the rows (none yet): nothing highlighted
             return None
         return next((r for r in self.source.batch.runs if r.tenant.domain.lower() == key), None)
 

@@ -71,6 +71,20 @@ def order_tenants(tenants: Sequence[Any], query: str = "",
 # -- widgets ---------------------------------------------------------------------------------------
 
 
+def cursor_keys_from_filter(event: events.Key, filter_input: Input, rows: TenantRows) -> bool:
+    """Arrow and page keys typed in a list's filter box move the list's cursor, so the user never has
+    to leave the box (the sidebar's and the batch picker's); True when ``event`` was one of them."""
+    if not filter_input.has_focus or event.key not in ("down", "up", "pagedown", "pageup"):
+        return False
+    event.stop()
+    event.prevent_default()
+    if event.key in ("down", "up"):
+        rows.action_cursor(1 if event.key == "down" else -1)
+    else:
+        rows.action_page(1 if event.key == "pagedown" else -1)
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class _Row:
     tenant: Any
@@ -335,15 +349,9 @@ class TenantList(Vertical):
             box.select_on_focus = False  # keep the typed letters; "/" still selects the old filter
             box.focus()
             return
-        # Arrow keys in the filter box move the list cursor, so the user never has to leave it.
-        if self.filter_input.has_focus and event.key in ("down", "up", "pagedown", "pageup"):
-            event.stop()
-            event.prevent_default()
-            if event.key in ("down", "up"):
-                self.rows.action_cursor(1 if event.key == "down" else -1)
-            else:
-                self.rows.action_page(1 if event.key == "pagedown" else -1)
-        elif self.filter_input.has_focus and event.key == "escape" and self.filter_input.value:
+        if cursor_keys_from_filter(event, self.filter_input, self.rows):
+            return
+        if self.filter_input.has_focus and event.key == "escape" and self.filter_input.value:
             event.stop()
             self.filter_input.value = ""
 
