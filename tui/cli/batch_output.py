@@ -57,8 +57,7 @@ class MergedOutput:
         # A table's column widths come from its first batch: across tenants the first few records are one
         # tenant's, and every later tenant's longer values would be cut. The table waits for the whole
         # batch (the progress line shows it working), up to TABLE_HOLD records, then streams.
-        self._table = fmt in (None, "table")
-        if self._table:
+        if fmt in (None, "table"):
             self._printer.BATCH = TABLE_HOLD
             self._printer.FIRST_BATCH_S = float("inf")
         self._lock = threading.Lock()

@@ -177,10 +177,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
             code = run_batch(env, args, line, tenants, pool, out, err)
             return code
         with termination_signals():
-            for tenant in tenants:
+            for tenant in tenants:   # one: a selection that can name several runs as a batch (above)
                 label = visible(f"{tenant.display_name} ({tenant.domain})")  # a CSV's name: text only
-                if len(tenants) > 1:
-                    print(f"== {label}", file=out if args.format in (None, "table", "list") else err, flush=True)
                 printer = Printer(args.format, out, err)
                 account = env.account_for(tenant, getattr(args, "account", None))
                 skipped = audit.skip_reason(account)
@@ -191,7 +189,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
                     continue
                 refusal = refusal_before_connecting(line, args, account)
                 if refusal is not None:   # read-only: not even a sign-in for a line that would be refused
-                    print_error(f"{label}: {refusal}" if len(tenants) > 1 else refusal, err)
+                    print_error(refusal, err)
                     audit.record(account, tenant, line, "refused")
                     code = max(code, EXIT_USAGE)
                     continue
@@ -229,8 +227,6 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | N
                 if summary.outcome == "stopped":
                     print_error("stopped", err)
                 code = max(code, _exit_code_for(summary))
-                if len(tenants) > pool.per_account:
-                    pool.close(tenant.domain)   # many tenants: do not hold sessions we will not reuse
     except Terminated as exc:
         print_error(f"terminated by signal {exc.signum}; closing sessions", err)
         code = 128 + exc.signum

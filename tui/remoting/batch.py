@@ -214,6 +214,7 @@ class Batch:
         self._first_connect: dict[str, threading.Event] = {}
         self._queues: dict[str, deque[TenantRun]] = {}
         self._threads: list[threading.Thread] = []
+        self._live = 0                                # workers not yet returned
         self._t0: float | None = None
         self._t_end: float | None = None
         self._done = threading.Event()
@@ -355,11 +356,11 @@ class Batch:
             if exc.kind in SIGN_IN_KINDS:
                 with self._lock:
                     self._refused_sign_in.setdefault(upn, exc.message)
-            self._first_connect[upn].set()
             self._set(run, STOPPED if self._stopping.is_set() else CONNECT_FAILED, exc.message)
             self._audit(run, "connect_failed")
             return
-        self._first_connect[upn].set()   # the credential works (or failed otherwise): the others may go
+        finally:   # the credential works, or its refusal is recorded above: the account's others may go
+            self._first_connect[upn].set()
         run.session = session
         if self._stopping.is_set():
             self._set(run, STOPPED)
