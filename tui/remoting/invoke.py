@@ -161,7 +161,7 @@ class RemotePipeline:
         with self._waiting("Receive"):
             abandon.wait(ready, what="Receive", give_up=self._giving_up, silence_s=self.silence_s,
                          on_silence=self._silent)
-            take_answer(self.ps, got[0].data)
+            take_answer(self.ps, got[0].data, got[0].message_id)
 
     def _answered(self) -> None:
         self._last_answer = time.monotonic()

@@ -7,24 +7,34 @@ before anything leaves), (3) split ``poll_invoke`` into its round trip and its d
 Receive goes out while the previous answer is decoded: ``tui.remoting.receive_ahead``), (4) keep
 an output object's CLIXML as text instead of deserializing it (``defer_output``: exohop reads it
 itself, 30× faster, see ``tui.remoting.clixml``) or (5) decode ``_xHHHH_`` escapes the way its
-deserializer does. If pypsrp changes, this import fails with a message
+deserializer does. For (3) the Receive is built and sent with pypsrp's own pieces (``WSMan._create_header``,
+``WinRS._selector_set``, ``WSMan._parse_wsman_fault``) and its answer is parsed afterwards, by the caller. If pypsrp changes, this import fails with a message
 naming this module instead of the app misbehaving somewhere deep in a session.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import struct
+import xml.etree.ElementTree as ET
 from importlib.metadata import version
 from typing import Any
 
 import requests
 from pypsrp.complex_objects import GenericComplexObject, ObjectMeta
-from pypsrp.exceptions import FragmentError, SerializationError, WSManFaultError
+from pypsrp.exceptions import (
+    FragmentError,
+    SerializationError,
+    WinRMError,
+    WinRMTransportError,
+    WSManFaultError,
+)
 from pypsrp.messages import Message, MessageType, PipelineOutput
 from pypsrp.powershell import Fragmenter, PowerShell, RunspacePool
 from pypsrp.serializer import Serializer
 from pypsrp.shell import CommandState
+from pypsrp.wsman import NAMESPACES, OptionSet, WSMan, WSManAction
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +44,15 @@ if not _found.startswith(SUPPORTED):
     raise ImportError(f"tui/remoting/pypsrp_compat.py was written for pypsrp {SUPPORTED}x and found {_found}: "
                       "check its private calls (PowerShell._invoke, PowerShell._command_id, "
                       "transport._build_session, RunspacePool._fragmenter, RunspacePool._parse_responses, "
-                      "Serializer._deserialize_string) and the pin")
+                      "Serializer._deserialize_string, WSMan._create_header, WSMan._parse_wsman_fault, "
+                      "WinRS._selector_set) and the pin")
 if not callable(getattr(PowerShell, "_invoke", None)):
     raise ImportError("pypsrp's PowerShell._invoke is gone: tui/remoting/pypsrp_compat.py needs updating")
 if not callable(getattr(RunspacePool, "_parse_responses", None)):
     raise ImportError("pypsrp's RunspacePool._parse_responses is gone: tui/remoting/pypsrp_compat.py needs updating")
+for _owner, _name in ((WSMan, "_create_header"), (WSMan, "_parse_wsman_fault")):
+    if not callable(getattr(_owner, _name, None)):
+        raise ImportError(f"pypsrp's {_owner.__name__}.{_name} is gone: tui/remoting/pypsrp_compat.py needs updating")
 if not callable(getattr(Serializer, "_deserialize_string", None)):
     raise ImportError("pypsrp's Serializer._deserialize_string is gone: tui/remoting/pypsrp_compat.py needs updating")
 
@@ -57,22 +71,73 @@ def build_session(transport: Any) -> requests.Session:
 # WS-Management's "the operation timed out" fault on a long-poll Receive: nothing yet, ask again
 # (what ``PowerShell.poll_invoke`` does with it).
 OPERATION_TIMEOUT_FAULT = 2150858793
+_RSP = NAMESPACES["rsp"]
 
 
-def receive_answer(ps: PowerShell) -> tuple[bytes, bool]:
-    """``poll_invoke``'s round trip alone: one Receive for ``ps``'s command, its stdout bytes (nothing
-    decoded) and whether WS-Management says the command is Done. Touches no pypsrp state."""
+def receive_answer(ps: PowerShell) -> tuple[bytes, bool, str]:
+    """``poll_invoke``'s round trip alone: one Receive for ``ps``'s command, the answer's envelope as it
+    came (nothing parsed: the XML and its base64 are read by ``take_answer``, off the round trip), whether
+    the command is Done, and the request's MessageID. Touches no pypsrp state.
+
+    This is ``WinRS.receive`` and ``WSMan.receive``/``invoke`` (build the envelope, send it with its five
+    retries of a read timeout, a transport error's fault raised as ``WSManFaultError``) without their last
+    step: parsing a 500 KB answer and decoding its base64 took 6 of the round trip's 23 ms of overhead
+    (tests/bench/bench_psrp_output.py) and held the next Receive back that long."""
+    shell = ps.runspace_pool.shell
+    wsman = shell.wsman
+    receive = ET.Element(f"{{{_RSP}}}Receive")
+    stream = ET.SubElement(receive, f"{{{_RSP}}}DesiredStream")
+    stream.text = "stdout"
+    if ps._command_id is not None:
+        stream.attrib["CommandId"] = ps._command_id
+    options = OptionSet()
+    options.add_option("WSMAN_CMDSHELL_OPTION_KEEPALIVE", str(True))
+    message_id, header = wsman._create_header(WSManAction.RECEIVE, shell.resource_uri, options,
+                                              shell._selector_set, None)
+    envelope = ET.Element(f"{{{NAMESPACES['s']}}}Envelope")
+    envelope.append(header)
+    ET.SubElement(envelope, f"{{{NAMESPACES['s']}}}Body").append(receive)
     try:
-        state, _rc, streams = ps.runspace_pool.shell.receive("stdout", command_id=ps._command_id)
+        try:
+            # pypsrp's WSMan.receive retries a read timeout 5 times: the same Receive again gets the same data.
+            answer: bytes = wsman.transport.send(ET.tostring(envelope, encoding="utf-8", method="xml"),
+                                                 retries_on_read_timeout=5)
+        except WinRMTransportError as err:
+            try:
+                fault = wsman._parse_wsman_fault(err.response_text)
+            except ET.ParseError:
+                raise err from None
+            raise fault from None
     except WSManFaultError as err:
         if err.code == OPERATION_TIMEOUT_FAULT:
-            return b"", False
+            return b"", False, ""
         raise
-    return streams["stdout"], state == CommandState.DONE
+    return answer, _says_done(answer), f"uuid:{message_id}"
 
 
-def take_answer(ps: PowerShell, data: bytes) -> None:
-    """``poll_invoke``'s decoding alone: one Receive's stdout bytes into ``ps``'s state, streams and output."""
+# The command's state is the one attribute value of a ReceiveResponse that ends in this URI; the output is
+# base64, which has no quotes, so finding the URI followed by a quote cannot be fooled by what a command wrote.
+_DONE = CommandState.DONE.encode()
+
+
+def _says_done(answer: bytes) -> bool:
+    at = answer.rfind(_DONE)
+    return at >= 0 and answer[at + len(_DONE):at + len(_DONE) + 1] in (b'"', b"'")
+
+
+def take_answer(ps: PowerShell, answer: bytes, message_id: str) -> None:
+    """``poll_invoke``'s decoding alone: one Receive's answer (``receive_answer``) into ``ps``'s state,
+    streams and output, checked as ``WSMan.invoke`` checks it (the answer relates to the request)."""
+    if not answer:
+        return
+    root = ET.fromstring(answer)
+    relates_to = root.find("s:Header/wsa:RelatesTo", namespaces=NAMESPACES)
+    if (relates_to.text if relates_to is not None else "") != message_id:
+        raise WinRMError("Received related id does not match related expected message id: "
+                         f"Sent: {message_id}, Received: {relates_to.text if relates_to is not None else ''}")
+    data = b"".join(base64.b64decode(stream.text) for stream in
+                    root.iterfind("s:Body/rsp:ReceiveResponse/rsp:Stream", namespaces=NAMESPACES)
+                    if stream.text and stream.attrib.get("Name") == "stdout")
     for message_type, value in ps.runspace_pool._parse_responses(data, ps):
         if message_type == MessageType.PIPELINE_OUTPUT:
             ps.output.append(value.data.data)

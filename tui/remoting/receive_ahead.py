@@ -12,6 +12,13 @@ decoding thread to let go, and those waits sit on every round trip. Starting a R
 process's switch interval to ``SWITCH_INTERVAL_S`` (a waiting thread is let in sooner; the cost, a
 switch per millisecond while two threads want to run, is noise).
 
+An answer that comes to a caller already waiting for it has just arrived, and this thread is at that
+moment sending the next Receive (about 2 ms of Python in pypsrp and requests). Were the caller to start
+decoding at once, its long C calls (parsing a 500 KB envelope, its base64) would hold the GIL and the
+next Receive would leave about 5 ms late, on every round trip (tests/bench/bench_psrp_output.py: 10,000
+mailboxes at 50 ms, 5.64 s without this, 5.11 s with it). So ``next()`` gives this thread ``HANDOFF_S``
+first. A caller that is behind (answers waiting) loses nothing: it is not paused.
+
 The thread stops after an answer saying the command is Done, after a Receive that failed (its exception
 is handed over in its turn, after the answers before it), or when closed. A Receive blocked on a hung
 server is left to its daemon thread and whatever it brings later is dropped.
@@ -23,6 +30,7 @@ import logging
 import queue
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -30,11 +38,13 @@ log = logging.getLogger(__name__)
 
 AHEAD = 2   # answers kept ready: enough to cover a round trip; a slow consumer holds the server back
 SWITCH_INTERVAL_S = 0.001
+HANDOFF_S = 0.003   # the next Receive's way out, before a waiting caller decodes (2 ms of CPU, and margin)
 
 
 class Answer(NamedTuple):
-    data: bytes      # the Receive's stdout bytes (PSRP fragments), not decoded
-    done: bool       # WS-Management says the command is Done: nothing more will come
+    data: bytes          # the Receive's answer as it came (not parsed; b"" when the long poll timed out)
+    done: bool           # WS-Management says the command is Done: nothing more will come
+    message_id: str = ""  # the Receive's MessageID, which the answer must relate to
 
 
 class ReceiveAhead:
@@ -61,9 +71,14 @@ class ReceiveAhead:
     def next(self, wait_s: float) -> Answer | None:
         """The next answer, or None when none came within ``wait_s``; raises the failed Receive's exception."""
         try:
-            got = self._answers.get(timeout=wait_s)
+            got = self._answers.get_nowait()
         except queue.Empty:
-            return None
+            try:
+                got = self._answers.get(timeout=wait_s)
+            except queue.Empty:
+                return None
+            if isinstance(got, Answer) and not got.done and not self._closed.is_set():
+                time.sleep(HANDOFF_S)     # it just came: the next Receive is leaving (see the module's text)
         if isinstance(got, BaseException):
             raise got
         return got

@@ -67,7 +67,7 @@ from psrpcore.types import (
 )
 
 from tui.catalog import CmdletInfo
-from tui.sim import clixml
+from tui.sim import clixml, wsman
 from tui.sim.metadata_reply import clr_type, metadata_clixml
 from tui.sim.model import CmdletError, PipelineStopped, SimObject
 from tui.sim.psrpcore_compat import fail_pipeline, queue_output, read_names_case_insensitively
@@ -181,7 +181,8 @@ class Shell:
     def receive(self, command_id: str | None, timeout: float, max_bytes: int) -> tuple[bytes, bool]:
         """Long-poll: wait up to ``timeout`` for output of the pool or of ``command_id``.
 
-        Returns (PSRP bytes, done); done means the command finished and everything was handed out.
+        Returns (``<rsp:Stream>`` elements of at most ``max_bytes`` in all, at least one, done); done means
+        the command finished and everything was handed out.
         Raises NothingYet after the timeout, ShellGone when the shell or command does not exist.
         """
         deadline = time.monotonic() + timeout
@@ -198,7 +199,6 @@ class Shell:
                     data = _take(queue, max_bytes)
                     if run is not None:
                         run.queued -= len(data)
-                        self.cond.notify_all()          # wake a worker held by backpressure
                     done = run is not None and run.finished and not queue
                     if done and run is not None:
                         self._forget(run.command_id)
@@ -210,6 +210,11 @@ class Shell:
                 if remaining <= 0:
                     raise NothingYet()
                 self.cond.wait(remaining)
+
+    def resume(self) -> None:
+        """Wake a worker held by backpressure (after a Receive took output)."""
+        with self.cond:
+            self.cond.notify_all()
 
     def signal(self, command_id: str | None, stop: bool, terminate: bool) -> None:
         """ctrl_c stops the pipeline now (the shell stays usable); terminate forgets it."""
@@ -300,9 +305,10 @@ class Shell:
             queue = self._queues.get(key)
             if queue is None:          # output of a pipeline the client already forgot (terminate)
                 continue
-            queue.append(payload.data)
+            element = wsman.stream_element(key, payload.data)
+            queue.append(element)
             if key is not None:
-                self._runs[key].queued += len(payload.data)
+                self._runs[key].queued += len(element)
         self.cond.notify_all()
 
     def _forget(self, command_id: str) -> None:
@@ -563,7 +569,7 @@ def _exception_bases(exception_type: str) -> list[str]:
 
 
 def _take(queue: deque[bytes], max_bytes: int) -> bytes:
-    """Whole payloads (fragments are self-delimiting) up to ``max_bytes``, at least one."""
+    """Whole stream elements up to ``max_bytes``, at least one."""
     parts = [queue.popleft()]
     size = len(parts[0])
     while queue and size + len(queue[0]) <= max_bytes:

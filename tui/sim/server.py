@@ -351,14 +351,16 @@ class Service:
     def _dispatch(self, req: wsman.Request, shell: Shell) -> Reply:
         if req.action == "Receive":
             command_id = wsman.receive_target(req.body)
-            budget = (req.max_envelope_size - wsman.receive_overhead(command_id)) * 3 // 4
+            budget = req.max_envelope_size - wsman.receive_overhead(command_id)
             timeout = min(req.operation_timeout, MAX_LONG_POLL_S)
             try:
                 data, done = shell.receive(command_id, timeout, budget)
             except NothingYet:
                 return self._fault(req, wsman.FAULT_OPERATION_TIMEOUT, wsman.MSG_OPERATION_TIMEOUT,
                                    subcode="w:TimedOut")
-            return Reply(200, wsman.receive_response(req, command_id, data, done))
+            reply = Reply(200, wsman.receive_response(req, command_id, data, done))
+            shell.resume()
+            return reply
         if req.action == "Command":
             command_id, fragment = wsman.command_line(req.body)
             cid = shell.command(command_id, fragment)

@@ -249,13 +249,18 @@ def command_response(req: Request, command_id: str) -> bytes:
     return envelope(_SHELL_ACTION + "CommandResponse", req.message_id, body)
 
 
-def receive_response(req: Request, command_id: str | None, data: bytes, done: bool) -> bytes:
-    # Built as bytes: the base64 of a whole envelope's output is copied once, not decoded and encoded again.
+def stream_element(command_id: str | None, data: bytes) -> bytes:
+    """One ``<rsp:Stream>`` of a ReceiveResponse: a PSRP payload's base64. Windows' PowerShell plugin answers
+    a Receive with one of these per payload it produced (pypsrp's recorded sessions show up to 42 in one
+    answer), so the shell encodes each payload as it is produced, not the whole answer on the Receive."""
     cid_attr = f' CommandId="{command_id}"' if command_id else ""
+    return b"".join((f'<rsp:Stream Name="stdout"{cid_attr}>'.encode(), base64.b64encode(data), b"</rsp:Stream>"))
+
+
+def receive_response(req: Request, command_id: str | None, streams: bytes, done: bool) -> bytes:
+    """The answer to a Receive: ``streams`` (``stream_element``s, back to back) and the command's state."""
     head, tail = _envelope_around(_SHELL_ACTION + "ReceiveResponse", req.message_id)
-    parts = [head, b"<rsp:ReceiveResponse>"]
-    if data:
-        parts += [f'<rsp:Stream Name="stdout"{cid_attr}>'.encode(), base64.b64encode(data), b"</rsp:Stream>"]
+    parts = [head, b"<rsp:ReceiveResponse>", streams]
     if command_id:
         state = COMMAND_STATE_DONE if done else COMMAND_STATE_RUNNING
         parts.append(f'<rsp:CommandState CommandId="{command_id}" State="{state}"/>'.encode())
@@ -264,9 +269,13 @@ def receive_response(req: Request, command_id: str | None, data: bytes, done: bo
 
 
 def receive_overhead(command_id: str | None) -> int:
-    """Bytes a Receive response takes besides its base64 payload (for the MaxEnvelopeSize budget)."""
-    probe = Request("Receive", "uuid:" + "0" * 36, "", 153600, 20.0, None, None)
-    return len(receive_response(probe, command_id, b"", True)) + 128
+    """Bytes a Receive response takes besides its streams (for the MaxEnvelopeSize budget)."""
+    return _RECEIVE_OVERHEAD[command_id is not None]
+
+
+_PROBE = Request("Receive", "uuid:" + "0" * 36, "", 153600, 20.0, None, None)
+_RECEIVE_OVERHEAD = {has_command: len(receive_response(_PROBE, "0" * 36 if has_command else None, b"", True)) + 128
+                     for has_command in (False, True)}
 
 
 def empty_response(req: Request, name: str) -> bytes:

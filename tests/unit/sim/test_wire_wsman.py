@@ -48,13 +48,15 @@ def test_parse_duration(text: str, seconds: float) -> None:
     assert wsman.parse_duration(text, 7.0) == seconds
 
 
-def test_receive_response_relates_to_the_request_and_carries_base64_fragments() -> None:
+def test_receive_response_relates_to_the_request_and_carries_one_base64_stream_per_payload() -> None:
     req = wsman.parse_request(REQUEST.encode())
-    xml = ET.fromstring(wsman.receive_response(req, "C0FFEE00-0000-4000-8000-000000000002", b"\x00\x01psrp", True))
+    cid = "C0FFEE00-0000-4000-8000-000000000002"
+    streams = wsman.stream_element(cid, b"\x00\x01psrp") + wsman.stream_element(cid, b"more")
+    xml = ET.fromstring(wsman.receive_response(req, cid, streams, True))
     assert xml.find("s:Header/wsa:RelatesTo", NAMESPACES).text == req.message_id
-    stream = xml.find("s:Body/rsp:ReceiveResponse/rsp:Stream", NAMESPACES)
-    assert stream.attrib == {"Name": "stdout", "CommandId": "C0FFEE00-0000-4000-8000-000000000002"}
-    assert base64.b64decode(stream.text) == b"\x00\x01psrp"
+    found = xml.findall("s:Body/rsp:ReceiveResponse/rsp:Stream", NAMESPACES)
+    assert [s.attrib for s in found] == [{"Name": "stdout", "CommandId": cid}] * 2
+    assert [base64.b64decode(s.text) for s in found] == [b"\x00\x01psrp", b"more"]
     state = xml.find("s:Body/rsp:ReceiveResponse/rsp:CommandState", NAMESPACES)
     assert state.attrib["State"].endswith("/CommandState/Done")
 
