@@ -7,8 +7,8 @@ A *term* is one of:
 - ``tag:X``: every tenant with the tag X (case-insensitive);
 - anything else: one tenant, by domain, display name or unique prefix (``TenantDirectory.find``).
 
-``-t`` and ``--except`` take terms, ``--tag`` takes a bare tag. The selection is in the directory's (the
-file's) order, each tenant once. A term that reaches no tenant is an error, not an empty part of the
+``-t`` and ``--except`` take terms, ``--tag`` takes a tag (``--tag eu``, or ``--tag tag:eu`` as after
+``-t``). The selection is in the directory's (the file's) order, each tenant once. A term that reaches no tenant is an error, not an empty part of the
 selection: a typo in ``--except`` must not run a command in the tenant it meant to leave out.
 """
 
@@ -51,7 +51,8 @@ def select_tenants(directory: TenantDirectory, tenants: Sequence[str] = (), tags
     for term in tenants:
         chosen |= resolver.term(term)
     for tag in tags:
-        chosen |= resolver.tag(tag)
+        # --tag tag:eu is --tag eu: the prefix that -t needs is what people type after a -t tag:X
+        chosen |= resolver.tag(tag[len(TAG_PREFIX):] if tag.casefold().startswith(TAG_PREFIX) else tag)
     dropped: set[str] = set()
     for term in excluded:
         dropped |= resolver.term(term)

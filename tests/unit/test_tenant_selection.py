@@ -48,6 +48,12 @@ def test_tag_selects_tenants_with_any_of_the_tags_case_insensitively() -> None:
     assert _domains(select_tenants(d, ["litware"], tags=["us"])) == ["fabrikam", "litware"]
 
 
+def test_a_tag_given_to_tag_with_the_t_prefix_means_the_same_tag() -> None:
+    d = _directory()
+    assert _domains(select_tenants(d, tags=["tag:eu"])) == ["contoso", "northwind"]
+    assert _domains(select_tenants(d, tags=["TAG:retail"])) == ["contoso", "tailspin"]
+
+
 def test_a_group_expands_its_domains_names_tags_and_nested_groups() -> None:
     d = _directory({"retail": ["tailspin.onmicrosoft.com", "tag:eu", "@vip"], "vip": ["Litware"],
                     "everyone": ["all"]})
