@@ -128,9 +128,9 @@ def _says_done(answer: bytes) -> bool:
 def take_answer(ps: PowerShell, answer: bytes, message_id: str) -> None:
     """``poll_invoke``'s decoding alone: one Receive's answer (``receive_answer``) into ``ps``'s state,
     streams and output, checked as ``WSMan.invoke`` checks it (the answer relates to the request)."""
-    if not answer:
-        return
-    root = ET.fromstring(answer)
+    if not message_id:
+        return                         # the long poll timed out (receive_answer): nothing came
+    root = ET.fromstring(answer)       # an empty body from the server raises here, as in pypsrp
     relates_to = root.find("s:Header/wsa:RelatesTo", namespaces=NAMESPACES)
     if (relates_to.text if relates_to is not None else "") != message_id:
         raise WinRMError("Received related id does not match related expected message id: "

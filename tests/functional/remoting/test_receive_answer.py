@@ -70,8 +70,8 @@ def test_the_split_receive_reads_what_invoke_reads_and_knows_when_the_command_is
     for answer, done in answers:
         assert done == (parsed_state(answer) == CommandState.DONE)
     assert answers[-1][1], "the last answer says Done"
-    assert len(ET.fromstring(answers[0][0]).findall("s:Body/rsp:ReceiveResponse/rsp:Stream", NAMESPACES)) > 1, \
-        "WinRM answers with one Stream per PSRP payload"
+    assert max(len(ET.fromstring(a).findall("s:Body/rsp:ReceiveResponse/rsp:Stream", NAMESPACES))
+               for a, _ in answers) > 1, "WinRM answers with one Stream per PSRP payload"
 
 
 def test_an_answer_to_another_request_is_refused(pool: RunspacePool) -> None:
