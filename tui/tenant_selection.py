@@ -8,8 +8,8 @@ A *term* is one of:
 - anything else: one tenant, by domain, display name or unique prefix (``TenantDirectory.find``).
 
 ``-t`` and ``--except`` take terms, ``--tag`` takes a tag (``--tag eu``, or ``--tag tag:eu`` as after
-``-t``). The selection is in the directory's (the file's) order, each tenant once. A term that reaches no tenant is an error, not an empty part of the
-selection: a typo in ``--except`` must not run a command in the tenant it meant to leave out.
+``-t``). The selection is in the directory's (the file's) order, each tenant once. A term that reaches
+no tenant is an error, not an empty part of the selection: a typo in ``--except`` must not run a command in the tenant it meant to leave out.
 """
 
 from __future__ import annotations
@@ -51,8 +51,7 @@ def select_tenants(directory: TenantDirectory, tenants: Sequence[str] = (), tags
     for term in tenants:
         chosen |= resolver.term(term)
     for tag in tags:
-        # --tag tag:eu is --tag eu: the prefix that -t needs is what people type after a -t tag:X
-        chosen |= resolver.tag(tag[len(TAG_PREFIX):] if tag.casefold().startswith(TAG_PREFIX) else tag)
+        chosen |= resolver.tag(tag)
     dropped: set[str] = set()
     for term in excluded:
         dropped |= resolver.term(term)
@@ -109,7 +108,7 @@ class _Resolver:
         if text.startswith(GROUP_MARK):
             return set(self.group(text[len(GROUP_MARK):].strip(), within))
         if text[:len(TAG_PREFIX)].lower() == TAG_PREFIX:
-            return self.tag(text[len(TAG_PREFIX):])
+            return self.tag(text)
         return {self.tenant(term).domain}
 
     def tenant(self, query: str) -> Tenant:
@@ -130,7 +129,12 @@ class _Resolver:
         return self.directory.find(query)   # prefixes, and the messages for none or several
 
     def tag(self, tag: str) -> set[str]:
-        key = tag.strip().casefold()
+        """The tenants with ``tag``: a bare tag (``eu``) or a term's (``tag:eu``, as people type it after
+        ``--tag`` too)."""
+        tag = tag.strip()
+        if tag[:len(TAG_PREFIX)].lower() == TAG_PREFIX:
+            tag = tag[len(TAG_PREFIX):].strip()
+        key = tag.casefold()
         if not key:
             raise TenantLookupError("an empty tag: give --tag TAG (or tag:TAG) with the tag's name")
         if self._tags is None:

@@ -7,9 +7,10 @@ before anything leaves), (3) split ``poll_invoke`` into its round trip and its d
 Receive goes out while the previous answer is decoded: ``tui.remoting.receive_ahead``), (4) keep
 an output object's CLIXML as text instead of deserializing it (``defer_output``: exohop reads it
 itself, 30× faster, see ``tui.remoting.clixml``) or (5) decode ``_xHHHH_`` escapes the way its
-deserializer does. For (3) the Receive is built and sent with pypsrp's own pieces (``WSMan._create_header``,
-``WinRS._selector_set``, ``WSMan._parse_wsman_fault``) and its answer is parsed afterwards, by the caller. If pypsrp changes, this import fails with a message
-naming this module instead of the app misbehaving somewhere deep in a session.
+deserializer does. For (3) the Receive is built and sent with pypsrp's own pieces
+(``WSMan._create_header``, ``WinRS._selector_set``, ``WSMan._parse_wsman_fault``) and its answer is
+parsed afterwards, by the caller. If pypsrp changes, this import fails with a message naming this
+module instead of the app misbehaving somewhere deep in a session.
 """
 
 from __future__ import annotations
@@ -46,15 +47,10 @@ if not _found.startswith(SUPPORTED):
                       "transport._build_session, RunspacePool._fragmenter, RunspacePool._parse_responses, "
                       "Serializer._deserialize_string, WSMan._create_header, WSMan._parse_wsman_fault, "
                       "WinRS._selector_set) and the pin")
-if not callable(getattr(PowerShell, "_invoke", None)):
-    raise ImportError("pypsrp's PowerShell._invoke is gone: tui/remoting/pypsrp_compat.py needs updating")
-if not callable(getattr(RunspacePool, "_parse_responses", None)):
-    raise ImportError("pypsrp's RunspacePool._parse_responses is gone: tui/remoting/pypsrp_compat.py needs updating")
-for _owner, _name in ((WSMan, "_create_header"), (WSMan, "_parse_wsman_fault")):
+for _owner, _name in ((PowerShell, "_invoke"), (RunspacePool, "_parse_responses"), (WSMan, "_create_header"),
+                      (WSMan, "_parse_wsman_fault"), (Serializer, "_deserialize_string")):
     if not callable(getattr(_owner, _name, None)):
         raise ImportError(f"pypsrp's {_owner.__name__}.{_name} is gone: tui/remoting/pypsrp_compat.py needs updating")
-if not callable(getattr(Serializer, "_deserialize_string", None)):
-    raise ImportError("pypsrp's Serializer._deserialize_string is gone: tui/remoting/pypsrp_compat.py needs updating")
 
 
 def invoke_message(ps: PowerShell, message: Any) -> None:
